@@ -1,0 +1,48 @@
+// Builds the CLI and the two container runtimes with esbuild.
+// - dist/cli/: the CLI, ESM with code splitting so each command is its own lazily loaded chunk
+//   and `portico --help` only parses the small entry file.
+// - dist/runtime/{gateway,registry}.mjs: one self-contained file each (all dependencies inlined),
+//   copied as-is onto the runtime image by `portico up`, so images need no node_modules.
+import { build } from 'esbuild';
+import { rm } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const pkg = JSON.parse(await (await import('node:fs/promises')).readFile(new URL('../package.json', import.meta.url), 'utf8'));
+
+// Bundled CommonJS dependencies may call require(); give ESM output a real one.
+const requireShim = "import { createRequire as __porticoCreateRequire } from 'node:module'; const require = __porticoCreateRequire(import.meta.url);";
+
+await rm(new URL('../dist', import.meta.url), { recursive: true, force: true });
+
+const common = {
+  absWorkingDir: root,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  sourcemap: 'linked',
+  legalComments: 'none',
+  define: { __PORTICO_VERSION__: JSON.stringify(pkg.version) },
+  banner: { js: requireShim },
+  logLevel: 'warning',
+};
+
+await Promise.all([
+  build({
+    ...common,
+    entryPoints: { cli: 'src/cli/main.ts' },
+    outdir: 'dist/cli',
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
+    // Docker's optional native SSH transport is never used (we talk to the local socket).
+    external: ['cpu-features', 'ssh2', 'esbuild'],
+  }),
+  build({
+    ...common,
+    entryPoints: { gateway: 'src/runtime/gateway/main.ts', registry: 'src/runtime/registry/main.ts' },
+    outdir: 'dist/runtime',
+    outExtension: { '.js': '.mjs' },
+    minify: true,
+  }),
+]);

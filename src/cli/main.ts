@@ -1,0 +1,202 @@
+// The one file that registers every command. Each command's code is lazy-imported from
+// cli/commands/<name>.ts so `portico --help` loads nothing but commander.
+import { Argument, Command, CommanderError } from 'commander';
+import { createContext, type CommandContext } from './context.js';
+import { ExitCode } from './errors.js';
+import { handleError } from './handle-error.js';
+
+declare const __PORTICO_VERSION__: string;
+export const VERSION = typeof __PORTICO_VERSION__ === 'string' ? __PORTICO_VERSION__ : '0.0.0-dev';
+
+export interface MainOptions {
+  programName?: string;
+  /** Test hooks: run in-process with captured streams and a scripted environment. */
+  context?: Partial<Pick<CommandContext, 'env' | 'stdout' | 'stderr' | 'cwd'>> & { stdinIsTTY?: boolean };
+}
+
+/** Every command module exports `run(options, ctx)`; a number return is the exit code. */
+type CommandModule = { run: (options: any, ctx: CommandContext) => Promise<number | void> };
+type Loader = () => Promise<CommandModule>;
+
+const EXAMPLES = `
+Examples:
+  $ portico init shop && cd shop          create a workspace
+  $ portico create orders --route /api/orders
+  $ portico up                            build, start and wait until healthy
+  $ portico status --json                 what is running, as JSON
+  $ portico down                          remove everything 'up' created
+
+Exit codes: 0 ok, 1 operation failed, 2 invalid usage or manifest, 3 environment not ready.
+Docs: README.md`;
+
+export async function main(argv: string[], options: MainOptions = {}): Promise<number> {
+  const programName = options.programName ?? 'portico';
+  const abort = new AbortController();
+  let exitCode: number = ExitCode.OK;
+  let ctxForErrors: CommandContext | undefined;
+
+  const onSigint = () => {
+    if (abort.signal.aborted) process.exit(ExitCode.INTERRUPTED); // second Ctrl-C: leave now
+    abort.abort(new Error('interrupted'));
+  };
+  process.on('SIGINT', onSigint);
+
+  const program = new Command(programName)
+    .description('Scaffold microservices, generate gateway and discovery config from portico.yaml, and run the whole stack on Docker.')
+    .version(VERSION, '-v, --version', 'print the version')
+    .option('-C, --cwd <dir>', 'run as if started in <dir>')
+    .option('--no-color', 'disable colours (NO_COLOR is honoured too)')
+    .addHelpText('after', EXAMPLES)
+    .showSuggestionAfterError(true)
+    .exitOverride();
+
+  const contextFor = (cmd: Command): CommandContext => {
+    const globals = cmd.optsWithGlobals() as { cwd?: string; color?: boolean };
+    const ctx = createContext({
+      ...options.context,
+      cwd: globals.cwd ?? options.context?.cwd,
+      colorFlag: globals.color,
+      programName,
+      signal: abort.signal,
+    });
+    ctxForErrors = ctx;
+    return ctx;
+  };
+
+  /** Registers the action of a command whose code lives in commands/<name>.ts. */
+  const lazy = (load: Loader) =>
+    async function (this: Command, ...args: unknown[]) {
+      const cmd = args[args.length - 1] as Command;
+      const ctx = contextFor(cmd);
+      const opts = { ...cmd.opts(), args: cmd.args, ...namedArgs(cmd, args) };
+      const mod = await load();
+      const code = await mod.run(opts, ctx);
+      exitCode = typeof code === 'number' ? code : ExitCode.OK;
+    };
+
+  program
+    .command('init')
+    .description('create a new workspace: portico.yaml, README, .gitignore, .env.example and a CI workflow')
+    .argument('[dir]', 'directory to create the workspace in', '.')
+    .option('--name <project>', 'project name (default: the directory name)')
+    .option('-y, --yes', 'never prompt; take defaults')
+    .option('--force', 'overwrite files that already exist')
+    .action(lazy(() => import('./commands/init.js')));
+
+  program
+    .command('create')
+    .description('scaffold services/<name> from a template and add it to portico.yaml')
+    .argument('<name>', 'service name (lowercase letters, digits and dashes)')
+    .option('-t, --template <id>', 'template id (see `portico templates`)')
+    .option('-p, --port <n>', 'port the service listens on inside its container')
+    .option('-r, --route <path>', 'gateway route prefix, e.g. /api/orders')
+    .option('--replicas <n>', 'number of containers to run')
+    .option('--no-install', 'skip `npm install` in the new service')
+    .option('-y, --yes', 'never prompt; take defaults')
+    .option('--dry-run', 'print what would be written, write nothing')
+    .option('--force', 'overwrite files that already exist')
+    .addHelpText('after', '\nExample:\n  $ portico create orders --template node-fastify --route /api/orders --replicas 2')
+    .action(lazy(() => import('./commands/create.js')));
+
+  program
+    .command('templates')
+    .description('list the service templates')
+    .option('--json', 'print JSON')
+    .action(lazy(() => import('./commands/templates.js')));
+
+  program
+    .command('generate')
+    .description('write .portico/gateway.json, .portico/discovery.json and .portico/portico.schema.json')
+    .option('--check', 'write nothing; exit 1 if the generated files are stale')
+    .action(lazy(() => import('./commands/generate.js')));
+
+  program
+    .command('validate')
+    .description('check portico.yaml: schema and semantic checks')
+    .option('--json', 'print JSON')
+    .action(lazy(() => import('./commands/validate.js')));
+
+  program
+    .command('up')
+    .description('build what changed, start the stack and wait until it is healthy')
+    .argument('[service...]', 'only these services (and what they depend on)')
+    .option('--wait', 'wait for health checks (default when not a TTY)')
+    .option('--no-wait', 'return once containers are started')
+    .option('--timeout <seconds>', 'how long to wait for health', '120')
+    .option('--build', 'rebuild images even when sources did not change')
+    .option('--json', 'print JSON')
+    .action(lazy(() => import('./commands/up.js')));
+
+  program
+    .command('down')
+    .description("remove everything 'up' created (containers, network)")
+    .option('--volumes', 'also remove the named volumes of the project')
+    .option('--remove-orphans', 'also remove containers of services no longer in portico.yaml')
+    .option('--json', 'print JSON')
+    .action(lazy(() => import('./commands/down.js')));
+
+  program
+    .command('gateway')
+    .description('start or stop only the registry and the gateway (for services run elsewhere)')
+    .addArgument(new Argument('<action>', 'up or down').choices(['up', 'down']))
+    .option('--timeout <seconds>', 'how long to wait for health', '120')
+    .option('--json', 'print JSON')
+    .action(lazy(() => import('./commands/gateway.js')));
+
+  program
+    .command('status')
+    .description('every container: service, replica, state, health, uptime; and the gateway URL')
+    .option('--json', 'print JSON')
+    .action(lazy(() => import('./commands/status.js')));
+
+  program
+    .command('logs')
+    .description('show container logs, prefixed per container')
+    .argument('[service...]', 'only these services')
+    .option('-f, --follow', 'keep streaming new lines')
+    .option('--tail <n>', 'lines from the end of each log', '100')
+    .action(lazy(() => import('./commands/logs.js')));
+
+  program
+    .command('doctor')
+    .description('check Docker, Node, the runtime image and the gateway port; say how to fix each problem')
+    .option('--json', 'print JSON')
+    .action(lazy(() => import('./commands/doctor.js')));
+
+  program
+    .command('quickstart')
+    .description('create a demo workspace with two services and boot it')
+    .argument('[dir]', 'directory for the demo workspace', 'portico-demo')
+    .option('-y, --yes', 'never prompt')
+    .option('--no-up', 'create the workspace but do not start it')
+    .action(lazy(() => import('./commands/quickstart.js')));
+
+  program
+    .command('ci')
+    .description('print a GitHub Actions workflow for this workspace')
+    .action(lazy(() => import('./commands/ci.js')));
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version exit through here with code 0; everything else is bad usage.
+      exitCode = error.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
+    } else {
+      exitCode = handleError(error, ctxForErrors ?? createContext({ ...options.context, programName }));
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+  return exitCode;
+}
+
+/** Maps positional arguments onto the names declared with .argument(). */
+function namedArgs(cmd: Command, args: unknown[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const declared = (cmd as unknown as { registeredArguments: { name(): string }[] }).registeredArguments ?? [];
+  declared.forEach((arg, i) => {
+    out[arg.name()] = args[i];
+  });
+  return out;
+}

@@ -1,0 +1,187 @@
+// The manifest schema: the single source of truth for portico.yaml.
+// Exported as JSON Schema too (`portico generate` writes .portico/portico.schema.json) so
+// editors complete and check the file.
+import { z } from 'zod';
+
+/** DNS-label safe: what Docker container names, network aliases and hostnames accept. */
+export const DNS_LABEL = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
+export const dnsLabel = z
+  .string()
+  .regex(DNS_LABEL, 'must be a DNS label: 1-63 lowercase letters, digits and dashes, starting with a letter and not ending with a dash');
+
+/** An environment variable name (secrets are referenced by name, never by value). */
+export const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name like SHOP_API_KEY');
+
+/** "500ms", "10s", "1m", "1h" or a number of milliseconds. */
+export const duration = z.union([
+  z.number().int().nonnegative(),
+  z.string().regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'must be a duration like 500ms, 10s, 1m or 1h'),
+]);
+
+/** "512kb", "1mb", or a number of bytes. */
+export const byteSize = z.union([
+  z.number().int().positive(),
+  z.string().regex(/^\d+(\.\d+)?(b|kb|mb|gb)$/i, 'must be a size like 512kb or 1mb'),
+]);
+
+export const port = z
+  .number({ error: 'must be a port number' })
+  .int('must be a whole number')
+  .min(1, 'must be between 1 and 65535')
+  .max(65535, 'must be between 1 and 65535');
+
+export const routePath = z
+  .string()
+  .regex(/^\/[A-Za-z0-9._~!$&'()*+,;=:@%\/-]*$/, 'must start with "/" and contain only URL path characters');
+
+export const httpMethod = z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+export const rateLimitSchema = z
+  .object({
+    requests: z.number().int().positive().describe('requests allowed per window'),
+    per: duration.default('1m').describe('window length'),
+    by: z.enum(['ip', 'apiKey', 'subject']).default('ip').describe('what a bucket is keyed by'),
+    burst: z.number().int().positive().optional().describe('bucket size (default: requests)'),
+  })
+  .strict();
+
+export const corsSchema = z
+  .object({
+    origins: z.array(z.string()).min(1).describe('allowed origins, or ["*"]'),
+    methods: z.array(httpMethod).optional(),
+    headers: z.array(z.string()).optional(),
+    exposeHeaders: z.array(z.string()).optional(),
+    credentials: z.boolean().default(false),
+    maxAge: duration.default('10m'),
+  })
+  .strict();
+
+export const timeoutsSchema = z
+  .object({
+    connect: duration.default('2s'),
+    header: duration.default('30s'),
+    body: duration.default('30s'),
+  })
+  .strict();
+
+export const circuitBreakerSchema = z
+  .object({
+    failureThreshold: z.number().int().positive().default(5).describe('consecutive failures that open the circuit'),
+    resetAfter: duration.default('10s').describe('how long the circuit stays open before a trial request'),
+  })
+  .strict();
+
+export const cacheSchema = z
+  .object({
+    ttl: duration.describe('how long a GET/HEAD response may be served from cache'),
+  })
+  .strict();
+
+export const authMode = z.enum(['required', 'optional', 'none']);
+
+export const routeSchema = z
+  .object({
+    path: routePath.describe('path prefix, e.g. /api/orders'),
+    host: z.string().optional().describe('only requests for this Host'),
+    methods: z.array(httpMethod).optional().describe('only these methods'),
+    stripPrefix: z.boolean().default(true).describe('remove the prefix before forwarding'),
+    auth: authMode.default('none'),
+    cache: cacheSchema.optional(),
+    rateLimit: z.union([rateLimitSchema, z.literal(false)]).optional().describe('overrides the gateway rate limit; false disables it'),
+    timeouts: timeoutsSchema.partial().optional(),
+    retries: z.number().int().min(0).max(5).optional(),
+    maxBodySize: byteSize.optional(),
+    cors: z.union([corsSchema, z.literal(false)]).optional(),
+  })
+  .strict();
+
+export const healthSchema = z
+  .object({
+    path: routePath.default('/healthz'),
+    interval: duration.default('2s'),
+    timeout: duration.default('1s'),
+    retries: z.number().int().positive().default(3),
+    startPeriod: duration.default('10s'),
+  })
+  .strict();
+
+export const apiKeySchema = z.object({ name: dnsLabel, env: envVarName }).strict();
+
+export const jwtSchema = z
+  .object({
+    secretEnv: envVarName.optional().describe('env var holding the HS256 secret or a PEM public key'),
+    jwksUrl: z.url().optional().describe('JWKS endpoint for RS256/ES256 keys'),
+    issuer: z.string().optional(),
+    audience: z.string().optional(),
+    algorithms: z.array(z.enum(['HS256', 'RS256', 'ES256'])).min(1).describe('always pinned'),
+  })
+  .strict()
+  .refine((j) => j.secretEnv !== undefined || j.jwksUrl !== undefined, {
+    message: 'jwt needs secretEnv or jwksUrl',
+  });
+
+export const gatewaySchema = z
+  .object({
+    port: port.default(8080).describe('host port the gateway is published on'),
+    bind: z.string().default('127.0.0.1').describe('host address to publish on'),
+    auth: z
+      .object({
+        apiKeys: z.array(apiKeySchema).default([]),
+        jwt: jwtSchema.optional(),
+      })
+      .strict()
+      .default({ apiKeys: [] }),
+    rateLimit: rateLimitSchema.optional(),
+    cors: corsSchema.optional(),
+    timeouts: timeoutsSchema.default({ connect: '2s', header: '30s', body: '30s' }),
+    retries: z.number().int().min(0).max(5).default(1),
+    circuitBreaker: circuitBreakerSchema.default({ failureThreshold: 5, resetAfter: '10s' }),
+    cacheSize: byteSize.default('64mb').describe('memory for the response cache'),
+    maxBodySize: byteSize.default('1mb'),
+    trustedProxies: z.array(z.string()).default([]).describe('client addresses (or CIDRs) whose X-Forwarded-* headers are trusted'),
+  })
+  .strict();
+
+export const serviceSchema = z
+  .object({
+    template: z.string().optional().describe('template id the service was created from (built from source)'),
+    image: z.string().optional().describe('a prebuilt image instead of a template, e.g. redis:7'),
+    path: z.string().optional().describe('source folder, relative to portico.yaml (default services/<name>)'),
+    port: port.default(3000),
+    replicas: z.number().int().min(0).max(20).default(1),
+    routes: z.array(routeSchema).default([]),
+    health: healthSchema.optional(),
+    env: z.record(envVarName, z.union([z.string(), z.number(), z.boolean()])).default({}),
+    dependsOn: z.array(dnsLabel).default([]),
+    expose: z.array(port).default([]).describe('container ports also published on 127.0.0.1 (same number)'),
+    volumes: z.array(z.string()).default([]).describe('named volumes as name:/path'),
+    command: z.array(z.string()).optional(),
+  })
+  .strict();
+
+export const manifestSchema = z
+  .object({
+    $schema: z.string().optional(),
+    version: z.literal(1),
+    name: dnsLabel.describe('project name: prefixes every Docker resource'),
+    runtime: z
+      .object({
+        nodeImage: z.string().default('auto').describe('"auto": node:<major>-slim when available, else built from the host node'),
+      })
+      .strict()
+      .default({ nodeImage: 'auto' }),
+    gateway: gatewaySchema.default(() => gatewaySchema.parse({})),
+    services: z.record(z.string(), serviceSchema).default({}),
+  })
+  .strict();
+
+export type Manifest = z.output<typeof manifestSchema>;
+export type ManifestInput = z.input<typeof manifestSchema>;
+export type ServiceSpec = z.output<typeof serviceSchema>;
+export type RouteSpec = z.output<typeof routeSchema>;
+export type GatewaySpec = z.output<typeof gatewaySchema>;
+export type HealthSpec = z.output<typeof healthSchema>;
+
+export function manifestJsonSchema(): object {
+  return z.toJSONSchema(manifestSchema, { io: 'input', unrepresentable: 'any' });
+}

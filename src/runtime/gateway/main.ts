@@ -1,0 +1,3 @@
+// Placeholder: the gateway runtime entry (issue 4).
+console.error('gateway runtime not built yet');
+process.exit(1);
