@@ -52,14 +52,7 @@ export interface ProbeTarget {
   timeoutMs: number;
 }
 
-interface Entry {
-  service: string;
-  id: string;
-  address: string;
-  port: number;
-  version: string | null;
-  metadata: Record<string, string>;
-  source: 'self' | 'static';
+interface Entry extends Pick<RegistryInstance, 'service' | 'id' | 'address' | 'port' | 'version' | 'metadata' | 'source' | 'status'> {
   check: Check;
   /** Per-instance TTL (registration may override the service's); null until it registers. */
   ttlMs: number | null;
@@ -67,7 +60,6 @@ interface Entry {
   registeredAt: number;
   /** Start of the grace period in which failures do not count (seed or registration time). */
   graceUntil: number;
-  status: InstanceStatus;
   passedSinceCritical: boolean;
   consecutiveFailures: number;
   criticalSince: number | null;
