@@ -13,7 +13,7 @@ class FakeClock {
 const service = {
   port: 3000,
   intervalMs: 1000,
-  timeoutMs: 500,
+  timeoutMs: 200,
   failuresBeforeCritical: 3,
   startPeriodMs: 0,
   ttlMs: 3000,
@@ -62,7 +62,7 @@ describe('registry catalog', () => {
   it('turns an instance passing only after a successful probe, and emits one change', () => {
     const { catalog, changes, probeAll, status } = setup();
     const due = probeAll(true);
-    expect(due).toEqual([{ service: 'cache', id: 'shop-cache-1', address: 'shop-cache-1', port: 6379, check: { type: 'tcp' }, timeoutMs: 500 }]);
+    expect(due).toEqual([{ service: 'cache', id: 'shop-cache-1', address: 'shop-cache-1', port: 6379, check: { type: 'tcp' }, timeoutMs: 200, seq: 1 }]);
     expect(status('cache', 'shop-cache-1')).toBe('passing');
     expect(changes).toHaveLength(1);
     expect(changes[0]).toMatchObject({ index: catalog.index, service: 'cache', instances: [{ status: 'passing', lastCheck: { status: 'passing', output: 'HTTP 200' } }] });
@@ -90,19 +90,60 @@ describe('registry catalog', () => {
     probeAll(false);
     // Below the threshold a passing instance stays passing (one blip does not pull it).
     expect(status('cache', 'shop-cache-1')).toBe('passing');
-    // The confirmation probe comes after interval/N, not a whole interval.
-    expect(recheckDelay(catalog.policy('cache'))).toBe(333);
-    clock.advance(332);
+    // Confirmations come every (interval - 2*timeout)/(N-1), not a whole interval later.
+    expect(recheckDelay(catalog.policy('cache'))).toBe(300);
+    clock.advance(299);
     expect(catalog.dueProbes()).toEqual([]);
     clock.advance(1);
     probeAll(false);
-    clock.advance(333);
+    clock.advance(300);
     probeAll(false);
     expect(status('cache', 'shop-cache-1')).toBe('critical');
     expect(changes.at(-1)!.instances[0]).toMatchObject({ status: 'critical', lastCheck: { status: 'critical', output: 'ECONNREFUSED' } });
-    clock.advance(1000);
+    // Critical: back to the normal interval.
+    clock.advance(999);
+    expect(catalog.dueProbes()).toEqual([]);
+    clock.advance(1);
     probeAll(true);
     expect(status('cache', 'shop-cache-1')).toBe('passing');
+  });
+
+  it('does not wait for a hanging confirmation probe before starting the next', () => {
+    const { catalog, clock, probeAll, status } = setup();
+    probeAll(true);
+    clock.advance(1000);
+    const [first] = catalog.dueProbes();
+    clock.advance(200); // timed out
+    catalog.recordProbe(first!, false, 'timeout');
+    clock.advance(300);
+    const [second] = catalog.dueProbes();
+    clock.advance(150);
+    expect(catalog.dueProbes()).toEqual([]);
+    clock.advance(150); // `second` still in flight, the next confirmation starts anyway
+    const [third] = catalog.dueProbes();
+    expect([second!.seq, third!.seq]).toEqual([3, 4]);
+    clock.advance(50);
+    catalog.recordProbe(second!, false, 'timeout');
+    expect(status('cache', 'shop-cache-1')).toBe('passing');
+    clock.advance(150);
+    catalog.recordProbe(third!, false, 'timeout');
+    expect(status('cache', 'shop-cache-1')).toBe('critical');
+    // 1000 + 1000 ms: within two intervals of the last passing probe.
+  });
+
+  it('ignores a result older than one already recorded', () => {
+    const { catalog, clock, probeAll, status } = setup();
+    probeAll(true);
+    clock.advance(1000);
+    probeAll(false);
+    clock.advance(300);
+    const [older] = catalog.dueProbes();
+    clock.advance(300);
+    const [newer] = catalog.dueProbes();
+    catalog.recordProbe(newer!, true, 'ok');
+    catalog.recordProbe(older!, false, 'late timeout');
+    expect(status('cache', 'shop-cache-1')).toBe('passing');
+    expect(catalog.instance('cache', 'shop-cache-1')!.lastCheck!.output).toBe('ok');
   });
 
   it('ignores failures inside the start period', () => {

@@ -50,6 +50,8 @@ export interface ProbeTarget {
   port: number;
   check: Check;
   timeoutMs: number;
+  /** Dispatch order per instance: a result older than one already recorded is ignored. */
+  seq: number;
 }
 
 interface Entry extends Pick<RegistryInstance, 'service' | 'id' | 'address' | 'port' | 'version' | 'metadata' | 'source' | 'status'> {
@@ -66,7 +68,9 @@ interface Entry extends Pick<RegistryInstance, 'service' | 'id' | 'address' | 'p
   criticalReason: string | null;
   lastCheck: { at: number; status: InstanceStatus; output: string } | null;
   nextProbeAt: number;
-  probing: boolean;
+  inFlight: number;
+  probeSeq: number;
+  recordedSeq: number;
 }
 
 export interface CatalogOptions {
@@ -207,14 +211,27 @@ export class Catalog {
     return true;
   }
 
-  /** Instances whose probe is due; they are marked in flight until `recordProbe`. */
+  /**
+   * Instances whose probe is due; they count as in flight until `recordProbe`.
+   * Normally one probe per instance is in flight. A suspect instance (failed, not yet
+   * critical) gets its confirmation probes every `recheckDelay` without waiting for the
+   * previous one to time out, so a dead instance reaches `failuresBeforeCritical` failures
+   * within about one interval even when each probe lasts its whole timeout.
+   */
   dueProbes(now = this.clock.now()): ProbeTarget[] {
     const due: ProbeTarget[] = [];
     for (const map of this.entries.values()) {
       for (const entry of map.values()) {
-        if (entry.probing || entry.nextProbeAt > now) continue;
-        entry.probing = true;
-        due.push({ service: entry.service, id: entry.id, address: entry.address, port: entry.port, check: entry.check, timeoutMs: this.policy(entry.service).timeoutMs });
+        if (entry.nextProbeAt > now) continue;
+        const policy = this.policy(entry.service);
+        const suspect = this.isSuspect(entry, policy);
+        if (entry.inFlight > 0 && !(suspect && entry.inFlight < policy.failuresBeforeCritical)) continue;
+        entry.inFlight += 1;
+        entry.probeSeq += 1;
+        // A suspect's next confirmation is due on the recheck cadence; otherwise the result
+        // schedules the next probe.
+        entry.nextProbeAt = suspect ? now + recheckDelay(policy) : Number.POSITIVE_INFINITY;
+        due.push({ service: entry.service, id: entry.id, address: entry.address, port: entry.port, check: entry.check, timeoutMs: policy.timeoutMs, seq: entry.probeSeq });
       }
     }
     return due;
@@ -227,10 +244,16 @@ export class Catalog {
   recordProbe(target: ProbeTarget, ok: boolean, output: string): void {
     const entry = this.entries.get(target.service)?.get(target.id);
     if (!entry) return;
-    entry.probing = false;
-    if (entry.address !== target.address || entry.port !== target.port || !sameCheck(entry.check, target.check)) return;
+    entry.inFlight = Math.max(0, entry.inFlight - 1);
     const now = this.clock.now();
     const policy = this.policy(entry.service);
+    if (entry.address !== target.address || entry.port !== target.port || !sameCheck(entry.check, target.check)) {
+      // Stale endpoint: probe the current one soon instead.
+      entry.nextProbeAt = Math.min(entry.nextProbeAt, now);
+      return;
+    }
+    if (target.seq < entry.recordedSeq) return;
+    entry.recordedSeq = target.seq;
     const before = entry.status;
     entry.lastCheck = { at: now, status: ok ? 'passing' : 'critical', output: output.slice(0, 512) };
     if (ok) {
@@ -246,9 +269,8 @@ export class Catalog {
         if (entry.status !== 'critical') this.setStatus(entry, 'critical', now, 'probe');
         entry.nextProbeAt = now + policy.intervalMs;
       } else {
-        // Confirm a failure quickly instead of waiting whole intervals: N failures in a row
-        // then fit in about one interval, so a dead instance leaves the rotation fast.
-        entry.nextProbeAt = now + recheckDelay(policy);
+        // Confirm a failure quickly instead of waiting whole intervals (see dueProbes).
+        entry.nextProbeAt = Math.min(entry.nextProbeAt, now + recheckDelay(policy));
       }
     }
     if (entry.status !== before) this.emit(entry.service);
@@ -321,7 +343,9 @@ export class Catalog {
       criticalReason: null,
       lastCheck: null,
       nextProbeAt: now,
-      probing: false,
+      inFlight: 0,
+      probeSeq: 0,
+      recordedSeq: 0,
     };
   }
 
@@ -342,6 +366,10 @@ export class Catalog {
     if (entry.consecutiveFailures >= this.policy(entry.service).failuresBeforeCritical) this.setStatus(entry, 'critical', now, 'probe');
     else this.setStatus(entry, entry.passedSinceCritical ? 'passing' : 'warning', now, null);
     return entry.status !== before;
+  }
+
+  private isSuspect(entry: Entry, policy: ServicePolicy): boolean {
+    return entry.consecutiveFailures > 0 && entry.consecutiveFailures < policy.failuresBeforeCritical;
   }
 
   private setStatus(entry: Entry, status: InstanceStatus, now: number, reason: 'probe' | 'ttl' | null): void {
@@ -365,9 +393,17 @@ export class Catalog {
   }
 }
 
-/** Spacing of confirmation probes after a failure: N of them fit in one interval. */
+/**
+ * Spacing of the confirmation probes after a failure. The first failure completes at most
+ * interval + timeout after an instance dies; the N-1 confirmations start this far apart and
+ * each lasts at most the timeout, so the last completes (N-1)·delay + timeout later. With
+ * delay = (interval - 2·timeout) / (N-1) a dead instance turns critical within 2 intervals of
+ * dying whenever timeout <= interval / 2 (the defaults, 2 s and 1 s, qualify). A short blip
+ * still changes nothing: one passing confirmation resets the count.
+ */
 export function recheckDelay(policy: ServicePolicy): number {
-  return Math.max(100, Math.floor(policy.intervalMs / policy.failuresBeforeCritical));
+  const confirmations = Math.max(1, policy.failuresBeforeCritical - 1);
+  return Math.max(50, Math.floor((policy.intervalMs - 2 * policy.timeoutMs) / confirmations));
 }
 
 function sameCheck(a: Check, b: Check): boolean {
