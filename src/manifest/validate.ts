@@ -197,6 +197,9 @@ function checkAuth(m: Manifest): SemanticProblem[] {
     if (names.has(k.name)) problems.push({ path: ['gateway', 'auth', 'apiKeys', i, 'name'], message: `API key name "${k.name}" is used twice; key names must be unique (they appear in logs and metrics).` });
     names.add(k.name);
   });
+  if (jwt && jwt.algorithms.includes('HS256') && !jwt.secretEnv) {
+    problems.push({ path: ['gateway', 'auth', 'jwt', 'algorithms'], message: 'HS256 verifies with a shared secret: set gateway.auth.jwt.secretEnv, or use RS256/ES256 with jwksUrl.' });
+  }
   const rateLimitNeeds = (by: string, at: ManifestPath) => {
     if (by === 'apiKey' && apiKeys.length === 0) problems.push({ path: at, message: 'rate limiting by apiKey needs API keys: add gateway.auth.apiKeys, or use by: ip.' });
     if (by === 'subject' && !jwt) problems.push({ path: at, message: 'rate limiting by subject needs JWT: configure gateway.auth.jwt, or use by: ip.' });
