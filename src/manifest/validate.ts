@@ -28,6 +28,7 @@ export function checkManifest(manifest: Manifest, templateIds: readonly string[]
     ...checkPorts(manifest),
     ...checkDependencies(manifest),
     ...checkAuth(manifest),
+    ...checkCors(manifest),
     ...checkDurations(manifest),
     ...checkServiceDetails(manifest),
   ];
@@ -214,14 +215,17 @@ function checkAuth(m: Manifest): SemanticProblem[] {
       if (route.rateLimit) rateLimitNeeds(route.rateLimit.by, [...at, 'rateLimit', 'by']);
     });
   }
-  const corsChecks: [ManifestPath, Manifest['gateway']['cors'] | false | undefined][] = [[['gateway', 'cors'], m.gateway.cors]];
-  for (const [name, spec] of Object.entries(m.services)) spec.routes.forEach((r, i) => corsChecks.push([['services', name, 'routes', i, 'cors'], r.cors]));
-  for (const [at, cors] of corsChecks) {
-    if (cors && cors.credentials && cors.origins.includes('*')) {
-      problems.push({ path: at, message: 'credentials: true cannot be combined with origins ["*"] (browsers reject it); list the allowed origins explicitly.' });
-    }
-  }
   return problems;
+}
+
+function checkCors(m: Manifest): SemanticProblem[] {
+  const policies: [ManifestPath, Manifest['gateway']['cors'] | false | undefined][] = [[['gateway', 'cors'], m.gateway.cors]];
+  for (const [name, spec] of Object.entries(m.services)) {
+    spec.routes.forEach((r, i) => policies.push([['services', name, 'routes', i, 'cors'], r.cors]));
+  }
+  return policies
+    .filter(([, cors]) => cors && cors.credentials && cors.origins.includes('*'))
+    .map(([at]) => ({ path: at, message: 'credentials: true cannot be combined with origins ["*"] (browsers reject it); list the allowed origins explicitly.' }));
 }
 
 /** Durations that must be above zero for the feature to mean anything. */
