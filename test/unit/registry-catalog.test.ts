@@ -92,6 +92,8 @@ describe('registry catalog', () => {
     expect(status('cache', 'shop-cache-1')).toBe('passing');
     // Confirmations come every (interval - 2*timeout)/(N-1), not a whole interval later.
     expect(recheckDelay(catalog.policy('cache'))).toBe(300);
+    // With the manifest defaults (2 s / 1 s / 3) the confirmations all start at once.
+    expect(recheckDelay({ ...catalog.policy('cache'), intervalMs: 2000, timeoutMs: 1000, failuresBeforeCritical: 3 })).toBe(0);
     clock.advance(299);
     expect(catalog.dueProbes()).toEqual([]);
     clock.advance(1);

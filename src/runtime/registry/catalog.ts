@@ -398,12 +398,13 @@ export class Catalog {
  * interval + timeout after an instance dies; the N-1 confirmations start this far apart and
  * each lasts at most the timeout, so the last completes (N-1)·delay + timeout later. With
  * delay = (interval - 2·timeout) / (N-1) a dead instance turns critical within 2 intervals of
- * dying whenever timeout <= interval / 2 (the defaults, 2 s and 1 s, qualify). A short blip
- * still changes nothing: one passing confirmation resets the count.
+ * dying whenever timeout <= interval / 2 (the defaults, 2 s and 1 s, qualify: their
+ * confirmations all start at once). A short blip still changes nothing: one passing
+ * confirmation resets the count.
  */
 export function recheckDelay(policy: ServicePolicy): number {
   const confirmations = Math.max(1, policy.failuresBeforeCritical - 1);
-  return Math.max(50, Math.floor((policy.intervalMs - 2 * policy.timeoutMs) / confirmations));
+  return Math.max(0, Math.floor((policy.intervalMs - 2 * policy.timeoutMs) / confirmations));
 }
 
 function sameCheck(a: Check, b: Check): boolean {

@@ -53,7 +53,10 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
       const p = prober(target).then(
         (result) => catalog.recordProbe(target, result.ok, result.output),
         (error: unknown) => catalog.recordProbe(target, false, String(error)),
-      );
+      ).then(() => {
+        // A failure may make confirmation probes due at once: start them without waiting a tick.
+        if (!closed) runDueProbes();
+      });
       inFlight.add(p);
       void p.finally(() => inFlight.delete(p));
       return p;
@@ -61,7 +64,7 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
 
   if (options.warmUp ?? true) await Promise.all(runDueProbes());
 
-  const loopMs = options.loopMs ?? 100;
+  const loopMs = options.loopMs ?? 25;
   const loop = setInterval(() => {
     if (closed) return;
     catalog.tick(clock.now());
