@@ -102,9 +102,12 @@ export async function runRegistryScenario({ cli, log = () => {}, docker = new Do
       view.close();
       const restartedAt = Date.now();
       await docker.getContainer(registry.Id).restart({ t: 3 });
+      log(`registry restart call returned after ${Date.now() - restartedAt} ms`);
       registry = await findContainer(docker, project, 'registry');
       await waitOk(`${registryUrl()}/v1/health`, 30_000);
       const backMs = Date.now() - restartedAt;
+      const registryLog = demux(await docker.getContainer(registry.Id).logs({ stdout: true, stderr: true, tail: 40 }));
+      log(`registry log around the restart (restart at ${new Date(restartedAt).toISOString()}):\n${registryLog.split('\n').filter((l) => /stopping|listening|ready/.test(l)).join('\n')}`);
       const after = new RegistryView(registryUrl());
       cleanups.push(() => after.close());
       // Replica 1 was seeded from discovery.json; replica 3 (unknown to discovery.json) must
