@@ -53,6 +53,9 @@ describe('registry probes', () => {
     const ok = await httpInstance();
     expect(await httpProbe('127.0.0.1', ok.port, '/healthz', 500)).toEqual({ ok: true, output: 'HTTP GET /healthz: 200' });
     expect(await httpProbe('127.0.0.1', ok.port, '/other', 500)).toEqual({ ok: false, output: 'HTTP GET /other: 404' });
+    // Names go through the probe's own bounded lookup; localhost never leaves the machine.
+    expect(await httpProbe('localhost', ok.port, '/healthz', 500)).toEqual({ ok: true, output: 'HTTP GET /healthz: 200' });
+    expect(await tcpProbe('localhost', ok.port, 500)).toMatchObject({ ok: true });
     ok.state.hang = true;
     expect(await httpProbe('127.0.0.1', ok.port, '/healthz', 150)).toEqual({ ok: false, output: 'HTTP GET /healthz: no response within 150 ms' });
     const closed = net.createServer();

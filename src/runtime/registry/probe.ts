@@ -1,6 +1,7 @@
 // Health probes: an HTTP GET of the health path (2xx = passing) or a TCP connect, each bounded
 // by a timeout. No keep-alive: every probe opens a fresh connection, so a dead container is
 // noticed instead of hiding behind a pooled socket.
+import dns, { type LookupAddress, type LookupOptions } from 'node:dns';
 import http from 'node:http';
 import net from 'node:net';
 import type { ProbeTarget } from './catalog.js';
@@ -16,7 +17,7 @@ export const probe: Prober = (target) => (target.check.type === 'http' ? httpPro
 
 export function httpProbe(address: string, port: number, path: string, timeoutMs: number): Promise<ProbeResult> {
   return bounded(`HTTP GET ${path}`, timeoutMs, 'no response', (done) => {
-    const request = http.get({ host: address, port, path, agent: false, headers: { 'user-agent': 'portico-registry', connection: 'close' } }, (response) => {
+    const request = http.get({ host: address, port, path, agent: false, lookup: resolverLookup(timeoutMs), headers: { 'user-agent': 'portico-registry', connection: 'close' } }, (response) => {
       const status = response.statusCode ?? 0;
       response.resume();
       done(status >= 200 && status < 300, String(status));
@@ -28,7 +29,7 @@ export function httpProbe(address: string, port: number, path: string, timeoutMs
 
 export function tcpProbe(address: string, port: number, timeoutMs: number): Promise<ProbeResult> {
   return bounded(`TCP connect ${address}:${port}`, timeoutMs, 'no connection', (done) => {
-    const socket = net.connect({ host: address, port });
+    const socket = net.connect({ host: address, port, lookup: resolverLookup(timeoutMs) });
     socket.on('connect', () => done(true, 'ok'));
     socket.on('error', (error) => done(false, describe(error)));
     return () => socket.destroy();
@@ -55,6 +56,30 @@ function bounded(label: string, timeoutMs: number, timeoutText: string, start: (
     // An error raised synchronously by start() settled before release was known.
     if (settled) release();
   });
+}
+
+type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+
+/**
+ * Name lookups for probes of seeded instances (container names) through c-ares, bounded by
+ * the probe timeout. The default lookup (getaddrinfo) runs on libuv's 4-thread pool and can
+ * hang for seconds on the name of a removed container; probing such names every interval
+ * would fill the pool and stall every other lookup and file read in the registry.
+ * IP literals never get here (Node skips the lookup for them).
+ */
+function resolverLookup(timeoutMs: number) {
+  return (hostname: string, options: LookupOptions, callback: LookupCallback): void => {
+    const answer = (address: string) => (options.all ? callback(null, [{ address, family: 4 }]) : callback(null, address, 4));
+    if (hostname.toLowerCase() === 'localhost') return answer('127.0.0.1');
+    const resolver = new dns.Resolver({ timeout: timeoutMs, tries: 1 });
+    resolver.resolve4(hostname, (error, addresses) => {
+      if (error || addresses.length === 0) {
+        const notFound: NodeJS.ErrnoException = error ?? Object.assign(new Error(`no IPv4 address for ${hostname}`), { code: 'ENOTFOUND' });
+        return callback(notFound, options.all ? [] : '');
+      }
+      answer(addresses[0]!);
+    });
+  };
 }
 
 function describe(error: Error & { code?: string }): string {
