@@ -45,7 +45,7 @@ describe('registry process', () => {
     expect(bad.stdout).toMatch(/discovery\.json: version: .*regenerate it with `portico generate`/);
   });
 
-  it('serves on $PORT with the token from env and stops cleanly on SIGTERM', async () => {
+  it('serves on $PORT with the token from env, reloads a changed discovery.json, stops cleanly on SIGTERM', async () => {
     const child = spawn(process.execPath, [bundle], { env: { PATH: process.env.PATH ?? '', PORTICO_CONFIG_DIR: dir, PORTICO_REGISTRY_TOKEN: 'tok', PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
     children.push(child);
     let out = '';
@@ -56,6 +56,18 @@ describe('registry process', () => {
     expect((await fetch(`${url}/v1/services/orders/instances/shop-orders-1`, { method: 'PUT', body: '{"address":"127.0.0.1","port":1}' })).status).toBe(401);
     const ok = await fetch(`${url}/v1/services/orders/instances/shop-orders-1`, { method: 'PUT', headers: { authorization: 'Bearer tok' }, body: '{"address":"127.0.0.1","port":1}' });
     expect(ok.status).toBe(201);
+
+    // discovery.json rewritten (as `up` does when the stack changes): applied without a restart.
+    const seeded = discoveryFor({ orders: {}, cache: { kind: 'image', port: 1, check: { type: 'tcp' }, instances: [{ id: 'shop-cache-1', address: '127.0.0.1', port: 1 }] } });
+    await writeFile(path.join(dir, 'discovery.json'), JSON.stringify(seeded));
+    await waitFor(async () => ((await (await fetch(`${url}/v1/services`)).json()) as { services: Record<string, unknown[]> }).services.cache?.length === 1, 10_000, 'the reloaded seed');
+    await waitFor(() => out.includes('"msg":"discovery.json reloaded","changed":["cache"]'), 5000, 'the reload log line');
+    // A broken rewrite is reported and changes nothing.
+    await writeFile(path.join(dir, 'discovery.json'), '{ broken');
+    await waitFor(() => /discovery\.json not reloaded: .*not valid JSON/.test(out), 10_000, 'the reload error');
+    expect(((await (await fetch(`${url}/v1/services`)).json()) as { services: Record<string, unknown[]> }).services.cache).toHaveLength(1);
+    await writeFile(path.join(dir, 'discovery.json'), JSON.stringify(discoveryFor({ orders: {} })));
+
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);

@@ -280,3 +280,47 @@ describe('registry catalog', () => {
     expect(catalog.changesSince(start + 4)![0]!.instances.map((i) => i.id)).toEqual(['shop-orders-1', 'shop-orders-2', 'shop-orders-3', 'shop-orders-4', 'shop-orders-5']);
   });
 });
+
+describe('registry catalog reseed (discovery.json changed)', () => {
+  it('adds new seeds, drops seeds no longer listed, keeps self-registered instances, with events', () => {
+    const { catalog, changes, probeAll } = setup();
+    catalog.register('orders', 'shop-orders-1', reg);
+    probeAll(true);
+    const before = changes.length;
+    const next = discovery();
+    next.services.orders!.instances = [{ id: 'shop-orders-2', address: 'shop-orders-2', port: 3000 }];
+    next.services.cache!.instances = [];
+    expect(catalog.reseed(next).sort()).toEqual(['cache', 'orders']);
+    expect(changes.slice(before).map((c) => [c.service, c.instances.map((i) => `${i.id}:${i.source}:${i.status}`)])).toEqual([
+      ['orders', ['shop-orders-1:self:passing', 'shop-orders-2:static:warning']],
+      ['cache', []],
+    ]);
+    // The same file again changes nothing.
+    expect(catalog.reseed(next)).toEqual([]);
+  });
+
+  it('applies a new health block: new policy, new check for instances that did not bring their own', () => {
+    const { catalog, probeAll, status } = setup();
+    catalog.register('orders', 'shop-orders-1', reg);
+    catalog.register('orders', 'shop-orders-2', { ...reg, healthPath: '/ready' });
+    probeAll(true);
+    const next = discovery({ intervalMs: 5000 });
+    next.services.orders!.check = { type: 'http', path: '/health/live' };
+    expect(catalog.reseed(next)).toEqual(['orders']);
+    expect(catalog.policy('orders').intervalMs).toBe(5000);
+    // A different check must prove itself again; the instance with its own path keeps passing.
+    expect(status('orders', 'shop-orders-1')).toBe('warning');
+    expect(status('orders', 'shop-orders-2')).toBe('passing');
+    expect(catalog.dueProbes().map((t) => [t.id, t.check])).toEqual([['shop-orders-1', { type: 'http', path: '/health/live' }]]);
+  });
+
+  it('forgets a service removed from discovery.json once it has no self-registered instance', () => {
+    const { catalog, changes } = setup();
+    const next = discovery();
+    delete (next.services as Record<string, unknown>).cache;
+    expect(catalog.reseed(next)).toEqual(['cache']);
+    expect(changes.at(-1)).toMatchObject({ service: 'cache', instances: [] });
+    expect(catalog.hasService('cache')).toBe(false);
+    expect(Object.keys(catalog.snapshot().services)).toEqual(['orders']);
+  });
+});

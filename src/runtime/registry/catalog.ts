@@ -56,6 +56,8 @@ export interface ProbeTarget {
 
 interface Entry extends Pick<RegistryInstance, 'service' | 'id' | 'address' | 'port' | 'version' | 'metadata' | 'source' | 'status'> {
   check: Check;
+  /** The health path the instance registered, overriding the service's; null = the service's. */
+  ownHealthPath: string | null;
   /** Per-instance TTL (registration may override the service's); null until it registers. */
   ttlMs: number | null;
   ttlDeadline: number | null;
@@ -111,7 +113,38 @@ export class Catalog {
    * passing on their first probe instead of waiting for re-registration.
    */
   seed(discovery: DiscoveryConfig): void {
+    this.applyDiscovery(discovery, false);
+  }
+
+  /**
+   * Applies a changed discovery.json (`portico up` rewrote it, e.g. more replicas or a new
+   * health block) without a restart: policies are replaced, new seeds added, seeds no longer
+   * listed removed, and self-registered instances keep their state but follow the new
+   * service check unless they registered their own health path. Emits one change per
+   * service whose instances changed; returns those services.
+   */
+  reseed(discovery: DiscoveryConfig): string[] {
+    return this.applyDiscovery(discovery, true);
+  }
+
+  private applyDiscovery(discovery: DiscoveryConfig, emit: boolean): string[] {
     const now = this.clock.now();
+    const changed = new Set<string>();
+    for (const name of [...this.policies.keys()]) {
+      if (name in discovery.services) continue;
+      this.policies.delete(name);
+      const map = this.entries.get(name);
+      if (!map) continue;
+      for (const [id, entry] of map) {
+        if (entry.source !== 'static') continue;
+        map.delete(id);
+        changed.add(name);
+      }
+      if (map.size === 0) {
+        this.entries.delete(name);
+        changed.add(name);
+      }
+    }
     for (const [name, service] of Object.entries(discovery.services)) {
       const policy: ServicePolicy = {
         check: service.check,
@@ -124,10 +157,30 @@ export class Catalog {
       };
       this.policies.set(name, policy);
       const instances = this.serviceEntries(name, true);
-      for (const seed of service.instances) {
+      const seeds = new Map(service.instances.map((seed) => [seed.id, seed]));
+      for (const [id, entry] of instances) {
+        if (entry.source === 'static' && !seeds.has(id)) {
+          instances.delete(id);
+          changed.add(name);
+          continue;
+        }
+        const check = entry.ownHealthPath !== null && policy.check.type === 'http' ? { type: 'http' as const, path: entry.ownHealthPath } : policy.check;
+        if (!sameCheck(entry.check, check)) {
+          entry.check = check;
+          this.resetHealth(entry, now, 0);
+          entry.nextProbeAt = now;
+          changed.add(name);
+        }
+      }
+      for (const seed of seeds.values()) {
+        const existing = instances.get(seed.id);
+        if (existing && (existing.source === 'self' || (existing.address === seed.address && existing.port === seed.port))) continue;
         instances.set(seed.id, this.newEntry(name, seed.id, seed.address, seed.port, 'static', policy.check, now, policy));
+        changed.add(name);
       }
     }
+    if (emit) for (const name of changed) this.emit(name);
+    return [...changed];
   }
 
   get index(): number {
@@ -184,6 +237,7 @@ export class Catalog {
       instances.set(id, entry);
     }
     entry.source = 'self';
+    entry.ownHealthPath = check.type === 'http' && registration.healthPath !== undefined ? registration.healthPath : null;
     entry.version = registration.version ?? null;
     entry.metadata = { ...(registration.metadata ?? {}) };
     entry.ttlMs = ttlMs;
@@ -332,6 +386,7 @@ export class Catalog {
       metadata: {},
       source,
       check,
+      ownHealthPath: null,
       ttlMs: null,
       ttlDeadline: null,
       registeredAt: now,

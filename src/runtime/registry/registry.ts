@@ -33,6 +33,8 @@ export interface RegistryOptions {
 
 export interface RunningRegistry {
   catalog: Catalog;
+  /** Apply a changed discovery.json; returns the services whose instances changed. */
+  reload(discovery: DiscoveryConfig): string[];
   url: string;
   port: number;
   close(): Promise<void>;
@@ -94,6 +96,11 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
   return {
     catalog,
     url: `http://${host}:${address.port}`,
+    reload(discovery) {
+      const changed = catalog.reseed(discovery);
+      runDueProbes();
+      return changed;
+    },
     port: address.port,
     async close() {
       if (closed) return;
