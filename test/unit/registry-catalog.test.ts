@@ -62,7 +62,7 @@ describe('registry catalog', () => {
   it('turns an instance passing only after a successful probe, and emits one change', () => {
     const { catalog, changes, probeAll, status } = setup();
     const due = probeAll(true);
-    expect(due).toEqual([{ service: 'cache', id: 'shop-cache-1', address: 'shop-cache-1', port: 6379, check: { type: 'tcp' }, timeoutMs: 200, seq: 1 }]);
+    expect(due).toEqual([{ service: 'cache', id: 'shop-cache-1', address: 'shop-cache-1', port: 6379, check: { type: 'tcp' }, timeoutMs: 200, seq: 1, startedAt: 1_000_000 }]);
     expect(status('cache', 'shop-cache-1')).toBe('passing');
     expect(changes).toHaveLength(1);
     expect(changes[0]).toMatchObject({ index: catalog.index, service: 'cache', instances: [{ status: 'passing', lastCheck: { status: 'passing', output: 'HTTP 200' } }] });
@@ -71,13 +71,14 @@ describe('registry catalog', () => {
     expect(changes).toHaveLength(1);
   });
 
-  it('probes on the interval, not before, and never twice at once', () => {
+  it('probes on the interval from probe start, not before, and never twice at once', () => {
     const { catalog, clock, probeAll } = setup();
     const first = catalog.dueProbes();
     expect(first).toHaveLength(1);
     expect(catalog.dueProbes()).toEqual([]); // in flight
+    clock.advance(120); // the probe took 120 ms: the cadence stays one interval from its start
     catalog.recordProbe(first[0]!, true, 'ok');
-    clock.advance(999);
+    clock.advance(879);
     expect(probeAll(true)).toEqual([]);
     clock.advance(1);
     expect(probeAll(true)).toHaveLength(1);
@@ -90,15 +91,15 @@ describe('registry catalog', () => {
     probeAll(false);
     // Below the threshold a passing instance stays passing (one blip does not pull it).
     expect(status('cache', 'shop-cache-1')).toBe('passing');
-    // Confirmations come every (interval - 2*timeout)/(N-1), not a whole interval later.
-    expect(recheckDelay(catalog.policy('cache'))).toBe(300);
+    // Confirmations come every (interval - 2*timeout)/(N-1)/2, not a whole interval later.
+    expect(recheckDelay(catalog.policy('cache'))).toBe(150);
     // With the manifest defaults (2 s / 1 s / 3) the confirmations all start at once.
     expect(recheckDelay({ ...catalog.policy('cache'), intervalMs: 2000, timeoutMs: 1000, failuresBeforeCritical: 3 })).toBe(0);
-    clock.advance(299);
+    clock.advance(149);
     expect(catalog.dueProbes()).toEqual([]);
     clock.advance(1);
     probeAll(false);
-    clock.advance(300);
+    clock.advance(150);
     probeAll(false);
     expect(status('cache', 'shop-cache-1')).toBe('critical');
     expect(changes.at(-1)!.instances[0]).toMatchObject({ status: 'critical', lastCheck: { status: 'critical', output: 'ECONNREFUSED' } });
@@ -112,16 +113,17 @@ describe('registry catalog', () => {
 
   it('does not wait for a hanging confirmation probe before starting the next', () => {
     const { catalog, clock, probeAll, status } = setup();
+    const killedAt = clock.t + 1; // just after a passing probe started
     probeAll(true);
     clock.advance(1000);
     const [first] = catalog.dueProbes();
     clock.advance(200); // timed out
     catalog.recordProbe(first!, false, 'timeout');
-    clock.advance(300);
-    const [second] = catalog.dueProbes();
     clock.advance(150);
+    const [second] = catalog.dueProbes();
+    clock.advance(100);
     expect(catalog.dueProbes()).toEqual([]);
-    clock.advance(150); // `second` still in flight, the next confirmation starts anyway
+    clock.advance(50); // `second` still in flight, the next confirmation starts anyway
     const [third] = catalog.dueProbes();
     expect([second!.seq, third!.seq]).toEqual([3, 4]);
     clock.advance(50);
@@ -130,7 +132,8 @@ describe('registry catalog', () => {
     clock.advance(150);
     catalog.recordProbe(third!, false, 'timeout');
     expect(status('cache', 'shop-cache-1')).toBe('critical');
-    // 1000 + 1000 ms: within two intervals of the last passing probe.
+    // The worst case (death right after a probe started) within two intervals, with margin.
+    expect(clock.t - killedAt).toBeLessThanOrEqual(2 * 1000 - 300);
   });
 
   it('ignores a result older than one already recorded', () => {
@@ -138,9 +141,9 @@ describe('registry catalog', () => {
     probeAll(true);
     clock.advance(1000);
     probeAll(false);
-    clock.advance(300);
+    clock.advance(150);
     const [older] = catalog.dueProbes();
-    clock.advance(300);
+    clock.advance(150);
     const [newer] = catalog.dueProbes();
     catalog.recordProbe(newer!, true, 'ok');
     catalog.recordProbe(older!, false, 'late timeout');

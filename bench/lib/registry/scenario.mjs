@@ -23,7 +23,7 @@ import { startLoad } from './load.mjs';
 import { SseReader } from './sse.mjs';
 
 /** The echo service's health block: timeout <= interval / 2, so critical within 2 intervals. */
-export const SCENARIO_HEALTH = { path: '/healthz', interval: '1s', timeout: '400ms', retries: 2, startPeriod: '5s' };
+export const SCENARIO_HEALTH = { path: '/healthz', interval: '1s', timeout: '300ms', retries: 2, startPeriod: '5s' };
 export const SCENARIO_INTERVAL_MS = 1000;
 const REGISTRY_PORT = 8500;
 const LABEL_PROJECT = 'dev.portico.project';
@@ -41,7 +41,7 @@ export async function runRegistryScenario({ cli, log = () => {}, docker = new Do
   const workspace = path.join(dir, project);
   const network = `${project}_net`;
   const cleanups = [];
-  const result = { project, health: { intervalMs: SCENARIO_INTERVAL_MS, timeoutMs: 400, retries: 2 } };
+  const result = { project, health: { intervalMs: SCENARIO_INTERVAL_MS, timeoutMs: 300, retries: 2 } };
   try {
     const setupStarted = Date.now();
     await must(cli(['init', workspace, '--name', project, '-y'], dir), 'portico init');

@@ -52,6 +52,8 @@ export interface ProbeTarget {
   timeoutMs: number;
   /** Dispatch order per instance: a result older than one already recorded is ignored. */
   seq: number;
+  /** When it was dispatched: the next regular probe is an interval after this. */
+  startedAt: number;
 }
 
 interface Entry extends Pick<RegistryInstance, 'service' | 'id' | 'address' | 'port' | 'version' | 'metadata' | 'source' | 'status'> {
@@ -285,7 +287,7 @@ export class Catalog {
         // A suspect's next confirmation is due on the recheck cadence; otherwise the result
         // schedules the next probe.
         entry.nextProbeAt = suspect ? now + recheckDelay(policy) : Number.POSITIVE_INFINITY;
-        due.push({ service: entry.service, id: entry.id, address: entry.address, port: entry.port, check: entry.check, timeoutMs: policy.timeoutMs, seq: entry.probeSeq });
+        due.push({ service: entry.service, id: entry.id, address: entry.address, port: entry.port, check: entry.check, timeoutMs: policy.timeoutMs, seq: entry.probeSeq, startedAt: now });
       }
     }
     return due;
@@ -308,20 +310,22 @@ export class Catalog {
     }
     if (target.seq < entry.recordedSeq) return;
     entry.recordedSeq = target.seq;
+    // A fixed cadence from probe start, so the time a probe takes does not stretch the interval.
+    const nextRegular = Math.max(now, target.startedAt + policy.intervalMs);
     const before = entry.status;
     entry.lastCheck = { at: now, status: ok ? 'passing' : 'critical', output: output.slice(0, 512) };
     if (ok) {
       entry.consecutiveFailures = 0;
       entry.passedSinceCritical = true;
       if (entry.criticalReason !== 'ttl') this.setStatus(entry, 'passing', now, null);
-      entry.nextProbeAt = now + policy.intervalMs;
+      entry.nextProbeAt = nextRegular;
     } else if (now < entry.graceUntil) {
-      entry.nextProbeAt = now + policy.intervalMs;
+      entry.nextProbeAt = nextRegular;
     } else {
       entry.consecutiveFailures += 1;
       if (entry.consecutiveFailures >= policy.failuresBeforeCritical) {
         if (entry.status !== 'critical') this.setStatus(entry, 'critical', now, 'probe');
-        entry.nextProbeAt = now + policy.intervalMs;
+        entry.nextProbeAt = nextRegular;
       } else {
         // Confirm a failure quickly instead of waiting whole intervals (see dueProbes).
         entry.nextProbeAt = Math.min(entry.nextProbeAt, now + recheckDelay(policy));
@@ -450,16 +454,16 @@ export class Catalog {
 
 /**
  * Spacing of the confirmation probes after a failure. The first failure completes at most
- * interval + timeout after an instance dies; the N-1 confirmations start this far apart and
- * each lasts at most the timeout, so the last completes (N-1)·delay + timeout later. With
- * delay = (interval - 2·timeout) / (N-1) a dead instance turns critical within 2 intervals of
- * dying whenever timeout <= interval / 2 (the defaults, 2 s and 1 s, qualify: their
- * confirmations all start at once). A short blip still changes nothing: one passing
- * confirmation resets the count.
+ * interval + timeout after an instance dies; the N-1 confirmations start `delay` apart and
+ * each lasts at most the timeout, so the last completes (N-1)·delay + timeout later: in all
+ * interval + 2·timeout + (N-1)·delay. Half of what is left of 2 intervals goes to spreading
+ * the confirmations (so a short blip changes nothing: one passing confirmation resets the
+ * count) and half is kept as margin, so a dead instance turns critical within 2 intervals
+ * whenever timeout <= interval / 2. With the defaults (2 s, 1 s) they all start at once.
  */
 export function recheckDelay(policy: ServicePolicy): number {
   const confirmations = Math.max(1, policy.failuresBeforeCritical - 1);
-  return Math.max(0, Math.floor((policy.intervalMs - 2 * policy.timeoutMs) / confirmations));
+  return Math.max(0, Math.floor((policy.intervalMs - 2 * policy.timeoutMs) / confirmations / 2));
 }
 
 function sameCheck(a: Check, b: Check): boolean {
