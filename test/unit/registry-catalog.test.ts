@@ -272,7 +272,7 @@ describe('registry catalog', () => {
     const { catalog } = setup({}, 3);
     const start = catalog.index;
     expect(catalog.changesSince(start)).toEqual([]);
-    for (let i = 1; i <= 5; i++) catalog.register('orders', `shop-orders-${i}`, reg);
+    for (let i = 1; i <= 5; i++) catalog.register('orders', `shop-orders-${i}`, { ...reg, port: 3000 + i });
     expect(catalog.index).toBe(start + 5);
     expect(catalog.changesSince(start + 5)).toEqual([]);
     expect(catalog.changesSince(start + 3)!.map((c) => c.index)).toEqual([start + 4, start + 5]);
@@ -305,7 +305,7 @@ describe('registry catalog reseed (discovery.json changed)', () => {
   it('applies a new health block: new policy, new check for instances that did not bring their own', () => {
     const { catalog, probeAll, status } = setup();
     catalog.register('orders', 'shop-orders-1', reg);
-    catalog.register('orders', 'shop-orders-2', { ...reg, healthPath: '/ready' });
+    catalog.register('orders', 'shop-orders-2', { ...reg, port: 3001, healthPath: '/ready' });
     probeAll(true);
     const next = discovery({ intervalMs: 5000 });
     next.services.orders!.check = { type: 'http', path: '/health/live' };
@@ -325,5 +325,66 @@ describe('registry catalog reseed (discovery.json changed)', () => {
     expect(changes.at(-1)).toMatchObject({ service: 'cache', instances: [] });
     expect(catalog.hasService('cache')).toBe(false);
     expect(Object.keys(catalog.snapshot().services)).toEqual(['orders']);
+  });
+});
+
+describe('registry catalog: dead instances and reused addresses', () => {
+  it('keeps a self-registered instance critical on probe success until it heartbeats again', () => {
+    const { catalog, clock, probeAll, status } = setup();
+    catalog.register('orders', 'shop-orders-1', reg);
+    probeAll(true);
+    clock.advance(1000);
+    probeAll(false);
+    clock.advance(150);
+    probeAll(false);
+    clock.advance(150);
+    probeAll(false);
+    expect(status('orders', 'shop-orders-1')).toBe('critical');
+    // Something answers on its address again: not enough (the container may be another one).
+    clock.advance(1000);
+    probeAll(true);
+    expect(status('orders', 'shop-orders-1')).toBe('critical');
+    expect(catalog.instance('orders', 'shop-orders-1')!.lastCheck!.output).toMatch(/critical until the instance heartbeats: its address may now belong to another container/);
+    // The instance itself proves it is alive.
+    expect(catalog.heartbeat('orders', 'shop-orders-1')!.instance.status).toBe('passing');
+  });
+
+  it('does not revive on a heartbeat when the latest probe failed', () => {
+    const { catalog, clock, probeAll, status } = setup({ failuresBeforeCritical: 1 });
+    catalog.register('orders', 'shop-orders-1', reg);
+    probeAll(true);
+    clock.advance(1000);
+    probeAll(false);
+    clock.advance(1000);
+    probeAll(true);
+    clock.advance(1000);
+    probeAll(false);
+    expect(catalog.heartbeat('orders', 'shop-orders-1')!.instance.status).toBe('critical');
+    expect(status('orders', 'shop-orders-1')).toBe('critical');
+  });
+
+  it('revives a static seed (probed by container name) on a passing probe alone', () => {
+    const { clock, probeAll, status } = setup({ failuresBeforeCritical: 1 });
+    probeAll(false);
+    expect(status('cache', 'shop-cache-1')).toBe('critical');
+    clock.advance(1000);
+    probeAll(true);
+    expect(status('cache', 'shop-cache-1')).toBe('passing');
+  });
+
+  it('drops a self-registered instance whose address:port a new registration takes over', () => {
+    const { catalog, changes } = setup();
+    catalog.register('orders', 'shop-orders-2', reg);
+    catalog.register('users', 'shop-users-1', { ...reg, port: 4000 });
+    const before = changes.length;
+    catalog.register('orders', 'shop-orders-3', reg);
+    expect(catalog.instance('orders', 'shop-orders-2')).toBeNull();
+    expect(catalog.instance('users', 'shop-users-1')).not.toBeNull();
+    expect(changes.slice(before)).toHaveLength(1);
+    expect(changes.at(-1)!.instances.map((i) => i.id)).toEqual(['shop-orders-3']);
+    // Across services too: the old holder's service gets its own change event.
+    catalog.register('users', 'shop-users-2', reg);
+    expect(catalog.instance('orders', 'shop-orders-3')).toBeNull();
+    expect(changes.slice(-2).map((c) => c.service)).toEqual(['users', 'orders']);
   });
 });

@@ -89,6 +89,7 @@ export async function runRegistryScenario({ cli, log = () => {}, docker = new Do
       await third.start();
       const passing = await view.waitFor(name(3), 'passing', 30_000);
       const passingAt = Date.parse(passing.lastCheck?.at ?? new Date().toISOString());
+      log(`replica 3 at ${passing.address} (replica 2 was at ${view.addressOf(name(2))}), passing at ${passing.lastCheck?.at}`);
       const firstRequestAt = await firstServedRequest(docker, third.id, '/items', 10_000);
       await sleep(500);
       result.scaleOut = { startToPassingMs: passingAt - startedAt, passingToTrafficMs: firstRequestAt === null ? null : firstRequestAt - passingAt, load: await load.stop() };
@@ -106,7 +107,7 @@ export async function runRegistryScenario({ cli, log = () => {}, docker = new Do
       registry = await findContainer(docker, project, 'registry');
       await waitOk(`${registryUrl()}/v1/health`, 30_000);
       const backMs = Date.now() - restartedAt;
-      const registryLog = demux(await docker.getContainer(registry.Id).logs({ stdout: true, stderr: true, tail: 40 }));
+      const registryLog = demux(await docker.getContainer(registry.Id).logs({ stdout: true, stderr: true, tail: 500 }));
       log(`registry log around the restart (restart at ${new Date(restartedAt).toISOString()}):\n${registryLog.split('\n').filter((l) => /stopping|listening|ready/.test(l)).join('\n')}`);
       const after = new RegistryView(registryUrl());
       cleanups.push(() => after.close());
@@ -143,6 +144,10 @@ class RegistryView {
       return this.instances.get(id)?.status === status;
     }, timeoutMs);
     return this.instances.get(id) ?? event;
+  }
+
+  addressOf(id) {
+    return this.instances.get(id)?.address;
   }
 
   apply(event) {

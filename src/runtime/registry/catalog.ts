@@ -244,10 +244,12 @@ export class Catalog {
     entry.metadata = { ...(registration.metadata ?? {}) };
     entry.ttlMs = ttlMs;
     entry.ttlDeadline = now + ttlMs;
-    if (entry.criticalReason === 'ttl') this.recomputeAfterTtlRenewal(entry);
+    if (entry.criticalReason !== null) this.recomputeAfterHeartbeat(entry);
     // Probe right away: a fresh instance should not wait an interval to start taking traffic.
     entry.nextProbeAt = now;
+    const replaced = this.dropStaleHoldersOf(entry);
     this.emit(service);
+    for (const other of replaced) if (other !== service) this.emit(other);
     return { created: !existing, instance: toPublic(entry), ttlMs };
   }
 
@@ -256,7 +258,7 @@ export class Catalog {
     const entry = this.entries.get(service)?.get(id);
     if (!entry || entry.ttlMs === null) return null;
     entry.ttlDeadline = this.clock.now() + entry.ttlMs;
-    if (entry.criticalReason === 'ttl' && this.recomputeAfterTtlRenewal(entry)) this.emit(service);
+    if (entry.criticalReason !== null && this.recomputeAfterHeartbeat(entry)) this.emit(service);
     return { instance: toPublic(entry), ttlMs: entry.ttlMs };
   }
 
@@ -317,12 +319,16 @@ export class Catalog {
     if (ok) {
       entry.consecutiveFailures = 0;
       entry.passedSinceCritical = true;
-      if (entry.criticalReason !== 'ttl') this.setStatus(entry, 'passing', now, null);
+      const waitForHeartbeat = heartbeatGate(entry);
+      if (waitForHeartbeat === null) this.setStatus(entry, 'passing', now, null);
+      else entry.lastCheck.output = `${entry.lastCheck.output} (${waitForHeartbeat})`;
       entry.nextProbeAt = nextRegular;
     } else if (now < entry.graceUntil) {
       entry.nextProbeAt = nextRegular;
     } else {
       entry.consecutiveFailures += 1;
+      // A critical instance must pass again after its latest failure before a heartbeat revives it.
+      if (entry.status === 'critical') entry.passedSinceCritical = false;
       if (entry.consecutiveFailures >= policy.failuresBeforeCritical) {
         if (entry.status !== 'critical') this.setStatus(entry, 'critical', now, 'probe');
         entry.nextProbeAt = nextRegular;
@@ -418,13 +424,33 @@ export class Catalog {
     entry.graceUntil = now + graceMs;
   }
 
-  /** A heartbeat ends a TTL-caused critical; the probe state decides what it is now. */
-  private recomputeAfterTtlRenewal(entry: Entry): boolean {
+  /**
+   * A heartbeat (or re-registration) from a critical instance: the probe state decides what it
+   * is now (see heartbeatGate). Returns whether the status changed.
+   */
+  private recomputeAfterHeartbeat(entry: Entry): boolean {
     const now = this.clock.now();
     const before = entry.status;
     if (entry.consecutiveFailures >= this.policy(entry.service).failuresBeforeCritical) this.setStatus(entry, 'critical', now, 'probe');
     else this.setStatus(entry, entry.passedSinceCritical ? 'passing' : 'warning', now, null);
     return entry.status !== before;
+  }
+
+  /**
+   * Self-registered instances with the address of `entry` are gone: an address belongs to one
+   * container of the network at a time, and Docker hands a removed container's IP to the next
+   * one. Removes them; returns their services.
+   */
+  private dropStaleHoldersOf(entry: Entry): Set<string> {
+    const services = new Set<string>();
+    for (const [service, map] of this.entries) {
+      for (const [id, other] of map) {
+        if (other === entry || other.source !== 'self' || other.address !== entry.address || other.port !== entry.port) continue;
+        map.delete(id);
+        services.add(service);
+      }
+    }
+    return services;
   }
 
   private isSuspect(entry: Entry, policy: ServicePolicy): boolean {
@@ -450,6 +476,21 @@ export class Catalog {
     if (this.history.length > this.historySize) this.history.shift();
     for (const listener of this.listeners) listener(change);
   }
+}
+
+/**
+ * Why a passing probe does not end this critical instance's status on its own, or null when it
+ * does. A missed TTL needs a heartbeat. So does a self-registered instance that went critical
+ * on probes: its address is an IP, and once its container is gone Docker may give that IP to
+ * another container, whose health answer must not revive the dead instance. A live instance
+ * heartbeats every TTL/3 and so comes back within that; seeds are probed by container name,
+ * which cannot be taken over.
+ */
+function heartbeatGate(entry: Entry): string | null {
+  if (entry.status !== 'critical') return null;
+  if (entry.criticalReason === 'ttl') return 'critical until the instance heartbeats: its TTL expired';
+  if (entry.source === 'self') return 'critical until the instance heartbeats: its address may now belong to another container';
+  return null;
 }
 
 /**
