@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Catalog, recheckDelay, type ProbeTarget } from '../../src/runtime/registry/catalog.js';
+import { Catalog, type ProbeTarget } from '../../src/runtime/registry/catalog.js';
+import { recheckDelay } from '../../src/runtime/registry/health-policy.js';
 import type { DiscoveryConfig, WatchChange } from '../../src/runtime/contract/index.js';
 
 class FakeClock {

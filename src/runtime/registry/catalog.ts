@@ -11,36 +11,18 @@
 //   critical — N consecutive failed probes, or a self-registered instance missed its TTL.
 //              Self-registered instances are removed after `deregisterAfterMs` of critical;
 //              static (seeded) ones stay and keep being probed, so a restarted container
-//              comes back on its own.
+//              comes back on its own. A critical self-registered instance needs a heartbeat
+//              to come back (see heartbeatGate).
+// Probe policies and timing rules live in health-policy.ts; the change index and history in
+// change-log.ts.
 import type { DiscoveryConfig, InstanceStatus, Registration, RegistryInstance, WatchChange, WatchSnapshot } from '../contract/index.js';
+import { ChangeLog, type ChangeListener } from './change-log.js';
+import { DEFAULT_POLICY, policyOf, recheckDelay, sameCheck, type Check, type ServicePolicy } from './health-policy.js';
 
 export interface Clock {
   now(): number;
 }
 export const systemClock: Clock = { now: () => Date.now() };
-
-export type Check = { type: 'http'; path: string } | { type: 'tcp' };
-
-export interface ServicePolicy {
-  check: Check;
-  intervalMs: number;
-  timeoutMs: number;
-  failuresBeforeCritical: number;
-  startPeriodMs: number;
-  ttlMs: number;
-  deregisterAfterMs: number;
-}
-
-/** For services that register without being listed in discovery.json (run outside `up`). */
-export const DEFAULT_POLICY: ServicePolicy = {
-  check: { type: 'http', path: '/healthz' },
-  intervalMs: 5_000,
-  timeoutMs: 2_000,
-  failuresBeforeCritical: 3,
-  startPeriodMs: 0,
-  ttlMs: 30_000,
-  deregisterAfterMs: 60_000,
-};
 
 /** What a prober needs to check one instance. */
 export interface ProbeTarget {
@@ -88,23 +70,17 @@ export interface CatalogOptions {
   initialIndex?: number;
 }
 
-export type ChangeListener = (change: WatchChange) => void;
-
 export type RegisterResult = { created: boolean; instance: RegistryInstance; ttlMs: number };
 
 export class Catalog {
   private readonly clock: Clock;
-  private readonly historySize: number;
   private readonly policies = new Map<string, ServicePolicy>();
   private readonly entries = new Map<string, Map<string, Entry>>();
-  private readonly history: WatchChange[] = [];
-  private readonly listeners = new Set<ChangeListener>();
-  private currentIndex: number;
+  private readonly log: ChangeLog;
 
   constructor(options: CatalogOptions = {}) {
     this.clock = options.clock ?? systemClock;
-    this.historySize = options.historySize ?? 1000;
-    this.currentIndex = options.initialIndex ?? this.clock.now();
+    this.log = new ChangeLog(options.initialIndex ?? this.clock.now(), options.historySize ?? 1000);
   }
 
   /**
@@ -148,15 +124,7 @@ export class Catalog {
       }
     }
     for (const [name, service] of Object.entries(discovery.services)) {
-      const policy: ServicePolicy = {
-        check: service.check,
-        intervalMs: service.intervalMs,
-        timeoutMs: service.timeoutMs,
-        failuresBeforeCritical: service.failuresBeforeCritical,
-        startPeriodMs: service.startPeriodMs,
-        ttlMs: service.ttlMs,
-        deregisterAfterMs: service.deregisterAfterMs,
-      };
+      const policy = policyOf(service);
       this.policies.set(name, policy);
       const instances = this.serviceEntries(name, true);
       const seeds = new Map(service.instances.map((seed) => [seed.id, seed]));
@@ -186,7 +154,7 @@ export class Catalog {
   }
 
   get index(): number {
-    return this.currentIndex;
+    return this.log.index;
   }
 
   policy(service: string): ServicePolicy {
@@ -200,7 +168,7 @@ export class Catalog {
   snapshot(): WatchSnapshot {
     const services: Record<string, RegistryInstance[]> = {};
     for (const name of this.serviceNames()) services[name] = this.instances(name);
-    return { index: this.currentIndex, services };
+    return { index: this.log.index, services };
   }
 
   instances(service: string): RegistryInstance[] {
@@ -359,21 +327,13 @@ export class Catalog {
     }
   }
 
-  /**
-   * Changes after `lastIndex`, oldest first; null when they are no longer all in the history
-   * (or the index is not ours): the watcher needs a fresh snapshot.
-   */
+  /** See ChangeLog.since. */
   changesSince(lastIndex: number): WatchChange[] | null {
-    if (!Number.isSafeInteger(lastIndex) || lastIndex > this.currentIndex) return null;
-    if (lastIndex === this.currentIndex) return [];
-    const oldest = this.history[0];
-    if (!oldest || lastIndex < oldest.index - 1) return null;
-    return this.history.filter((c) => c.index > lastIndex);
+    return this.log.since(lastIndex);
   }
 
   subscribe(listener: ChangeListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.log.subscribe(listener);
   }
 
   private serviceNames(): string[] {
@@ -470,12 +430,9 @@ export class Catalog {
   }
 
   private emit(service: string): void {
-    this.currentIndex += 1;
-    const change: WatchChange = { index: this.currentIndex, service, instances: this.instances(service) };
-    this.history.push(change);
-    if (this.history.length > this.historySize) this.history.shift();
-    for (const listener of this.listeners) listener(change);
+    this.log.record(service, this.instances(service));
   }
+
 }
 
 /**
@@ -491,24 +448,6 @@ function heartbeatGate(entry: Entry): string | null {
   if (entry.criticalReason === 'ttl') return 'critical until the instance heartbeats: its TTL expired';
   if (entry.source === 'self') return 'critical until the instance heartbeats: its address may now belong to another container';
   return null;
-}
-
-/**
- * Spacing of the confirmation probes after a failure. The first failure completes at most
- * interval + timeout after an instance dies; the N-1 confirmations start `delay` apart and
- * each lasts at most the timeout, so the last completes (N-1)·delay + timeout later: in all
- * interval + 2·timeout + (N-1)·delay. Half of what is left of 2 intervals goes to spreading
- * the confirmations (so a short blip changes nothing: one passing confirmation resets the
- * count) and half is kept as margin, so a dead instance turns critical within 2 intervals
- * whenever timeout <= interval / 2. With the defaults (2 s, 1 s) they all start at once.
- */
-export function recheckDelay(policy: ServicePolicy): number {
-  const confirmations = Math.max(1, policy.failuresBeforeCritical - 1);
-  return Math.max(0, Math.floor((policy.intervalMs - 2 * policy.timeoutMs) / confirmations / 2));
-}
-
-function sameCheck(a: Check, b: Check): boolean {
-  return a.type === b.type && (a.type === 'tcp' || a.path === (b as { path: string }).path);
 }
 
 function toPublic(entry: Entry): RegistryInstance {
