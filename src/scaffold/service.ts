@@ -1,8 +1,8 @@
 // Renders a service template into a file tree: the template's own files (through handlebars)
 // plus everything in templates/service/_shared/ (copied verbatim: the registry client and
 // other code every template uses).
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { templatesDir } from '../paths.js';
 import { readTemplateFiles, renderFiles } from './template-files.js';
 import type { FileTree } from './tree.js';
 
@@ -19,17 +19,22 @@ export interface ServiceVars {
   template: string;
 }
 
-export const serviceTemplatesDir = () => path.join(templatesDir(), 'service');
-
 /** Template metadata stays in the template folder; it is not part of the new service. */
 const META_FILE = 'template.json';
 
-/** The relative paths the service will contain, and their content, recorded in `tree` under `destRel`. */
-export async function renderService(tree: FileTree, destRel: string, vars: ServiceVars): Promise<string[]> {
-  const root = serviceTemplatesDir();
+/** Shared files live next to the templates: <templates root>/service/_shared. */
+export const sharedDirFor = (templateDir: string) => path.join(path.dirname(templateDir), '_shared');
+
+/**
+ * Records the new service's files in `tree` under `destRel`; returns their paths relative to
+ * the service folder. `templateDir` is the template's folder (TemplateInfo.dir).
+ */
+export async function renderService(tree: FileTree, destRel: string, templateDir: string, vars: ServiceVars): Promise<string[]> {
+  const sharedDir = sharedDirFor(templateDir);
+  const hasShared = await stat(sharedDir).then((s) => s.isDirectory(), () => false);
   const [shared, own] = await Promise.all([
-    readTemplateFiles(path.join(root, '_shared')),
-    readTemplateFiles(path.join(root, vars.template), (p) => p === META_FILE),
+    hasShared ? readTemplateFiles(sharedDir) : [],
+    readTemplateFiles(templateDir, (p) => p === META_FILE),
   ]);
   const files = [...shared, ...renderFiles(own, { ...vars }, vars.template)];
   for (const file of files) tree.create(`${destRel}/${file.path}`, file.content);

@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { MANIFEST_FILE, parseManifest, type LoadedManifest } from '../manifest/load.js';
 import { packageRoot, templatesDir } from '../paths.js';
 import { renderTemplateText } from './handlebars.js';
 import { readTemplateFiles, renderFiles } from './template-files.js';
@@ -50,4 +51,16 @@ export function toDnsName(input: string): string {
     .replace(/-+/g, '-')
     .slice(0, 63)
     .replace(/-+$/, '');
+}
+
+/**
+ * A new workspace recorded in `tree` (rooted at the workspace folder), and its manifest parsed
+ * from the recorded text, so later steps (adding a service, generating config) work before
+ * anything is written.
+ */
+export async function workspaceInTree(tree: FileTree, name: string): Promise<LoadedManifest> {
+  await renderWorkspace(tree, workspaceVars(name));
+  const text = tree.read(MANIFEST_FILE);
+  if (text === undefined) throw new Error(`templates/workspace has no ${MANIFEST_FILE}`);
+  return parseManifest(text.toString(), path.join(tree.root, MANIFEST_FILE));
 }
