@@ -74,6 +74,9 @@ describe('portico from the built bins', () => {
     const users = await createService(['users', '--template', 'node-express', '--route', '/api/users', '--port', '3001']);
     expect(users.exitCode, users.all).toBe(0);
     expect(users.stdout).toContain('Created services/users from template node-express');
+    // Every dependency supports Node 20 (the templates' engine).
+    expect(orders.all).not.toMatch(/EBADENGINE/);
+    expect(users.all).not.toMatch(/EBADENGINE/);
 
     expect(await listFiles(path.join(ws, 'services', 'orders'))).toEqual(await expectedFiles('node-fastify'));
     expect(await listFiles(path.join(ws, 'services', 'users'))).toEqual(await expectedFiles('node-express'));

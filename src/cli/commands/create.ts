@@ -98,7 +98,7 @@ function printNextSteps(
   const rel = (p: string) => path.relative(ctx.cwd, p) || '.';
   const { choices, workspace } = info;
   const lines = [
-    ...(info.createdWorkspace ? [`Created workspace "${workspace.manifest.name}" in ${rel(workspace.dir)}.`] : []),
+    ...(info.createdWorkspace ? [`Created workspace "${workspace.manifest.name}" in ${workspace.dir}.`] : []),
     `Created ${rel(info.serviceDir)} from template ${choices.template.id} (port ${choices.port}, route ${choices.route}) and added it to ${rel(workspace.file)}.`,
     '',
     'Next steps:',
