@@ -184,3 +184,47 @@ describe('create-service', () => {
     expect(text.indexOf('  a:\n')).toBeLessThan(text.indexOf('  b:\n'));
   });
 });
+
+describe('create and npm install', () => {
+  /** A folder holding a fake `npm` that logs its arguments and exits with `code`. */
+  async function fakeNpm(code: number) {
+    const bin = await tempDir({ npm: `#!/bin/sh\necho "fake npm $*" >&2\nexit ${code}\n` });
+    await import('node:fs/promises').then((fs) => fs.chmod(path.join(bin, 'npm'), 0o755));
+    return bin;
+  }
+
+  it('runs npm install --no-audit --no-fund in the new service', async () => {
+    const dir = await workspace();
+    const result = await runCli(['create', 'orders'], { cwd: dir, env: { PATH: await fakeNpm(0) } });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain('fake npm install --no-audit --no-fund');
+    expect(result.stdout).toContain('cd services/orders && npm test');
+  });
+
+  it('a failed npm install is exit 1 and says the files are already written', async () => {
+    const dir = await workspace();
+    const result = await runCli(['create', 'orders'], { cwd: dir, env: { PATH: await fakeNpm(7) } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/created in services\/orders and added to portico\.yaml, but `npm install` failed \(exit 7\)/);
+    expect((await loadManifest(dir)).manifest.services.orders).toBeDefined();
+  });
+
+  it('no npm at all is exit 3 (environment not ready)', async () => {
+    const dir = await workspace();
+    const result = await runCli(['create', 'orders'], { cwd: dir, env: { PATH: await tempDir() } });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/npm was not found/);
+  });
+
+  it('an already invalid portico.yaml is reported as it is, before anything is written', async () => {
+    const dir = await workspace();
+    const manifestFile = path.join(dir, 'portico.yaml');
+    await writeFile(manifestFile, (await readFile(manifestFile, 'utf8')).replace('services: {}', 'services:\n  a: { image: redis:7, dependsOn: [nope] }'));
+    const before = await readTree(dir);
+    const result = await runCli(['create', 'orders', '--no-install'], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/depends on "nope"/);
+    expect(result.stderr).not.toMatch(/Adding the service/);
+    expect(await readTree(dir)).toEqual(before);
+  });
+});

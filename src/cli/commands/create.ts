@@ -6,7 +6,8 @@ import { execa } from 'execa';
 import { ExitCode, PorticoError, environmentError, usageError } from '../errors.js';
 import type { CommandContext } from '../context.js';
 import { inquirerPrompter, type Prompter } from '../ui/prompter.js';
-import { findManifest, loadManifest, MANIFEST_FILE, type LoadedManifest } from '../../manifest/load.js';
+import { findManifest, MANIFEST_FILE, type LoadedManifest } from '../../manifest/load.js';
+import { loadValidManifest } from '../../manifest/validate.js';
 import { templatesRootFor } from '../../scaffold/catalog.js';
 import { applyTree, printDryRun } from '../../scaffold/apply.js';
 import { checkTargetFree, planService, resolveChoices, serviceFolder, type Choices } from '../../scaffold/create-service.js';
@@ -40,7 +41,8 @@ export async function run(options: CreateOptions, ctx: CommandContext, prompter:
 
   const found = await findManifest(ctx.cwd);
   const tree = new FileTree(found ? path.dirname(found) : ctx.cwd);
-  const loaded = found ? await loadManifest(ctx.cwd) : await newWorkspace(tree, ctx, options, interactive, prompter);
+  // An existing manifest must be valid before we add to it, so its own problems are reported as such.
+  const loaded = found ? await loadValidManifest(ctx.cwd, { env: ctx.env }) : await newWorkspace(tree, ctx, options, interactive, prompter);
 
   await checkTargetFree(loaded, name);
   const choices = await resolveChoices(flags, {
