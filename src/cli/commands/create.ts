@@ -2,7 +2,6 @@
 // template, add it to portico.yaml, regenerate .portico/*, then `npm install` in the service.
 // Everything is checked and rendered in memory first: a refused command writes nothing.
 import path from 'node:path';
-import { execa } from 'execa';
 import { ExitCode, PorticoError, environmentError, usageError } from '../errors.js';
 import type { CommandContext } from '../context.js';
 import { inquirerPrompter, type Prompter } from '../ui/prompter.js';
@@ -77,6 +76,8 @@ async function newWorkspace(tree: FileTree, ctx: CommandContext, options: Create
 async function npmInstall(dir: string, ctx: CommandContext): Promise<void> {
   const rel = path.relative(ctx.cwd, dir) || '.';
   ctx.stderr.write(`Installing dependencies in ${rel} (npm install)...\n`);
+  // Loaded here, not at the top: `create --no-install` should not pay for parsing execa.
+  const { execa } = await import('execa');
   try {
     const child = execa('npm', ['install', '--no-audit', '--no-fund'], { cwd: dir, env: ctx.env, all: true, cancelSignal: ctx.signal, stdin: 'ignore' });
     child.all?.pipe(ctx.stderr, { end: false });
