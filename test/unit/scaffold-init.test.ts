@@ -2,6 +2,9 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Writable } from 'node:stream';
+import { createContext } from '../../src/cli/context.js';
+import { run as runInit } from '../../src/cli/commands/init.js';
 import { checkGeneratedFiles } from '../../src/compile/write-artifacts.js';
 import { loadManifest } from '../../src/manifest/load.js';
 import { readTree, runCli, tempDir } from '../helpers/workspace.js';
@@ -71,6 +74,36 @@ describe('portico init', () => {
   it('refuses a target that is a file', async () => {
     const dir = await tempDir({ taken: 'x' });
     expect((await runCli(['init', 'taken'], { cwd: dir })).code).toBe(2);
+  });
+});
+
+describe('portico init prompts', () => {
+  const sink = () => new Writable({ write: (_c, _e, done) => done() });
+  const tty = (cwd: string) => createContext({ cwd, env: {}, stdout: sink(), stderr: sink(), stdinIsTTY: true });
+
+  it('asks for the project name (default: the folder name) only when a person is there and --name is missing', async () => {
+    const dir = await tempDir();
+    const questions: [string, string][] = [];
+    const prompter = {
+      select: async () => {
+        throw new Error('unexpected select');
+      },
+      confirm: async () => {
+        throw new Error('unexpected confirm');
+      },
+      input: async (message: string, defaultValue: string, validate: (v: string) => true | string) => {
+        questions.push([message, defaultValue]);
+        expect(validate('Bad Name')).toMatch(/not a DNS label/);
+        return 'typed';
+      },
+    };
+    expect(await runInit({ dir: 'Web Shop' }, tty(dir), prompter)).toBe(0);
+    expect(questions).toEqual([['Project name', 'web-shop']]);
+    expect((await loadManifest(path.join(dir, 'Web Shop'))).manifest.name).toBe('typed');
+
+    expect(await runInit({ dir: 'b', yes: true }, tty(dir), prompter)).toBe(0);
+    expect(await runInit({ dir: 'c', name: 'cee' }, tty(dir), prompter)).toBe(0);
+    expect(questions).toHaveLength(1);
   });
 });
 
