@@ -103,7 +103,9 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     )
     .action(lazy(() => import('./commands/create.js')));
   // `create-service` runs this command as its whole program: its usage line says so.
-  if (programName === 'create-service') create.configureHelp({ commandUsage: () => 'create-service [options] <name>' });
+  if (programName === 'create-service') {
+    create.configureHelp({ commandUsage: () => 'create-service [options] <name>' }).version(VERSION, '-v, --version', 'print the version');
+  }
 
   program
     .command('templates')

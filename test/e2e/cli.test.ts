@@ -60,6 +60,14 @@ async function freePort(): Promise<number> {
 }
 
 describe('portico from the built bins', () => {
+  it('create-service answers --version and --help as its own program', async () => {
+    const version = await createService(['--version']);
+    expect(version.exitCode).toBe(0);
+    expect(version.stdout).toMatch(/^\d+\.\d+\.\d+/);
+    const help = await createService(['--help']);
+    expect(help.stdout).toMatch(/^Usage: create-service \[options\] <name>/);
+  });
+
   it('init creates a workspace', async () => {
     const result = await portico(['init', 'shop'], tmp);
     expect(result.exitCode, result.all).toBe(0);

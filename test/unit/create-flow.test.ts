@@ -171,6 +171,7 @@ describe('create-service', () => {
     }
     expect(out.text).toMatch(/^Usage: create-service \[options\] <name>/);
     expect(out.text).toContain('--no-install');
+    expect(out.text).toContain('npx create-service orders');
   });
 
   it('keeps user edits: a second service does not rewrite the first', async () => {
