@@ -17,7 +17,7 @@ let tmp: string;
 let ws: string;
 
 const portico = (args: string[], cwd = ws) => execa('node', [bin('portico'), ...args], { cwd, env, reject: false, all: true });
-const createService = (args: string[]) => execa('node', [bin('create-service'), ...args], { cwd: ws, env, reject: false, all: true });
+const createService = (args: string[], cwd = ws) => execa('node', [bin('create-service'), ...args], { cwd, env, reject: false, all: true });
 
 beforeAll(async () => {
   if (!existsSync(path.join(root, 'dist', 'cli', 'cli.js'))) await execa('npm', ['run', 'build'], { cwd: root });
@@ -61,10 +61,10 @@ async function freePort(): Promise<number> {
 
 describe('portico from the built bins', () => {
   it('create-service answers --version and --help as its own program', async () => {
-    const version = await createService(['--version']);
+    const version = await createService(['--version'], tmp);
     expect(version.exitCode).toBe(0);
     expect(version.stdout).toMatch(/^\d+\.\d+\.\d+/);
-    const help = await createService(['--help']);
+    const help = await createService(['--help'], tmp);
     expect(help.stdout).toMatch(/^Usage: create-service \[options\] <name>/);
   });
 
