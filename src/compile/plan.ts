@@ -14,6 +14,7 @@ import {
   type DiscoveryConfig,
 } from '../runtime/contract/index.js';
 import { toMs } from './units.js';
+import { DEFAULT_HEALTH } from './discovery.js';
 import { LABEL, containerName, networkName, volumeName } from '../engine/labels.js';
 
 export type ContainerRole = 'registry' | 'service' | 'gateway';
@@ -159,7 +160,7 @@ export function planStack(manifest: Manifest, discovery: DiscoveryConfig, inputs
     const names = discovery.services[service]?.instances.map((i) => i.id);
     for (let replica = 1; replica <= spec.replicas; replica++) {
       const name = names?.[replica - 1] ?? containerName(project, service, replica);
-      const health = spec.health ?? { path: '/healthz', interval: '2s', timeout: '1s', retries: 3, startPeriod: '10s' };
+      const health = { ...DEFAULT_HEALTH, ...spec.health };
       const env: Record<string, string> = {};
       for (const [k, v] of Object.entries(spec.env)) env[k] = String(v);
       Object.assign(env, {

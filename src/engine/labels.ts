@@ -8,8 +8,8 @@ export const LABEL = {
   version: 'dev.portico.version',
 } as const;
 
-export const networkName = (project: string) => `${project}_net`;
-export const containerName = (project: string, service: string, replica: number) => `${project}-${service}-${replica}`;
+// Network and container names are compile/'s (discovery.json lists the same container names).
+export { networkName, containerName } from '../compile/discovery.js';
 export const volumeName = (project: string, volume: string) => `${project}_${volume}`;
 export const serviceImageRef = (project: string, service: string, hash: string) => `portico/${project}-${service}:${hash}`;
 export const runtimeImageRef = (kind: 'gateway' | 'registry', version: string, hash: string) => `portico/${kind}:${version}-${hash}`;
