@@ -1,0 +1,45 @@
+// The registry's inputs inside its container: discovery.json from the config dir, the token
+// and port from the environment, the stack network from its own interfaces.
+import { readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { CONTAINER_CONFIG_DIR, DISCOVERY_CONFIG_FILE, REGISTRY_CONTAINER_PORT, SERVICE_ENV, discoveryConfigSchema, type DiscoveryConfig } from '../contract/index.js';
+import { networksFromInterfaces } from './validate.js';
+
+export interface RegistryEnvConfig {
+  discovery: DiscoveryConfig;
+  discoveryPath: string;
+  token: string;
+  port: number;
+  networks: string[];
+}
+
+export class ConfigError extends Error {}
+
+export async function loadRegistryConfig(env: NodeJS.ProcessEnv): Promise<RegistryEnvConfig> {
+  const dir = env.PORTICO_CONFIG_DIR || CONTAINER_CONFIG_DIR;
+  const discoveryPath = path.join(dir, DISCOVERY_CONFIG_FILE);
+  let text: string;
+  try {
+    text = await readFile(discoveryPath, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read ${discoveryPath}: ${(error as Error).message} (run \`portico generate\`, or set PORTICO_CONFIG_DIR)`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`${discoveryPath} is not valid JSON: ${(error as Error).message}`);
+  }
+  const parsed = discoveryConfigSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`${discoveryPath}: ${issue.path.join('.') || 'root'}: ${issue.message} (regenerate it with \`portico generate\`)`);
+  }
+  const token = env[SERVICE_ENV.registryToken] ?? '';
+  if (token === '') throw new ConfigError(`${SERVICE_ENV.registryToken} is not set: the registry refuses to run without a write token`);
+  const portText = env.PORT || String(REGISTRY_CONTAINER_PORT);
+  const port = Number(portText);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT must be a port number, got "${portText}"`);
+  return { discovery: parsed.data, discoveryPath, token, port, networks: networksFromInterfaces(os.networkInterfaces()) };
+}
