@@ -83,7 +83,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     .option('--force', 'overwrite files that already exist')
     .action(lazy(() => import('./commands/init.js')));
 
-  program
+  const create = program
     .command('create')
     .description('scaffold services/<name> from a template and add it to portico.yaml')
     .argument('<name>', 'service name (lowercase letters, digits and dashes)')
@@ -97,6 +97,8 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     .option('--force', 'overwrite files that already exist')
     .addHelpText('after', '\nExample:\n  $ portico create orders --template node-fastify --route /api/orders --replicas 2')
     .action(lazy(() => import('./commands/create.js')));
+  // `create-service` runs this command as its whole program: its usage line says so.
+  if (programName === 'create-service') create.configureHelp({ commandUsage: () => 'create-service [options] <name>' });
 
   program
     .command('templates')
