@@ -84,6 +84,13 @@ export function nodeHealthTest(url: string): string[] {
 /** The service's health URL built from its own env, so the test stays valid whatever PORT is. */
 const SERVICE_HEALTH_URL = `'http://127.0.0.1:'+process.env.${SERVICE_ENV.port}+process.env.${SERVICE_ENV.healthPath}`;
 
+/**
+ * Docker's check runs `node -e fetch(...)` in the container: starting node takes part of the
+ * timeout (most of it on a loaded machine). The manifest's timeout is the endpoint's answer
+ * time (what the registry probes with), so the Docker check gets this much on top.
+ */
+export const HEALTH_EXEC_ALLOWANCE_MS = 2000;
+
 /** Health timings of the registry and gateway: short so `up` is quick. */
 const RUNTIME_HEALTH = { intervalMs: 1000, timeoutMs: 3000, retries: 3, startPeriodMs: 15_000 };
 
@@ -193,7 +200,7 @@ export function planStack(manifest: Manifest, discovery: DiscoveryConfig, inputs
           : {
               test: nodeHealthTest(SERVICE_HEALTH_URL),
               intervalMs: toMs(health.interval),
-              timeoutMs: toMs(health.timeout),
+              timeoutMs: toMs(health.timeout) + HEALTH_EXEC_ALLOWANCE_MS,
               retries: health.retries,
               startPeriodMs: toMs(health.startPeriod),
             },
