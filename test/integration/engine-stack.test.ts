@@ -1,0 +1,97 @@
+// `portico up` / `down` against the real Docker engine, driven through the built CLI.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { cleanup, containerIds, getThroughGateway, labelled, makeWorkspace, portico } from './helpers/stack.js';
+
+describe('portico up / down (real engine)', () => {
+  const project = `t${Math.random().toString(36).slice(2, 8)}`;
+  let dir: string;
+  let gatewayUrl: string;
+  let firstIds: Record<string, string>;
+
+  beforeAll(async () => {
+    dir = await makeWorkspace(project);
+  });
+  afterAll(async () => {
+    await cleanup(dir);
+  });
+
+  it('brings up two template services (one with 2 replicas) reachable through the gateway', async () => {
+    const r = await portico(dir, ['up', '--json', '--timeout', '180']);
+    expect(r.exitCode, r.all).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.project).toBe(project);
+    gatewayUrl = doc.gateway.url;
+    expect(gatewayUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const names = doc.services.flatMap((s: { instances: { container: string; health: string }[] }) => s.instances.map((i) => `${i.container}:${i.health}`));
+    expect(names.sort()).toEqual(
+      [`${project}-alpha-1`, `${project}-alpha-2`, `${project}-beta-1`, `${project}-gateway-1`, `${project}-registry-1`].map((n) => `${n}:healthy`).sort(),
+    );
+    expect(doc.actions).toMatchObject({ created: 5 });
+    for (const route of ['/api/alpha/items', '/api/beta/items']) {
+      const res = await getThroughGateway(`${gatewayUrl}${route}`);
+      expect(res.status, route).toBe(200);
+    }
+    // Only the gateway is published on the host.
+    const { containers } = await labelled(project);
+    const published = containers.filter((c) => c.Ports.some((p) => p.PublicPort)).map((c) => c.Names[0]);
+    expect(published).toEqual([`/${project}-gateway-1`]);
+    firstIds = await containerIds(project);
+
+    const status = JSON.parse((await portico(dir, ['status', '--json'])).stdout);
+    expect(status.gateway.url).toBe(gatewayUrl);
+    expect(Object.keys(status)).toEqual(expect.arrayContaining(['project', 'gateway', 'services']));
+  });
+
+  it('a second up with nothing changed creates, recreates and restarts nothing', async () => {
+    const r = await portico(dir, ['up', '--json']);
+    expect(r.exitCode, r.all).toBe(0);
+    expect(JSON.parse(r.stdout).actions).toEqual({ created: 0, recreated: 0, started: 0, unchanged: 5, removed: 0 });
+    expect(await containerIds(project)).toEqual(firstIds);
+  });
+
+  it('a changed service is rebuilt and recreated alone', async () => {
+    const src = path.join(dir, 'services', 'beta', 'src');
+    const file = (await import('node:fs/promises')).readdir(src).then((f) => path.join(src, f.find((x) => x.endsWith('.ts'))!));
+    await appendFile(await file, '\n// changed by the test\n');
+    const r = await portico(dir, ['up', '--json']);
+    expect(r.exitCode, r.all).toBe(0);
+    expect(JSON.parse(r.stdout).actions).toMatchObject({ created: 0, recreated: 1, unchanged: 4 });
+    const ids = await containerIds(project);
+    for (const [name, id] of Object.entries(firstIds)) {
+      if (name === `${project}-beta-1`) expect(ids[name]).not.toBe(id);
+      else expect(ids[name], name).toBe(id);
+    }
+    expect((await getThroughGateway(`${gatewayUrl}/api/beta/items`)).status).toBe(200);
+  });
+
+  it('a service failing its health check fails up with exit 1 and shows its logs; fixing it converges', async () => {
+    const manifestFile = path.join(dir, 'portico.yaml');
+    const original = await readFile(manifestFile, 'utf8');
+    await writeFile(
+      manifestFile,
+      original.replace('      - path: /api/beta\n', '      - path: /api/beta\n    health: { path: /no-such-health, interval: 1s, timeout: 1s, retries: 2, startPeriod: 1s }\n'),
+    );
+    const r = await portico(dir, ['up', 'beta', '--timeout', '60']);
+    expect(r.exitCode, r.all).toBe(1);
+    expect(r.all).toContain(`${project}-beta-1 is not healthy`);
+    expect(r.all).toContain('last health check');
+    expect(r.all).toMatch(/last \d+ log lines of/);
+    expect(r.all).toContain('listening');
+
+    await writeFile(manifestFile, original);
+    const again = await portico(dir, ['up', '--json']);
+    expect(again.exitCode, again.all).toBe(0);
+    expect(JSON.parse(again.stdout).actions).toMatchObject({ recreated: 1, created: 0 });
+  });
+
+  it('down leaves nothing labelled behind', async () => {
+    const r = await portico(dir, ['down', '--json']);
+    expect(r.exitCode, r.all).toBe(0);
+    expect(JSON.parse(r.stdout).removed.containers).toHaveLength(5);
+    const left = await labelled(project);
+    expect(left.containers).toEqual([]);
+    expect(left.networks).toEqual([]);
+  });
+});
