@@ -28,6 +28,7 @@ export function checkManifest(manifest: Manifest, templateIds: readonly string[]
     ...checkPorts(manifest),
     ...checkDependencies(manifest),
     ...checkAuth(manifest),
+    ...checkCors(manifest),
     ...checkDurations(manifest),
     ...checkServiceDetails(manifest),
   ];
@@ -197,6 +198,9 @@ function checkAuth(m: Manifest): SemanticProblem[] {
     if (names.has(k.name)) problems.push({ path: ['gateway', 'auth', 'apiKeys', i, 'name'], message: `API key name "${k.name}" is used twice; key names must be unique (they appear in logs and metrics).` });
     names.add(k.name);
   });
+  if (jwt && jwt.algorithms.includes('HS256') && !jwt.secretEnv) {
+    problems.push({ path: ['gateway', 'auth', 'jwt', 'algorithms'], message: 'HS256 verifies with a shared secret: set gateway.auth.jwt.secretEnv, or use RS256/ES256 with jwksUrl.' });
+  }
   const rateLimitNeeds = (by: string, at: ManifestPath) => {
     if (by === 'apiKey' && apiKeys.length === 0) problems.push({ path: at, message: 'rate limiting by apiKey needs API keys: add gateway.auth.apiKeys, or use by: ip.' });
     if (by === 'subject' && !jwt) problems.push({ path: at, message: 'rate limiting by subject needs JWT: configure gateway.auth.jwt, or use by: ip.' });
@@ -211,14 +215,17 @@ function checkAuth(m: Manifest): SemanticProblem[] {
       if (route.rateLimit) rateLimitNeeds(route.rateLimit.by, [...at, 'rateLimit', 'by']);
     });
   }
-  const corsChecks: [ManifestPath, Manifest['gateway']['cors'] | false | undefined][] = [[['gateway', 'cors'], m.gateway.cors]];
-  for (const [name, spec] of Object.entries(m.services)) spec.routes.forEach((r, i) => corsChecks.push([['services', name, 'routes', i, 'cors'], r.cors]));
-  for (const [at, cors] of corsChecks) {
-    if (cors && cors.credentials && cors.origins.includes('*')) {
-      problems.push({ path: at, message: 'credentials: true cannot be combined with origins ["*"] (browsers reject it); list the allowed origins explicitly.' });
-    }
-  }
   return problems;
+}
+
+function checkCors(m: Manifest): SemanticProblem[] {
+  const policies: [ManifestPath, Manifest['gateway']['cors'] | false | undefined][] = [[['gateway', 'cors'], m.gateway.cors]];
+  for (const [name, spec] of Object.entries(m.services)) {
+    spec.routes.forEach((r, i) => policies.push([['services', name, 'routes', i, 'cors'], r.cors]));
+  }
+  return policies
+    .filter(([, cors]) => cors && cors.credentials && cors.origins.includes('*'))
+    .map(([at]) => ({ path: at, message: 'credentials: true cannot be combined with origins ["*"] (browsers reject it); list the allowed origins explicitly.' }));
 }
 
 /** Durations that must be above zero for the feature to mean anything. */

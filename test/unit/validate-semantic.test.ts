@@ -148,6 +148,11 @@ describe('semantic checks', () => {
     it('rejects rate limiting by subject without JWT', () => {
       expect(only(`${HEAD}gateway: { rateLimit: { requests: 5, by: subject } }\n`).message).toMatch(/needs JWT/);
     });
+    it('rejects HS256 without a secret', () => {
+      const p = only(`${HEAD}gateway: { auth: { jwt: { jwksUrl: "https://id.example/jwks", algorithms: [HS256] } } }\n`);
+      expect(p.path).toEqual(['gateway', 'auth', 'jwt', 'algorithms']);
+      expect(p.message).toMatch(/set gateway.auth.jwt.secretEnv/);
+    });
     it('rejects duplicate API key names', () => {
       expect(only(`${HEAD}gateway: { auth: { apiKeys: [{ name: ci, env: A }, { name: ci, env: B }] } }\n`).message).toMatch(/used twice/);
     });
