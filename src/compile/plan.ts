@@ -89,10 +89,10 @@ const SERVICE_HEALTH_URL = `'http://127.0.0.1:'+process.env.${SERVICE_ENV.port}+
  * timeout (most of it on a loaded machine). The manifest's timeout is the endpoint's answer
  * time (what the registry probes with), so the Docker check gets this much on top.
  */
-export const HEALTH_EXEC_ALLOWANCE_MS = 2000;
+export const HEALTH_EXEC_ALLOWANCE_MS = 3000;
 
 /** Health timings of the registry and gateway: short so `up` is quick. */
-const RUNTIME_HEALTH = { intervalMs: 1000, timeoutMs: 3000, retries: 3, startPeriodMs: 15_000 };
+const RUNTIME_HEALTH = { intervalMs: 1000, timeoutMs: 5000, retries: 3, startPeriodMs: 15_000 };
 
 export const servicePath = (name: string, spec: ServiceSpec) => spec.path ?? `services/${name}`;
 

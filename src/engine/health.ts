@@ -33,7 +33,14 @@ export function readiness(details: ContainerDetails | undefined): { state: Readi
   if (!details) return { state: 'failed', reason: 'container disappeared' };
   const s = details.state;
   if (s.status === 'exited' || s.status === 'dead') return { state: 'failed', reason: `exited with code ${s.exitCode}` };
-  if (s.health === 'unhealthy') return { state: 'failed', reason: 'health check failing' };
+  if (s.health === 'unhealthy') {
+    // A check that timed out (exit -1) is usually node starting slowly on a loaded machine and
+    // clears by itself; keep waiting for it until the deadline. A check that ran and failed
+    // (the endpoint answered an error or refused) is a real failure: stop now.
+    const last = s.healthLog.at(-1);
+    if (last && last.exitCode < 0) return { state: 'waiting' };
+    return { state: 'failed', reason: 'health check failing' };
+  }
   if (s.health === 'healthy') return { state: 'ready' };
   if (s.health === undefined && s.running) return { state: 'ready' };
   return { state: 'waiting' };

@@ -15,7 +15,9 @@ describe('readiness', () => {
   it('classifies inspect results', () => {
     expect(readiness(st({ health: 'healthy' })).state).toBe('ready');
     expect(readiness(st({ health: 'starting' })).state).toBe('waiting');
-    expect(readiness(st({ health: 'unhealthy' })).state).toBe('failed');
+    expect(readiness(st({ health: 'unhealthy', healthLog: [{ exitCode: 1, output: 'HTTP 500', start: '' }] })).state).toBe('failed');
+    // A timed-out check (node slow to start under load) is not final.
+    expect(readiness(st({ health: 'unhealthy', healthLog: [{ exitCode: -1, output: 'Health check exceeded timeout (3s)', start: '' }] })).state).toBe('waiting');
     expect(readiness(st({ health: undefined })).state).toBe('ready');
     expect(readiness(st({ status: 'exited', running: false, exitCode: 1 }))).toEqual({ state: 'failed', reason: 'exited with code 1' });
     expect(readiness(undefined).state).toBe('failed');

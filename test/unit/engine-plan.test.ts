@@ -68,7 +68,7 @@ describe('planStack', () => {
       PORTICO_HEALTH_PATH: '/health',
     });
     expect(o1.aliases).toEqual(['orders']);
-    expect(o1.health).toMatchObject({ intervalMs: 3000, timeoutMs: 4000, retries: 4, startPeriodMs: 5000 });
+    expect(o1.health).toMatchObject({ intervalMs: 3000, timeoutMs: 5000, retries: 4, startPeriodMs: 5000 });
     expect(o1.health!.test.slice(0, 3)).toEqual(['CMD', 'node', '-e']);
     expect(o1.ports).toEqual([]);
     expect(byName['shop-cache-1']!.health).toBeUndefined();
