@@ -76,7 +76,7 @@ export async function waitReady(
       const [id, name] = [...pending.entries()][0]!;
       return { id, name, reason: `not healthy after ${Math.round(options.timeoutMs / 1000)} s` };
     }
-    await clock.sleep(options.pollMs ?? 250, options.signal);
+    await clock.sleep(options.pollMs ?? 150, options.signal);
   }
 }
 

@@ -33,7 +33,11 @@ export async function downStack(docker: DockerClient, req: DownRequest): Promise
   const isOrphan = (service: string) => req.knownServices !== undefined && !req.knownServices.has(service);
   const targets = inScope.filter((c) => req.removeOrphans || !isOrphan(c.labels[LABEL.service] ?? ''));
   const kept = inScope.filter((c) => !targets.includes(c)).map((c) => c.name);
-  await Promise.all(targets.map((c) => removeContainer(docker, c.id)));
+  // Everything that talks to the registry first (services deregister on SIGTERM), then the
+  // registry, so nobody waits on a registry that is already going away.
+  const isRegistry = (c: (typeof targets)[number]) => c.labels[LABEL.service] === 'registry';
+  await Promise.all(targets.filter((c) => !isRegistry(c)).map((c) => removeContainer(docker, c.id)));
+  await Promise.all(targets.filter(isRegistry).map((c) => removeContainer(docker, c.id)));
 
   const result: DownResult = { project: req.project, removed: { containers: targets.map((c) => c.name), networks: [], volumes: [] }, kept };
   if (req.onlyServices) return result;

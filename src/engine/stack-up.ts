@@ -160,6 +160,24 @@ export async function upStack(req: UpRequest): Promise<UpResult> {
             task: () => Promise.all(state.diff!.removals.map((r) => r.type === 'remove' && track(removeContainer(docker, r.existing.id)))),
           });
         }
+        // Create every container first (independent, concurrent), then start them wave by
+        // wave: starting is what the order is about, and creating early shortens the path.
+        const toCreate = state.diff.containers.filter((a) => a.type === 'create' || a.type === 'recreate');
+        const ids = new Map<string, string>();
+        const outcome = new Map<string, string>();
+        if (toCreate.length > 0) {
+          subtasks.push({
+            title: `Create ${toCreate.length} container${toCreate.length === 1 ? '' : 's'}`,
+            task: () =>
+              Promise.all(
+                toCreate.map(async (a) => {
+                  const d = (a as { desired: ContainerPlan }).desired;
+                  ids.set(d.name, await createFor(a));
+                  outcome.set(d.name, a.type === 'recreate' ? 'recreated' : 'created');
+                }),
+              ),
+          });
+        }
         for (const wave of waves) {
           subtasks.push({
             title: `Start ${[...new Set(wave.map((c) => c.service))].join(', ')}`,
@@ -174,7 +192,15 @@ export async function upStack(req: UpRequest): Promise<UpResult> {
                 wave.map((c) => ({
                   title: c.name,
                   task: async (_c3, t) => {
-                    t.title = `${c.name}: ${await applyAction(actions.get(c.name)!)}`;
+                    const action = actions.get(c.name)!;
+                    signal.throwIfAborted();
+                    if (action.type === 'keep') {
+                      t.title = `${c.name}: unchanged`;
+                      return;
+                    }
+                    const id = action.type === 'start' ? action.existing.id : ids.get(c.name)!;
+                    await track(docker.startContainer(id));
+                    t.title = `${c.name}: ${outcome.get(c.name) ?? 'started'}`;
                   },
                 })),
                 { concurrent: true },
@@ -204,19 +230,13 @@ export async function upStack(req: UpRequest): Promise<UpResult> {
     }
   }
 
-  /** Applies one reconcile action; returns what happened, for the task title. */
-  async function applyAction(action: Action): Promise<string> {
+  /** Removes the old container of a recreate and creates the new one (not started). */
+  async function createFor(action: Action): Promise<string> {
     signal.throwIfAborted();
-    if (action.type === 'keep') return 'unchanged';
-    if (action.type === 'start') {
-      await track(docker.startContainer(action.existing.id));
-      return 'started';
-    }
-    if (action.type === 'remove') return 'removed';
     if (action.type === 'recreate') await track(removeContainer(docker, action.existing.id));
     signal.throwIfAborted();
-    const d = action.desired;
-    const id = await track(
+    const d = (action as { desired: ContainerPlan }).desired;
+    return track(
       docker
         .createContainer({ ...d, network: state.plan!.network.name, init: true })
         .then((cid) => (state.created.push(cid), cid))
@@ -229,9 +249,6 @@ export async function upStack(req: UpRequest): Promise<UpResult> {
           throw error;
         }),
     );
-    signal.throwIfAborted();
-    await track(docker.startContainer(id));
-    return action.type === 'recreate' ? 'recreated' : 'created';
   }
 
   try {

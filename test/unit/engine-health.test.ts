@@ -37,7 +37,7 @@ describe('waitReady', () => {
     const failure = await waitReady(docker, [{ id: a, name: 'a' }, { id: b, name: 'b' }], { timeoutMs: 10_000, clock, onReady: (n) => ready.push(n) });
     expect(failure).toBeUndefined();
     expect(ready.sort()).toEqual(['a', 'b']);
-    expect(clock.t).toBe(500);
+    expect(clock.t).toBe(300);
   });
 
   it('fails on the first unhealthy container, and at the deadline', async () => {

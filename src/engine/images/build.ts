@@ -85,7 +85,9 @@ async function ensureRuntimeImage(kind: 'gateway' | 'registry', ctx: BuildContex
   const files = [`${kind}.mjs`, ...(existsSync(`${bundle}.map`) ? [`${kind}.mjs.map`] : [])];
   const hash = shortHash(await hashFiles(runtimeDistDir(), files, [dockerfile, ctx.runtime.id]));
   const ref = runtimeImageRef(kind, ctx.version, hash);
-  if (!ctx.force && (await ctx.docker.imageId(ref))) return { ref, outcome: 'cached' };
+  // Content-addressed by the bundle, the Dockerfile and the base image: --build has nothing to
+  // refresh here (it is for the user's services).
+  if (await ctx.docker.imageId(ref)) return { ref, outcome: 'cached' };
   const context = tarStream([
     { name: 'Dockerfile', content: dockerfile },
     ...files.map((f) => ({ name: f, file: path.join(runtimeDistDir(), f) })),
