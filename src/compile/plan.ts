@@ -16,6 +16,7 @@ import {
 import { toMs } from './units.js';
 import { DEFAULT_HEALTH } from './discovery.js';
 import { LABEL, containerName, networkName, volumeName } from '../engine/labels.js';
+import type { HealthCheckSpec } from '../engine/docker/client.js';
 
 export type ContainerRole = 'registry' | 'service' | 'gateway';
 
@@ -25,13 +26,8 @@ export type ImageSpec =
   | { kind: 'runtime'; runtime: 'gateway' | 'registry' }
   | { kind: 'pull'; service: string; ref: string };
 
-export interface HealthPlan {
-  test: string[];
-  intervalMs: number;
-  timeoutMs: number;
-  retries: number;
-  startPeriodMs: number;
-}
+/** Docker health-check timings in milliseconds (the client converts them for the API). */
+export type HealthPlan = HealthCheckSpec;
 
 export interface ContainerPlan {
   name: string;

@@ -44,7 +44,7 @@ describe('pre-flight and interruption (real engine)', () => {
     expect(r.all).toContain('Start Docker');
   });
 
-  it('exits 2 on an invalid manifest before touching Docker', async () => {
+  it('exits 2 on an invalid manifest before creating anything', async () => {
     const project = randomProject();
     const dir = await copyWorkspace(base, project);
     dirs.push(dir);
