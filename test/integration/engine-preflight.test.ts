@@ -56,6 +56,20 @@ describe('pre-flight and interruption (real engine)', () => {
     expect((await portico(dir, ['down'])).exitCode).toBe(0);
   });
 
+  it('a prebuilt image that cannot be pulled fails naming the image and how to provide it', async () => {
+    const project = randomProject();
+    const dir = await copyWorkspace(base, project);
+    dirs.push(dir);
+    const file = path.join(dir, 'portico.yaml');
+    const { readFile } = await import('node:fs/promises');
+    await writeFile(file, (await readFile(file, 'utf8')) + '  cache:\n    image: portico-test/not-pullable:1\n    port: 6379\n');
+    const r = await portico(dir, ['up', 'cache']);
+    expect(r.exitCode, r.all).toBe(3);
+    expect(r.all).toContain('image portico-test/not-pullable:1 is not present locally and could not be pulled');
+    expect(r.all).toContain('docker load');
+    expect((await labelled(project)).containers).toEqual([]);
+  });
+
   it('SIGINT mid-up removes what the run created, exits non-zero, and down leaves nothing', async () => {
     const project = randomProject();
     const dir = await copyWorkspace(base, project);

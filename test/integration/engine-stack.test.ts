@@ -86,6 +86,44 @@ describe('portico up / down (real engine)', () => {
     expect(JSON.parse(again.stdout).actions).toMatchObject({ recreated: 1, created: 0 });
   });
 
+  it('status, logs and doctor describe the running stack', async () => {
+    const status = await portico(dir, ['status']);
+    expect(status.exitCode, status.all).toBe(0);
+    expect(status.stdout).toContain(`gateway ${gatewayUrl}`);
+    expect(status.stdout).toMatch(new RegExp(`alpha\\s+${project}-alpha-2\\s+running\\s+healthy`));
+    const json = JSON.parse((await portico(dir, ['status', '--json'])).stdout);
+    expect(json.registry.reachable).toBe(true);
+    const alpha = json.services.find((s: { name: string }) => s.name === 'alpha');
+    expect(alpha.instances.map((i: { replica: number }) => i.replica)).toEqual([1, 2]);
+
+    const logs = await portico(dir, ['logs', 'alpha', '--tail', '5']);
+    expect(logs.exitCode, logs.all).toBe(0);
+    const lines = logs.stdout.trim().split('\n');
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.every((l) => l.startsWith(`${project}-alpha-1 |`) || l.startsWith(`${project}-alpha-2 |`))).toBe(true);
+    expect((await portico(dir, ['logs', 'nope'])).exitCode).toBe(2);
+
+    // The port is held by this project's own gateway: that is fine.
+    const doctor = await portico(dir, ['doctor', '--json']);
+    expect(doctor.exitCode, doctor.all).toBe(0);
+    expect(JSON.parse(doctor.stdout).ready).toBe(true);
+  });
+
+  it('gateway down/up touches only the registry and the gateway', async () => {
+    const before = await containerIds(project);
+    const down = await portico(dir, ['gateway', 'down', '--json']);
+    expect(down.exitCode, down.all).toBe(0);
+    expect(JSON.parse(down.stdout).removed.containers.sort()).toEqual([`${project}-gateway-1`, `${project}-registry-1`]);
+    const mid = await containerIds(project);
+    expect(Object.keys(mid).sort()).toEqual([`${project}-alpha-1`, `${project}-alpha-2`, `${project}-beta-1`]);
+    const up = await portico(dir, ['gateway', 'up', '--json']);
+    expect(up.exitCode, up.all).toBe(0);
+    expect(JSON.parse(up.stdout).actions).toMatchObject({ created: 2, unchanged: 0 });
+    const after = await containerIds(project);
+    for (const s of ['alpha-1', 'alpha-2', 'beta-1']) expect(after[`${project}-${s}`]).toBe(before[`${project}-${s}`]);
+    expect((await getThroughGateway(`${gatewayUrl}/api/alpha/items`)).status).toBe(200);
+  });
+
   it('down leaves nothing labelled behind', async () => {
     const r = await portico(dir, ['down', '--json']);
     expect(r.exitCode, r.all).toBe(0);
