@@ -92,7 +92,8 @@ async function ensureRuntimeImage(kind: 'gateway' | 'registry', ctx: BuildContex
     { name: 'Dockerfile', content: dockerfile },
     ...files.map((f) => ({ name: f, file: path.join(runtimeDistDir(), f) })),
   ]);
-  await buildOrExplain(ctx, context, ref, `the ${kind} image`);
+  // Shared by every project on the machine: no project label.
+  await buildOrExplain(ctx, context, ref, `the ${kind} image`, undefined, { [LABEL.version]: ctx.version });
   return { ref, outcome: 'built' };
 }
 
@@ -178,13 +179,20 @@ async function bundleService(service: string, dir: string, ctx: BuildContext): P
   await run(['run', 'build']);
 }
 
-async function buildOrExplain(ctx: BuildContext, context: NodeJS.ReadableStream, ref: string, what: string, buildargs?: Record<string, string>) {
+async function buildOrExplain(
+  ctx: BuildContext,
+  context: NodeJS.ReadableStream,
+  ref: string,
+  what: string,
+  buildargs?: Record<string, string>,
+  labels: Record<string, string> = { [LABEL.project]: ctx.project, [LABEL.version]: ctx.version },
+) {
   const lines: string[] = [];
   try {
     await ctx.docker.buildImage(context as never, {
       tag: ref,
       buildargs,
-      labels: { [LABEL.project]: ctx.project, [LABEL.version]: ctx.version },
+      labels,
       signal: ctx.signal,
       onProgress: (line) => {
         lines.push(line);
