@@ -81,6 +81,11 @@ export async function run({ root, log }) {
     return {
       containers: coldDoc.services.reduce((n, s) => n + s.instances.length, 0),
       runtimeImage: coldDoc.runtimeImage,
+      // What the cold run built: service images always (fresh project); the gateway and registry
+      // images are content-addressed and shared across projects, so they show 'cached' when an
+      // earlier run on this machine built the same content.
+      coldUpImages: Object.fromEntries(coldDoc.images.map((i) => [i.key, i.outcome])),
+      loadAverage: os.loadavg().map((x) => round(x)),
       portico: {
         coldUpSeconds: cold.seconds,
         upImagesPresentSeconds: present.seconds,
