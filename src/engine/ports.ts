@@ -58,24 +58,41 @@ export async function processOnPort(port: number): Promise<string | undefined> {
   return undefined;
 }
 
-/**
- * Throws exit 3 when `bind:port` is taken by anything but this project's own gateway.
- */
-export async function assertPortFree(docker: DockerClient, project: string, bind: string, port: number): Promise<void> {
-  const containers = await docker.listContainers();
-  const holder = containers.find((c) => c.state === 'running' && c.ports.some((p) => p.hostPort === port));
-  if (holder) {
-    if (holder.labels[LABEL.project] === project && holder.labels[LABEL.service] === 'gateway') return;
-    throw portTaken(port, `container ${holder.name}${holder.labels[LABEL.project] ? ` (Portico project ${holder.labels[LABEL.project]})` : ''}`);
-  }
-  if (await canBind(bind, port)) return;
-  throw portTaken(port, (await processOnPort(port)) ?? 'another process');
+export interface HostPort {
+  bind: string;
+  port: number;
+  /** The service of this project allowed to hold it already (its own container). */
+  service: string;
+  /** For messages: "gateway port 8080" or "port 6379 (exposed by cache)". */
+  what: string;
+  /** Where to change it in portico.yaml. */
+  setting: string;
 }
 
-function portTaken(port: number, who: string) {
+/** Throws exit 3 when a host port is taken by anything but this project's own container for it. */
+export async function assertPortsFree(docker: DockerClient, project: string, ports: HostPort[]): Promise<void> {
+  if (ports.length === 0) return;
+  const containers = await docker.listContainers();
+  for (const want of ports) {
+    const holder = containers.find((c) => c.state === 'running' && c.ports.some((p) => p.hostPort === want.port));
+    if (holder) {
+      if (holder.labels[LABEL.project] === project && holder.labels[LABEL.service] === want.service) continue;
+      throw portTaken(want, `container ${holder.name}${holder.labels[LABEL.project] ? ` (Portico project ${holder.labels[LABEL.project]})` : ''}`);
+    }
+    if (await canBind(want.bind, want.port)) continue;
+    throw portTaken(want, (await processOnPort(want.port)) ?? 'another process');
+  }
+}
+
+/** The gateway's port alone (doctor). */
+export function assertPortFree(docker: DockerClient, project: string, bind: string, port: number): Promise<void> {
+  return assertPortsFree(docker, project, [{ bind, port, service: 'gateway', what: `gateway port ${port}`, setting: 'gateway.port' }]);
+}
+
+function portTaken(want: HostPort, who: string) {
   return environmentError(
-    `gateway port ${port} is already in use by ${who}.`,
-    `Stop it, or set gateway.port in portico.yaml to a free port. Nothing was created.`,
-    { port, holder: who },
+    `${want.what} is already in use by ${who}.`,
+    `Stop it, or set ${want.setting} in portico.yaml to a free port. Nothing was created.`,
+    { port: want.port, holder: who },
   );
 }

@@ -109,3 +109,21 @@ describe('downStack', () => {
     expect(r2).toMatchObject({ removed: { containers: ['p-old-1'], networks: ['p_net'] }, kept: [] });
   });
 });
+
+describe('port pre-flight', () => {
+  it('names the container holding a port, and accepts the project own container for it', async () => {
+    const { assertPortsFree } = await import('../../src/engine/ports.js');
+    const docker = new FakeDocker();
+    const id = await docker.createContainer({
+      name: 'other-web-1', image: 'i', env: {}, labels: { [LABEL.project]: 'other', [LABEL.service]: 'web' }, network: 'n', aliases: [],
+      ports: [{ hostIp: '127.0.0.1', hostPort: 45678, containerPort: 80 }], binds: [], volumes: [], init: true,
+    });
+    await docker.startContainer(id);
+    const want = { bind: '127.0.0.1', port: 45678, service: 'gateway', what: 'gateway port 45678', setting: 'gateway.port' };
+    await expect(assertPortsFree(docker, 'p', [want])).rejects.toMatchObject({
+      exitCode: 3,
+      message: 'gateway port 45678 is already in use by container other-web-1 (Portico project other).',
+    });
+    await expect(assertPortsFree(docker, 'other', [{ ...want, service: 'web' }])).resolves.toBeUndefined();
+  });
+});

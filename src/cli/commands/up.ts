@@ -5,7 +5,8 @@ import type { CommandContext } from '../context.js';
 import { paint } from '../ui/paint.js';
 import { loadValidManifest } from '../../manifest/validate.js';
 import { getDockerClient } from '../../engine/docker/dockerode-client.js';
-import { assertPortFree } from '../../engine/ports.js';
+import { assertPortsFree } from '../../engine/ports.js';
+import { selectServices } from '../../compile/plan.js';
 import { upStack, type UpResult } from '../../engine/stack-up.js';
 
 export interface UpOptions {
@@ -43,7 +44,13 @@ export async function bringUp(options: UpOptions, ctx: CommandContext, scope: 's
   if (unknown.length > 0) {
     throw usageError(`unknown service${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}.`, `Services in portico.yaml: ${Object.keys(manifest.services).join(', ') || '(none)'}.`);
   }
-  await assertPortFree(docker, manifest.name, manifest.gateway.bind, manifest.gateway.port);
+  const exposed = scope === 'gateway' ? [] : selectServices(manifest, only).flatMap((name) =>
+    manifest.services[name]!.expose.map((port) => ({ bind: '127.0.0.1', port, service: name, what: `port ${port} (exposed by ${name})`, setting: `services.${name}.expose` })),
+  );
+  await assertPortsFree(docker, manifest.name, [
+    { bind: manifest.gateway.bind, port: manifest.gateway.port, service: 'gateway', what: `gateway port ${manifest.gateway.port}`, setting: 'gateway.port' },
+    ...exposed,
+  ]);
 
   const result = await upStack({
     docker,
