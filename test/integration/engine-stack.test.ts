@@ -66,6 +66,23 @@ describe('portico up / down (real engine)', () => {
     expect((await getThroughGateway(`${gatewayUrl}/api/beta/items`)).status).toBe(200);
   });
 
+  it('scaling replicas removes the surplus container and adds it back, leaving the rest alone', async () => {
+    const manifestFile = path.join(dir, 'portico.yaml');
+    const original = await readFile(manifestFile, 'utf8');
+    const before = await containerIds(project);
+    await writeFile(manifestFile, original.replace('    replicas: 2\n', '    replicas: 1\n'));
+    const down = await portico(dir, ['up', '--json']);
+    expect(down.exitCode, down.all).toBe(0);
+    expect(JSON.parse(down.stdout).actions).toEqual({ created: 0, recreated: 0, started: 0, unchanged: 4, removed: 1 });
+    expect(Object.keys(await containerIds(project))).not.toContain(`${project}-alpha-2`);
+    await writeFile(manifestFile, original);
+    const up = await portico(dir, ['up', '--json']);
+    expect(JSON.parse(up.stdout).actions).toEqual({ created: 1, recreated: 0, started: 0, unchanged: 4, removed: 0 });
+    const after = await containerIds(project);
+    expect(after[`${project}-alpha-1`]).toBe(before[`${project}-alpha-1`]);
+    expect(after[`${project}-alpha-2`]).toBeDefined();
+  });
+
   it('a service failing its health check fails up with exit 1 and shows its logs; fixing it converges', async () => {
     const manifestFile = path.join(dir, 'portico.yaml');
     const original = await readFile(manifestFile, 'utf8');
