@@ -36,6 +36,8 @@ export interface UpRequest {
   version: string;
   ctx: Pick<CommandContext, 'ci' | 'stdout' | 'stderr' | 'color' | 'env' | 'signal'>;
   json: boolean;
+  /** Test hook: how images are produced (default: ensureImage, which builds and pulls). */
+  ensureImage?: typeof ensureImage;
 }
 
 export interface UpResult {
@@ -105,7 +107,7 @@ export async function upStack(req: UpRequest): Promise<UpResult> {
           imageSpecs.map((spec) => ({
             title: imageKey(spec),
             task: async (_c2, sub) => {
-              const built = await ensureImage(spec, {
+              const built = await (req.ensureImage ?? ensureImage)(spec, {
                 docker,
                 project,
                 version: req.version,
