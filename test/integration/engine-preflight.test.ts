@@ -70,20 +70,38 @@ describe('pre-flight and interruption (real engine)', () => {
     expect((await labelled(project)).containers).toEqual([]);
   });
 
-  it('SIGINT mid-up removes what the run created, exits non-zero, and down leaves nothing', async () => {
-    const project = randomProject();
-    const dir = await copyWorkspace(base, project);
-    dirs.push(dir);
-    const child = spawnPortico(dir, ['up', '--timeout', '120']);
+  /** Runs `up` and sends SIGINT when the output first matches `when`. */
+  async function interruptedUp(dir: string, args: string[], when: RegExp) {
+    const child = spawnPortico(dir, ['up', ...args]);
     let sent = false;
     child.all!.on('data', (chunk: Buffer) => {
-      // Interrupt once containers are being created (registry up, services starting).
-      if (!sent && /Start alpha/.test(chunk.toString())) {
+      if (!sent && when.test(chunk.toString())) {
         sent = true;
         child.kill('SIGINT');
       }
     });
-    const r = await child;
+    return { r: await child, sent: () => sent };
+  }
+
+  it('SIGINT during the builds exits 130 and creates nothing', async () => {
+    const project = randomProject();
+    const dir = await copyWorkspace(base, project);
+    dirs.push(dir);
+    const { r, sent } = await interruptedUp(dir, ['--build'], /npm run build/);
+    expect(sent(), r.all).toBe(true);
+    expect(r.exitCode, r.all).toBe(130);
+    const left = await labelled(project);
+    expect(left.containers).toEqual([]);
+    expect(left.networks).toEqual([]);
+  });
+
+  it('SIGINT mid-up removes what the run created, exits non-zero, and down leaves nothing', async () => {
+    const project = randomProject();
+    const dir = await copyWorkspace(base, project);
+    dirs.push(dir);
+    // Interrupt once containers are being created and started (registry up, services starting).
+    const { r, sent: wasSent } = await interruptedUp(dir, ['--timeout', '120'], /Start alpha/);
+    const sent = wasSent();
     expect(sent, r.all).toBe(true);
     expect(r.exitCode, r.all).toBe(130);
     expect(r.all).toMatch(/interrupted/);

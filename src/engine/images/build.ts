@@ -112,10 +112,11 @@ async function readState(stateDir: string): Promise<BuildState> {
 
 // Services build concurrently; serialise the read-modify-write of builds.json.
 let stateLock: Promise<unknown> = Promise.resolve();
-function recordSourceHash(stateDir: string, service: string, hash: string): Promise<void> {
+function recordSourceHash(stateDir: string, service: string, hash: string | undefined): Promise<void> {
   const next = stateLock.then(async () => {
     const state = await readState(stateDir);
-    state.sources[service] = hash;
+    if (hash === undefined) delete state.sources[service];
+    else state.sources[service] = hash;
     await mkdir(stateDir, { recursive: true });
     await writeFile(path.join(stateDir, 'builds.json'), JSON.stringify(state, null, 2) + '\n');
   });
@@ -138,6 +139,9 @@ async function ensureServiceImage(service: string, dir: string, ctx: BuildContex
   const state = await readState(ctx.stateDir);
   let bundled = false;
   if (ctx.force || state.sources[service] !== sourceHash || !existsSync(path.join(dir, 'dist'))) {
+    // Forget the old hash first: an interrupted build may leave a half-written dist/ that
+    // must not pass for up to date next time.
+    if (state.sources[service] !== undefined) await recordSourceHash(ctx.stateDir, service, undefined);
     await bundleService(service, dir, ctx);
     await recordSourceHash(ctx.stateDir, service, sourceHash);
     bundled = true;
