@@ -43,7 +43,8 @@ export interface UpRequest {
 export interface UpResult {
   status: StackStatus;
   actions: ReturnType<typeof summarize>;
-  images: { key: string; ref: string; outcome: BuiltImage['outcome'] }[];
+  /** bundled: the service's `npm run build` ran in this run. */
+  images: { key: string; ref: string; outcome: BuiltImage['outcome']; bundled: boolean }[];
   runtimeImage: { ref: string; source: RuntimeImage['source'] };
   orphans: string[];
   warnings: string[];
@@ -275,7 +276,7 @@ export async function upStack(req: UpRequest): Promise<UpResult> {
   return {
     status,
     actions: summarize(state.diff!),
-    images: Object.entries(state.images).map(([key, v]) => ({ key, ref: v.ref, outcome: v.outcome })),
+    images: Object.entries(state.images).map(([key, v]) => ({ key, ref: v.ref, outcome: v.outcome, bundled: v.bundled ?? false })),
     runtimeImage: { ref: state.runtime!.ref, source: state.runtime!.source },
     orphans: state.diff!.orphans.map((o) => o.name),
     warnings: state.warnings,

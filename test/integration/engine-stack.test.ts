@@ -47,7 +47,10 @@ describe('portico up / down (real engine)', () => {
   it('a second up with nothing changed creates, recreates and restarts nothing', async () => {
     const r = await portico(dir, ['up', '--json']);
     expect(r.exitCode, r.all).toBe(0);
-    expect(JSON.parse(r.stdout).actions).toEqual({ created: 0, recreated: 0, started: 0, unchanged: 5, removed: 0 });
+    const doc = JSON.parse(r.stdout);
+    expect(doc.actions).toEqual({ created: 0, recreated: 0, started: 0, unchanged: 5, removed: 0 });
+    // Sources unchanged: no `npm run build`, no image build.
+    for (const image of doc.images) expect(image, image.key).toMatchObject({ outcome: 'cached', bundled: false });
     expect(await containerIds(project)).toEqual(firstIds);
   });
 
@@ -57,7 +60,10 @@ describe('portico up / down (real engine)', () => {
     await appendFile(await file, '\n// changed by the test\n');
     const r = await portico(dir, ['up', '--json']);
     expect(r.exitCode, r.all).toBe(0);
-    expect(JSON.parse(r.stdout).actions).toMatchObject({ created: 0, recreated: 1, unchanged: 4 });
+    const doc = JSON.parse(r.stdout);
+    expect(doc.actions).toMatchObject({ created: 0, recreated: 1, unchanged: 4 });
+    const bundled = doc.images.filter((i: { bundled: boolean }) => i.bundled).map((i: { key: string }) => i.key);
+    expect(bundled).toEqual(['beta']);
     const ids = await containerIds(project);
     for (const [name, id] of Object.entries(firstIds)) {
       if (name === `${project}-beta-1`) expect(ids[name]).not.toBe(id);
