@@ -111,7 +111,7 @@ export async function planService(tree: FileTree, loaded: LoadedManifest, name: 
   await renderService(tree, folder, choices.template.dir, {
     name,
     port: choices.port,
-    route: choices.route,
+    route: choices.route.replace(/\/+$/, ''),
     description: `${name}: a ${choices.template.id} service of the ${loaded.manifest.name} workspace`,
     project: loaded.manifest.name,
     template: choices.template.id,

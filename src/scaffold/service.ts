@@ -11,7 +11,7 @@ export interface ServiceVars {
   /** DNS-label-safe service name. */
   name: string;
   port: number;
-  /** Gateway route prefix, e.g. /orders. */
+  /** Gateway route prefix without a trailing slash, e.g. /orders ('' for the root route). */
   route: string;
   /** Free text (escaped by the json/yaml/oneline helpers). */
   description: string;

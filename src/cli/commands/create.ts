@@ -2,11 +2,11 @@
 // template, add it to portico.yaml, regenerate .portico/*, then `npm install` in the service.
 // Everything is checked and rendered in memory first: a refused command writes nothing.
 import path from 'node:path';
-import { execa } from 'execa';
 import { ExitCode, PorticoError, environmentError, usageError } from '../errors.js';
 import type { CommandContext } from '../context.js';
 import { inquirerPrompter, type Prompter } from '../ui/prompter.js';
-import { findManifest, loadManifest, MANIFEST_FILE, type LoadedManifest } from '../../manifest/load.js';
+import { findManifest, MANIFEST_FILE, type LoadedManifest } from '../../manifest/load.js';
+import { loadValidManifest } from '../../manifest/validate.js';
 import { templatesRootFor } from '../../scaffold/catalog.js';
 import { applyTree, printDryRun } from '../../scaffold/apply.js';
 import { checkTargetFree, planService, resolveChoices, serviceFolder, type Choices } from '../../scaffold/create-service.js';
@@ -40,7 +40,8 @@ export async function run(options: CreateOptions, ctx: CommandContext, prompter:
 
   const found = await findManifest(ctx.cwd);
   const tree = new FileTree(found ? path.dirname(found) : ctx.cwd);
-  const loaded = found ? await loadManifest(ctx.cwd) : await newWorkspace(tree, ctx, options, interactive, prompter);
+  // An existing manifest must be valid before we add to it, so its own problems are reported as such.
+  const loaded = found ? await loadValidManifest(ctx.cwd, { env: ctx.env }) : await newWorkspace(tree, ctx, options, interactive, prompter);
 
   await checkTargetFree(loaded, name);
   const choices = await resolveChoices(flags, {
@@ -75,6 +76,8 @@ async function newWorkspace(tree: FileTree, ctx: CommandContext, options: Create
 async function npmInstall(dir: string, ctx: CommandContext): Promise<void> {
   const rel = path.relative(ctx.cwd, dir) || '.';
   ctx.stderr.write(`Installing dependencies in ${rel} (npm install)...\n`);
+  // Loaded here, not at the top: `create --no-install` should not pay for parsing execa.
+  const { execa } = await import('execa');
   try {
     const child = execa('npm', ['install', '--no-audit', '--no-fund'], { cwd: dir, env: ctx.env, all: true, cancelSignal: ctx.signal, stdin: 'ignore' });
     child.all?.pipe(ctx.stderr, { end: false });
@@ -98,7 +101,7 @@ function printNextSteps(
   const rel = (p: string) => path.relative(ctx.cwd, p) || '.';
   const { choices, workspace } = info;
   const lines = [
-    ...(info.createdWorkspace ? [`Created workspace "${workspace.manifest.name}" in ${rel(workspace.dir)}.`] : []),
+    ...(info.createdWorkspace ? [`Created workspace "${workspace.manifest.name}" in ${workspace.dir}.`] : []),
     `Created ${rel(info.serviceDir)} from template ${choices.template.id} (port ${choices.port}, route ${choices.route}) and added it to ${rel(workspace.file)}.`,
     '',
     'Next steps:',
