@@ -181,36 +181,50 @@ export async function upStack(req: UpRequest): Promise<UpResult> {
               ),
           });
         }
-        for (const wave of waves) {
-          subtasks.push({
-            title: `Start ${[...new Set(wave.map((c) => c.service))].join(', ')}`,
-            task: async (_c2, waveTask) => {
-              // Dependents start only once what they depend on is healthy.
-              const deps = new Set(wave.flatMap((c) => c.dependsOn));
-              if (req.wait && deps.size > 0) {
-                waveTask.output = `waiting for ${[...deps].join(', ')} to be healthy`;
-                await waitFor(plan.containers.filter((c) => deps.has(c.service)));
-              }
-              return waveTask.newListr(
-                wave.map((c) => ({
-                  title: c.name,
-                  task: async (_c3, t) => {
-                    const action = actions.get(c.name)!;
-                    signal.throwIfAborted();
-                    if (action.type === 'keep') {
-                      t.title = `${c.name}: unchanged`;
-                      return;
-                    }
-                    const id = action.type === 'start' ? action.existing.id : ids.get(c.name)!;
-                    await track(docker.startContainer(id));
-                    t.title = `${c.name}: ${outcome.get(c.name) ?? 'started'}`;
-                  },
-                })),
-                { concurrent: true },
-              );
-            },
-          });
-        }
+        /** Starts one container per its action; returns the word for its title. */
+        const startOne = async (c: ContainerPlan): Promise<string> => {
+          const action = actions.get(c.name)!;
+          signal.throwIfAborted();
+          if (action.type === 'keep') return 'unchanged';
+          const id = action.type === 'start' ? action.existing.id : ids.get(c.name)!;
+          await track(docker.startContainer(id));
+          return outcome.get(c.name) ?? 'started';
+        };
+        const startWave = (wave: ContainerPlan[], onIssued?: () => void): ListrTask<RunState> => ({
+          title: `Start ${[...new Set(wave.map((c) => c.service))].join(', ')}`,
+          task: async (_c2, waveTask) => {
+            // Dependents start only once what they depend on is healthy.
+            const deps = new Set(wave.flatMap((c) => c.dependsOn));
+            if (req.wait && deps.size > 0) {
+              waveTask.output = `waiting for ${[...deps].join(', ')} to be healthy`;
+              await waitFor(plan.containers.filter((c) => deps.has(c.service)));
+            }
+            const started = wave.map(startOne);
+            onIssued?.();
+            const words = await Promise.all(started);
+            waveTask.title = wave.map((c, i) => `${c.name}: ${words[i]}`).join(', ');
+          },
+        });
+        const [registryWave, ...rest] = waves;
+        const gatewayWave = rest.pop()!;
+        subtasks.push(startWave(registryWave!));
+        // The gateway starts as soon as the first services' starts are issued: it routes only
+        // to instances the registry reports passing, so waiting for their start buys nothing
+        // and would put the gateway's own start on the critical path of `up`.
+        let issued!: () => void;
+        const servicesIssued = new Promise<void>((resolve) => (issued = resolve));
+        if (rest.length === 0) issued();
+        subtasks.push({
+          title: 'Start services and gateway',
+          task: (_c2, t) =>
+            t.newListr(
+              [
+                { title: 'services', task: (_c3, st) => st.newListr(rest.map((w, i) => startWave(w, i === 0 ? issued : undefined)), { concurrent: false }) },
+                { title: 'gateway', task: async (_c3, gt) => ((await servicesIssued), gt.newListr([startWave(gatewayWave)])) },
+              ],
+              { concurrent: true },
+            ),
+        });
         return task.newListr(subtasks, { concurrent: false });
       },
     },
