@@ -3,7 +3,7 @@
 // unlabelled.
 import type { DockerClient } from './docker/client.js';
 import { LABEL, projectFilter } from './labels.js';
-import { removeContainer } from './stack-up.js';
+import { STOP_TIMEOUT_S, removeContainer } from './stack-up.js';
 
 export interface DownRequest {
   project: string;
@@ -35,9 +35,14 @@ export async function downStack(docker: DockerClient, req: DownRequest): Promise
   const kept = inScope.filter((c) => !targets.includes(c)).map((c) => c.name);
   // Everything that talks to the registry first (services deregister on SIGTERM), then the
   // registry, so nobody waits on a registry that is already going away.
+  // Removing the stopped ones overlaps with stopping the registry.
   const isRegistry = (c: (typeof targets)[number]) => c.labels[LABEL.service] === 'registry';
-  await Promise.all(targets.filter((c) => !isRegistry(c)).map((c) => removeContainer(docker, c.id)));
-  await Promise.all(targets.filter(isRegistry).map((c) => removeContainer(docker, c.id)));
+  const others = targets.filter((c) => !isRegistry(c));
+  await Promise.all(others.map((c) => docker.stopContainer(c.id, STOP_TIMEOUT_S)));
+  await Promise.all([
+    ...others.map((c) => docker.removeContainer(c.id, { force: true })),
+    ...targets.filter(isRegistry).map((c) => removeContainer(docker, c.id)),
+  ]);
 
   const result: DownResult = { project: req.project, removed: { containers: targets.map((c) => c.name), networks: [], volumes: [] }, kept };
   if (req.onlyServices) return result;
