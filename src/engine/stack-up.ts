@@ -276,8 +276,13 @@ export async function upStack(req: UpRequest): Promise<UpResult> {
       throw signal.reason;
     }
     if (state.failure) {
-      await showFailure(docker, project, state.failure, say, p);
-      throw new ReportedError(ExitCode.FAILED, `${state.failure.name}: ${state.failure.reason}`);
+      const diagnosis = await showFailure(docker, project, state.failure, say, p);
+      throw new UpFailure(`${state.failure.name}: ${state.failure.reason}`, {
+        container: state.failure.name,
+        reason: state.failure.reason,
+        ...diagnosis,
+        status: await collectStatus(docker, project),
+      });
     }
     throw error;
   }
@@ -332,6 +337,16 @@ async function cleanupAfterInterrupt(docker: DockerClient, state: RunState, say:
   await Promise.allSettled(state.created.map((id) => docker.removeContainer(id, { force: true })));
 }
 
+/** `up` failed on a container's health; already printed, with details for --json. */
+export class UpFailure extends ReportedError {
+  constructor(
+    message: string,
+    readonly details: { container: string; reason: string; healthOutput?: string; logs: string[]; status: StackStatus },
+  ) {
+    super(ExitCode.FAILED, message);
+  }
+}
+
 async function showFailure(docker: DockerClient, project: string, failure: WaitFailure, say: (l: string) => void, p: ReturnType<typeof paint>) {
   const { healthOutput, logs } = await diagnose(docker, failure.id, 30);
   say(`${p.red('error')} ${failure.name} is not healthy: ${failure.reason}`);
@@ -339,5 +354,6 @@ async function showFailure(docker: DockerClient, project: string, failure: WaitF
   say(p.bold(`last ${logs.length} log lines of ${failure.name}:`));
   for (const line of logs) say(`  ${line}`);
   say(`${p.dim('hint')}  fix the service and run \`portico up\` again; \`portico logs ${failure.name.slice(project.length + 1).replace(/-\d+$/, '')}\` shows more; \`portico down\` removes the stack.`);
+  return { healthOutput, logs };
 }
 

@@ -96,12 +96,16 @@ describe('portico up / down (real engine)', () => {
       manifestFile,
       original.replace('      - path: /api/beta\n', '      - path: /api/beta\n    health: { path: /no-such-health, interval: 1s, timeout: 1s, retries: 2, startPeriod: 1s }\n'),
     );
-    const r = await portico(dir, ['up', 'beta', '--timeout', '60']);
+    const r = await portico(dir, ['up', 'beta', '--timeout', '60', '--json']);
     expect(r.exitCode, r.all).toBe(1);
-    expect(r.all).toContain(`${project}-beta-1 is not healthy`);
-    expect(r.all).toContain('last health check');
-    expect(r.all).toMatch(/last \d+ log lines of/);
-    expect(r.all).toContain('listening');
+    // Human explanation on stderr, one JSON document on stdout.
+    expect(r.stderr).toContain(`${project}-beta-1 is not healthy`);
+    expect(r.stderr).toContain('last health check');
+    expect(r.stderr).toMatch(/last \d+ log lines of/);
+    expect(r.stderr).toContain('listening');
+    const doc = JSON.parse(r.stdout);
+    expect(doc).toMatchObject({ project, ok: false, failure: { container: `${project}-beta-1`, reason: 'health check failing' } });
+    expect(doc.failure.logs.some((l: string) => l.includes('listening'))).toBe(true);
 
     await writeFile(manifestFile, original);
     const again = await portico(dir, ['up', '--json']);

@@ -7,7 +7,7 @@ import { loadValidManifest } from '../../manifest/validate.js';
 import { getDockerClient } from '../../engine/docker/dockerode-client.js';
 import { assertPortsFree } from '../../engine/ports.js';
 import { selectServices } from '../../compile/plan.js';
-import { upStack, type UpResult } from '../../engine/stack-up.js';
+import { UpFailure, upStack, type UpResult } from '../../engine/stack-up.js';
 
 export interface UpOptions {
   service?: string[];
@@ -63,6 +63,13 @@ export async function bringUp(options: UpOptions, ctx: CommandContext, scope: 's
     version: VERSION,
     ctx,
     json: options.json ?? false,
+  }).catch((error: unknown) => {
+    // CI reads stdout: with --json a failed wait is still one document saying what failed.
+    if (options.json && error instanceof UpFailure) {
+      const { status, ...failure } = error.details;
+      ctx.stdout.write(JSON.stringify({ ...status, ok: false, failure }, null, 2) + '\n');
+    }
+    throw error;
   });
   if (options.json) ctx.stdout.write(JSON.stringify(toJson(result), null, 2) + '\n');
   else printSummary(result, ctx);
@@ -70,7 +77,7 @@ export async function bringUp(options: UpOptions, ctx: CommandContext, scope: 's
 }
 
 function toJson(r: UpResult) {
-  return { ...r.status, actions: r.actions, images: r.images, runtimeImage: r.runtimeImage, orphans: r.orphans, warnings: r.warnings };
+  return { ...r.status, ok: true, actions: r.actions, images: r.images, runtimeImage: r.runtimeImage, orphans: r.orphans, warnings: r.warnings };
 }
 
 function printSummary(r: UpResult, ctx: CommandContext) {
