@@ -14,6 +14,7 @@ import { hostOf, stripPrefix } from './router.js';
 import type { CompiledRoute, RouteTable } from './routes.js';
 import type { UpstreamEndpoint } from './upstreams.js';
 import type { ExchangeHooks } from './hooks.js';
+import type { CacheAttempt } from './cache-flow.js';
 
 export const MAX_URL_LENGTH = 8192;
 const INTERNAL_PREFIX = '/_portico/';
@@ -76,7 +77,9 @@ export class Exchange implements RequestHeaderSink, Dispatcher.DispatchHandler {
   private breakerTrial = false;
   private dispatched = false;
   /** Cache capture for a cacheable response (set by hooks.onResponseHeaders). */
-  capture: { chunks: Buffer[]; bytes: number; status: number; headers: string[]; store: (ex: Exchange) => void } | null = null;
+  capture: { chunks: Buffer[]; bytes: number; limit: number; store: (ex: Exchange) => void } | null = null;
+  /** Cache state on routes that cache (see cache-flow.ts). */
+  cacheAttempt: CacheAttempt | null = null;
 
   constructor(
     readonly ctx: ExchangeContext,
@@ -200,7 +203,7 @@ export class Exchange implements RequestHeaderSink, Dispatcher.DispatchHandler {
 
   private rejectRate(decision: RateDecision): void {
     this.ctx.hooks.rateLimited(this);
-    this.fail(GatewayErrors.tooManyRequests, 'rate limit exceeded', { 'retry-after': String(Math.max(1, decision.resetSeconds)) });
+    this.fail(GatewayErrors.tooManyRequests, 'rate limit exceeded', { 'retry-after': String(decision.retryAfterSeconds) });
   }
 
   private addForwardedHeaders(): void {
@@ -262,10 +265,10 @@ export class Exchange implements RequestHeaderSink, Dispatcher.DispatchHandler {
     }
     this.breakerTrial = false;
     const out: string[] = [];
-    filterResponseHeaders(rawHeaders, out, this.ctx.hooks.responseHeaderSink(this));
+    filterResponseHeaders(rawHeaders, out, this.cacheAttempt === null ? null : this.cacheAttempt.facts);
+    if (this.cacheStatus !== null) this.ctx.hooks.onResponseHeaders(this, statusCode, out);
     const extras = this.responseExtras;
     for (let i = 0; i < extras.length; i++) out.push(extras[i]);
-    this.ctx.hooks.onResponseHeaders(this, statusCode, out);
     this.res.writeHead(statusCode, out);
     return true;
   }
@@ -274,7 +277,8 @@ export class Exchange implements RequestHeaderSink, Dispatcher.DispatchHandler {
     const capture = this.capture;
     if (capture !== null) {
       capture.bytes += chunk.length;
-      capture.chunks.push(chunk);
+      if (capture.bytes > capture.limit) this.capture = null;
+      else capture.chunks.push(chunk);
     }
     const ok = this.res.write(chunk);
     if (!ok) this.res.once('drain', onResponseDrain);
@@ -284,6 +288,7 @@ export class Exchange implements RequestHeaderSink, Dispatcher.DispatchHandler {
   onComplete(): void {
     this.upstreamDone = true;
     this.res.end();
+    // Only a complete 2xx-style answer is stored; an aborted stream never gets here.
     if (this.capture !== null) this.capture.store(this);
   }
 

@@ -1,11 +1,16 @@
 // Builds, from one gateway config, the per-route plugins and the hooks the Exchange calls.
 // Anything switched off costs nothing per request: its plugin is null or its hook returns early.
 import type { GatewayConfig, GatewayRoute } from '../contract/index.js';
+import { buildAuthenticator, type Authenticator } from './auth.js';
+import { ResponseCache } from './cache.js';
+import { CacheFlow } from './cache-flow.js';
+import { CompiledCors } from './cors.js';
 import type { Exchange } from './exchange.js';
 import type { ExchangeHooks } from './hooks.js';
 import type { GatewayLogger } from './log.js';
 import { GatewayMetrics, type RouteMetrics } from './metrics.js';
-import { NO_PLUGINS, type RoutePlugins } from './plugins.js';
+import type { RoutePlugins } from './plugins.js';
+import { TokenBucketLimiter } from './ratelimit.js';
 import { TrustedProxies, clientAddress } from './trusted.js';
 
 export interface FeatureOptions {
@@ -17,10 +22,15 @@ export interface FeatureOptions {
 
 export interface Features {
   hooks: ExchangeHooks;
+  /** Rate limiters by route id, so a reload with the same policy keeps the buckets. */
+  limiters: Map<string, TokenBucketLimiter>;
   metrics: GatewayMetrics | null;
+  cache: ResponseCache;
   pluginsFor(route: GatewayRoute): RoutePlugins;
   close(): void;
 }
+
+const SWEEP_EVERY_MS = 30_000;
 
 export function buildFeatures(config: GatewayConfig, options: FeatureOptions, previous: Features | undefined): Features {
   const trusted = new TrustedProxies(config.trustedProxies);
@@ -30,14 +40,37 @@ export function buildFeatures(config: GatewayConfig, options: FeatureOptions, pr
   const noRoute = metrics?.forRoute('(none)', '(none)') ?? null;
   const logger = options.logger;
   const accessLog = options.accessLog;
+  const needsAuth = config.routes.some((r) => r.auth !== 'none');
+  const authenticator: Authenticator | null = needsAuth ? buildAuthenticator(config, options.env, logger) : null;
+  const cache = new ResponseCache(config.cacheMaxBytes);
+  const cacheFlow = new CacheFlow(cache, metrics);
+  const limiters = new Map<string, TokenBucketLimiter>();
+  const sweeper = setInterval(() => {
+    const now = Date.now();
+    for (const l of limiters.values()) l.sweep(now);
+  }, SWEEP_EVERY_MS);
+  sweeper.unref();
 
   const hooks: ExchangeHooks = {
     clientIp: (ex) => clientAddress(ex.req.socket.remoteAddress ?? '', ex.forwardedFor, trusted),
     isTrustedProxy: (remote) => trusted.has(remote),
-    cors: () => false,
-    serveFromCache: () => false,
-    responseHeaderSink: () => null,
-    onResponseHeaders: () => {},
+    cors: (ex, compiled, preflight) => {
+      const cors = compiled as CompiledCors;
+      if (!preflight) {
+        cors.actualHeaders(ex.origin!, ex.responseExtras);
+        return false;
+      }
+      const method = String(ex.req.headers['access-control-request-method']);
+      const answer = cors.preflight(ex.origin!, method, headerString(ex.req.headers['access-control-request-headers']));
+      ex.status = answer.status;
+      const headers = answer.headers.concat(ex.responseExtras, ['content-length', '0']);
+      ex.res.writeHead(answer.status, headers);
+      ex.res.end();
+      hooks.finished(ex);
+      return true;
+    },
+    serveFromCache: (ex, policy) => cacheFlow.serve(ex, policy.ttlMs),
+    onResponseHeaders: (ex, status, headers) => cacheFlow.onResponseHeaders(ex, status, headers),
     rateLimited: (ex) => {
       if (metrics !== null && ex.route !== null) metrics.rateLimited.inc({ route: ex.route.id });
     },
@@ -48,7 +81,7 @@ export function buildFeatures(config: GatewayConfig, options: FeatureOptions, pr
       if (metrics === null && !accessLog) return;
       const seconds = (performance.now() - ex.startedAt) / 1000;
       const status = ex.status || ex.res.statusCode;
-      if (metrics !== null) (ex.route === null ? noRoute : routeMetrics.get(ex.route.id) ?? noRoute)!.observe(status, seconds);
+      if (metrics !== null) (ex.route === null ? noRoute : (routeMetrics.get(ex.route.id) ?? noRoute))!.observe(status, seconds);
       if (accessLog) {
         logger.info({
           reqId: ex.requestId,
@@ -71,13 +104,35 @@ export function buildFeatures(config: GatewayConfig, options: FeatureOptions, pr
 
   return {
     hooks,
+    limiters,
     metrics,
+    cache,
     pluginsFor(route) {
       if (metrics !== null) routeMetrics.set(route.id, metrics.forRoute(route.id, route.service));
-      return NO_PLUGINS;
+      let rateLimit: TokenBucketLimiter | null = null;
+      if (route.rateLimit !== null) {
+        const kept = previous?.limiters.get(route.id);
+        rateLimit = kept !== undefined && samePolicy(kept.policy, route.rateLimit) ? kept : new TokenBucketLimiter(route.rateLimit);
+        limiters.set(route.id, rateLimit);
+      }
+      return {
+        auth: route.auth === 'none' ? null : authenticator,
+        rateLimit,
+        cache: route.cache,
+        cors: route.cors === null ? null : new CompiledCors(route.cors),
+      };
     },
     close() {
-      metrics?.close();
+      clearInterval(sweeper);
+      cache.clear();
     },
   };
+}
+
+function samePolicy(a: GatewayRoute['rateLimit'], b: GatewayRoute['rateLimit']): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function headerString(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v.join(', ') : v;
 }

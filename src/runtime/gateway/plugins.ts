@@ -24,6 +24,8 @@ export interface RateDecision {
   limit: number;
   remaining: number;
   resetSeconds: number;
+  /** Seconds until a rejected client may try again (0 when allowed). */
+  retryAfterSeconds: number;
 }
 
 export interface RouteRateLimit {
