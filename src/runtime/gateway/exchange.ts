@@ -154,6 +154,8 @@ export class Exchange implements RequestHeaderSink, Dispatcher.DispatchHandler {
         }
       } else if (result.identity !== null) {
         this.identity = result.identity;
+        // The API key is the gateway's credential: services get the consumer name instead.
+        if (result.identity.kind === 'apiKey') this.headers = withoutHeader(this.headers, 'x-api-key');
         this.headers.push('x-portico-consumer', result.identity.consumer);
         if (result.identity.claims !== null) this.headers.push('x-portico-claims', result.identity.claims);
       }
@@ -356,6 +358,12 @@ function onResponseClose(this: TaggedResponse): void {
 
 function onResponseDrain(this: TaggedResponse): void {
   this[kExchange]?.resume();
+}
+
+function withoutHeader(headers: string[], lowerName: string): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < headers.length; i += 2) if (headers[i].toLowerCase() !== lowerName) kept.push(headers[i], headers[i + 1]);
+  return kept;
 }
 
 /** A chunked request body that fails (-> 413) once it exceeds the route's limit. */
