@@ -26,14 +26,10 @@ export class CacheFlow {
     if (method !== 'GET' && method !== 'HEAD') return false;
     // Credentials the gateway did not verify may personalize the answer: never cache those.
     if (ex.identity === null && (ex.authorization !== null || ex.apiKey !== null || req.headers.cookie !== undefined)) {
-      this.count(ex, 'bypass');
-      return false;
+      return this.bypass(ex);
     }
     const requestCc = parseCacheControl(req.headers['cache-control']);
-    if (requestCc.noStore) {
-      this.count(ex, 'bypass');
-      return false;
-    }
+    if (requestCc.noStore) return this.bypass(ex);
     const route = ex.route!;
     const baseKey = `${route.id}\u0000${ex.host ?? ''}\u0000${ex.upstreamPath}\u0000${ex.identity?.cacheKey ?? ''}`;
     const header = (name: string): string | undefined => headerValue(req.headers[name]);
@@ -87,6 +83,13 @@ export class CacheFlow {
     ex.res.writeHead(hit.status, out);
     ex.res.end(ex.req.method === 'HEAD' ? undefined : hit.body);
     ex.ctx.hooks.finished(ex);
+  }
+
+  /** Not served from and not stored in the cache; still reported as a MISS. */
+  private bypass(ex: Exchange): false {
+    this.count(ex, 'bypass');
+    ex.cacheStatus = 'MISS';
+    return false;
   }
 
   private count(ex: Exchange, result: 'hit' | 'miss' | 'bypass'): void {
