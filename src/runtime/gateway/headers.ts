@@ -76,6 +76,11 @@ export function scanRequestHeaders(raw: readonly string[], sink: RequestHeaderSi
 }
 
 function hasExtraConnectionTokens(value: string): boolean {
+  // The overwhelmingly common values, without splitting.
+  if (value.length <= 10) {
+    const v = value.toLowerCase();
+    if (v === 'keep-alive' || v === 'close') return false;
+  }
   for (const token of value.split(',')) {
     const t = token.trim().toLowerCase();
     if (t !== '' && t !== 'keep-alive' && t !== 'close') return true;
