@@ -34,6 +34,7 @@ describe('gateway rate limiting', () => {
     expect(first.headers['ratelimit-limit']).toBe('5');
     expect(first.headers['ratelimit-remaining']).toBe('4');
     expect(Number(first.headers['ratelimit-reset'])).toBeGreaterThan(0);
+    expect(first.headers['ratelimit-policy']).toBe('5;w=60');
     for (let i = 0; i < 4; i++) expect((await send(gw.port, '/ip/x')).status).toBe(200);
     const before = up.requests.length;
     const limited = await send(gw.port, '/ip/x');

@@ -163,7 +163,12 @@ export class Exchange implements RequestHeaderSink, Dispatcher.DispatchHandler {
 
     if (plugins.rateLimit !== null) {
       const decision = plugins.rateLimit.take(this.rateKey(plugins.rateLimit.by), Date.now());
-      this.responseExtras.push('ratelimit-limit', String(decision.limit), 'ratelimit-remaining', String(decision.remaining), 'ratelimit-reset', String(decision.resetSeconds));
+      this.responseExtras.push(
+        'ratelimit-limit', String(decision.limit),
+        'ratelimit-remaining', String(decision.remaining),
+        'ratelimit-reset', String(decision.resetSeconds),
+        'ratelimit-policy', plugins.rateLimit.policyHeader,
+      );
       if (!decision.allowed) return this.rejectRate(decision);
     }
 

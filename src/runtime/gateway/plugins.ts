@@ -30,6 +30,7 @@ export interface RateDecision {
 
 export interface RouteRateLimit {
   readonly by: 'ip' | 'apiKey' | 'subject';
+  readonly policyHeader: string;
   take(key: string, now: number): RateDecision;
 }
 

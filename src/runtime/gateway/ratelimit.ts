@@ -15,6 +15,8 @@ const MAX_KEYS = 100_000;
 
 export class TokenBucketLimiter implements RouteRateLimit {
   readonly by: RateLimitPolicy['by'];
+  /** `RateLimit-Policy` value (IETF draft form): quota and window in seconds. */
+  readonly policyHeader: string;
   private readonly buckets = new Map<string, Bucket>();
   private readonly perMsRate: number;
   private readonly capacity: number;
@@ -23,6 +25,7 @@ export class TokenBucketLimiter implements RouteRateLimit {
     this.by = policy.by;
     this.capacity = policy.burst;
     this.perMsRate = policy.requests / policy.perMs;
+    this.policyHeader = `${policy.requests};w=${Math.max(1, Math.round(policy.perMs / 1000))}`;
   }
 
   take(key: string, now: number): RateDecision {
