@@ -400,19 +400,25 @@ async function main() {
   return result;
 }
 
-export { main as runGatewayBench };
+async function cleanup() {
+  await stopAll();
+  if (workDir) await rm(workDir, { recursive: true, force: true });
+}
+
+/** The whole benchmark, processes and temp files cleaned up afterwards (bench/sections uses it). */
+export async function runGatewayBench() {
+  try {
+    return await main();
+  } finally {
+    await cleanup();
+  }
+}
 
 const invokedDirectly = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 if (invokedDirectly) {
-  const cleanup = async () => {
-    await stopAll();
-    if (workDir) await rm(workDir, { recursive: true, force: true });
-  };
   process.on('SIGINT', () => cleanup().then(() => process.exit(130)));
-  main()
-    .then(cleanup, async (error) => {
-      await cleanup();
-      console.error(error?.stack ?? error);
-      process.exitCode = 1;
-    });
+  runGatewayBench().catch((error) => {
+    console.error(error?.stack ?? error);
+    process.exitCode = 1;
+  });
 }

@@ -172,3 +172,12 @@ export function rawRequest(port: number, payload: string, ms = 2000): Promise<st
     socket.write(payload);
   });
 }
+
+/** Poll `check` (errors count as "not yet") until it holds or `ms` pass. */
+export async function until(check: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await Promise.resolve().then(check).catch(() => false))) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

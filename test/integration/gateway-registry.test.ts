@@ -5,7 +5,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { InstanceStatus, RegistryInstance } from '../../src/runtime/contract/index.js';
-import { deadPort, discovery, gatewayConfig, route, send, startGateway, startUpstream, type RunningGateway, type Upstream } from './gateway-helpers.js';
+import { deadPort, discovery, gatewayConfig, route, send, startGateway, startUpstream, until, type RunningGateway, type Upstream } from './gateway-helpers.js';
 
 function instance(service: string, id: string, port: number, status: InstanceStatus = 'passing'): RegistryInstance {
   return { service, id, address: '127.0.0.1', port, version: null, metadata: {}, status, source: 'self', registeredAt: new Date().toISOString(), lastCheck: null };
@@ -52,13 +52,6 @@ class FakeRegistry {
   }
 }
 
-async function until(check: () => boolean | Promise<boolean>, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {

@@ -8,15 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
-import { deadPort, discovery, gatewayConfig, route, send, startGateway, startUpstream } from './gateway-helpers.js';
+import { deadPort, discovery, gatewayConfig, route, send, startGateway, startUpstream, until } from './gateway-helpers.js';
 
-async function until(check: () => Promise<boolean>, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('gateway hot reload (in process)', () => {
   it('swaps routes without dropping an in-flight request', async () => {
