@@ -194,6 +194,11 @@ export class Exchange implements RequestHeaderSink, Dispatcher.DispatchHandler {
       if (this.breakerTrial) upstream.breaker.release();
       return this.fail(GatewayErrors.unavailable, `no healthy instance of service ${upstream.name}`, { 'retry-after': '1' });
     }
+    // The client may have gone away while a JWT was being verified.
+    if (this.res.destroyed) {
+      if (this.breakerTrial) upstream.breaker.release();
+      return;
+    }
     this.endpoint = endpoint;
     this.addForwardedHeaders();
     (this.res as TaggedResponse)[kExchange] = this;
