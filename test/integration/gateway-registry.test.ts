@@ -128,4 +128,30 @@ describe('gateway registry watch', () => {
     expect((await send(gw.port, '/o/x')).headers['x-upstream']).toBe('p1');
     expect(st.requests).toHaveLength(0);
   });
+
+  it('does not drop live instances for a restarted registry whose first snapshot is still empty', async () => {
+    const [st, p1] = await upstreams('static', 'p1');
+    const registry = new FakeRegistry();
+    registry.services = { orders: [instance('orders', 'p1', p1.port)] };
+    await registry.start();
+    const gw = await gatewayWithRegistry(`http://127.0.0.1:${registry.port}`, [st.port]);
+    await until(() => gw.gateway.upstreams.describe().orders.source === 'registry');
+    await registry.stop();
+
+    // Restarted registry: instances have not re-registered yet.
+    const restarted = new FakeRegistry();
+    restarted.port = registry.port;
+    restarted.index = 100;
+    restarted.services = { orders: [] };
+    await restarted.start();
+    cleanups.push(() => restarted.stop());
+    await until(() => restarted.lastEventIds.length > 0, 8000);
+    await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 5; i++) expect((await send(gw.port, '/o/x')).headers['x-upstream']).toBe('p1');
+
+    // The instance re-registers: a change event is believed at once.
+    restarted.change('orders', [instance('orders', 'p1b', p1.port)]);
+    await until(() => gw.gateway.upstreams.describe().orders.instances[0]?.startsWith('p1b@') ?? false);
+    expect((await send(gw.port, '/o/x')).status).toBe(200);
+  });
 });
