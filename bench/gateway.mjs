@@ -371,6 +371,11 @@ async function main() {
   const ratio = (x, y) => (summary[x].rps && summary[y].rps ? Math.round((summary[x].rps / summary[y].rps) * 1000) / 1000 : null);
   const betterPeer = summary.e1.rps >= summary.e2.rps ? 'e1' : 'e2';
   const peakRss = { c: await peakRssMb(procs.c.pid), d: await peakRssMb(procs.d.pid) };
+  // The same comparison in CPU time per request (x's throughput per core relative to y's): less
+  // sensitive than req/s to other load on a shared machine, since wrk and the upstream also need CPU.
+  const cpuRatio = (x, y) => (summary[x].cpuUsPerRequest && summary[y].cpuUsPerRequest ? Math.round((summary[y].cpuUsPerRequest / summary[x].cpuUsPerRequest) * 1000) / 1000 : null);
+  const cpuBetterPeer = summary.e1.cpuUsPerRequest <= summary.e2.cpuUsPerRequest ? 'e1' : 'e2';
+  const cpuRatios = { 'c/b': cpuRatio('c', 'b'), 'd/b': cpuRatio('d', 'b'), 'c/e': cpuRatio('c', cpuBetterPeer), betterPeer: summary[cpuBetterPeer].label };
   const ratios = { 'c/b': ratio('c', 'b'), 'd/b': ratio('d', 'b'), 'c/e': ratio('c', betterPeer), 'c/a': ratio('c', 'a'), betterPeer: summary[betterPeer].label };
   const result = {
     benchmark: 'gateway',

@@ -184,4 +184,30 @@ describe('gateway upstream handling', () => {
     expect(r.status).toBe(503);
     expect(r.json()).toMatchObject({ error: 'service_unavailable', route: 'e#0' });
   });
+
+  it('relays chunked, empty and large upstream answers intact', async () => {
+    const big = Buffer.alloc(3 * 1024 * 1024, 'z');
+    const up = await upstream('shapes', (req, res) => {
+      if (req.url === '/chunked') {
+        res.write('a');
+        setTimeout(() => res.end('b'), 10);
+      } else if (req.url === '/empty') {
+        res.statusCode = 204;
+        res.end();
+      } else {
+        res.setHeader('content-length', big.length);
+        res.end(big);
+      }
+    });
+    const gw = await gateway({ config: gatewayConfig([route({ service: 's', path: '/s' })]), discovery: discovery({ s: [up.port] }) });
+    const chunked = await send(gw.port, '/s/chunked');
+    expect(chunked.body).toBe('ab');
+    expect(chunked.headers['transfer-encoding']).toBe('chunked');
+    const empty = await send(gw.port, '/s/empty');
+    expect(empty.status).toBe(204);
+    expect(empty.body).toBe('');
+    const large = await send(gw.port, '/s/large');
+    expect(large.body.length).toBe(big.length);
+    expect(large.headers['content-length']).toBe(String(big.length));
+  });
 });
