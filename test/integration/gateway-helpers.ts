@@ -124,7 +124,7 @@ export interface RunningGateway {
 }
 
 export async function startGateway(options: Omit<GatewayOptions, 'metrics' | 'accessLog'> & Partial<Pick<GatewayOptions, 'metrics' | 'accessLog'>>): Promise<RunningGateway> {
-  const gateway = createGateway({ accessLog: false, ...options });
+  const gateway = await createGateway({ accessLog: false, ...options });
   const address = await gateway.listen(0, '127.0.0.1');
   return { gateway, port: address.port, url: `http://127.0.0.1:${address.port}`, close: () => gateway.close() };
 }

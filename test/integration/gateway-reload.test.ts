@@ -31,7 +31,7 @@ describe('gateway hot reload (in process)', () => {
       });
     });
     await new Promise((r) => setTimeout(r, 100));
-    gw.gateway.reload(gatewayConfig([route({ service: 'b', path: '/b' })]));
+    await gw.gateway.reload(gatewayConfig([route({ service: 'b', path: '/b' })]));
     expect((await send(gw.port, '/a/x')).status).toBe(404);
     expect((await send(gw.port, '/b/x')).headers['x-upstream']).toBe('other');
     release();
@@ -44,8 +44,8 @@ describe('gateway hot reload (in process)', () => {
   it('rejects an invalid config and keeps the old one', async () => {
     const up = await startUpstream('u');
     const gw = await startGateway({ config: gatewayConfig([route({ service: 'a', path: '/a' })]), discovery: discovery({ a: [up.port] }) });
-    expect(() => gw.gateway.reload({ ...gatewayConfig([]), version: 2 })).toThrow(/gateway.json: invalid/);
-    expect(() => gw.gateway.reload(gatewayConfig([route({ service: 'missing', path: '/m' })]))).toThrow(/not in discovery.json/);
+    await expect(gw.gateway.reload({ ...gatewayConfig([]), version: 2 })).rejects.toThrow(/gateway.json: invalid/);
+    await expect(gw.gateway.reload(gatewayConfig([route({ service: 'missing', path: '/m' })]))).rejects.toThrow(/not in discovery.json/);
     expect((await send(gw.port, '/a/x')).status).toBe(200);
     await gw.close();
     await up.close();

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { dropConnectionListed, filterResponseHeaders, scanRequestHeaders, type RequestHeaderSink } from '../../src/runtime/gateway/headers.js';
 import { requestIdFor, traceparentFor } from '../../src/runtime/gateway/ids.js';
 import { SseParser, type SseEvent } from '../../src/runtime/gateway/sse.js';
-import { ApiKeys, jwtReason } from '../../src/runtime/gateway/auth.js';
+import { ApiKeys } from '../../src/runtime/gateway/auth.js';
+import { jwtReason } from '../../src/runtime/gateway/jwt.js';
 import { errors } from 'jose';
 import { parseGatewayConfig } from '../../src/runtime/gateway/config.js';
 

@@ -8,7 +8,7 @@ import { CompiledCors } from './cors.js';
 import type { Exchange } from './exchange.js';
 import type { ExchangeHooks } from './hooks.js';
 import type { GatewayLogger } from './log.js';
-import { GatewayMetrics, type RouteMetrics } from './metrics.js';
+import type { GatewayMetrics, RouteMetrics } from './metrics.js';
 import type { RoutePlugins } from './plugins.js';
 import { TokenBucketLimiter } from './ratelimit.js';
 import { TrustedProxies, clientAddress } from './trusted.js';
@@ -18,6 +18,21 @@ export interface FeatureOptions {
   logger: GatewayLogger;
   metrics: boolean;
   accessLog: boolean;
+}
+
+/**
+ * Modules only some configs need, loaded on demand so a gateway that does not use them never
+ * pays their memory: prom-client (metrics) and jose (JWT).
+ */
+export interface LazyModules {
+  metrics: typeof import('./metrics.js') | null;
+  jwt: typeof import('./jwt.js') | null;
+}
+
+export async function loadLazyModules(config: GatewayConfig, metricsOn: boolean): Promise<LazyModules> {
+  const needsJwt = config.auth.jwt !== null && config.routes.some((r) => r.auth !== 'none');
+  const [metrics, jwt] = await Promise.all([metricsOn ? import('./metrics.js') : null, needsJwt ? import('./jwt.js') : null]);
+  return { metrics, jwt };
 }
 
 export interface Features {
@@ -32,16 +47,17 @@ export interface Features {
 
 const SWEEP_EVERY_MS = 30_000;
 
-export function buildFeatures(config: GatewayConfig, options: FeatureOptions, previous: Features | undefined): Features {
+export function buildFeatures(config: GatewayConfig, options: FeatureOptions, previous: Features | undefined, modules: LazyModules): Features {
   const trusted = new TrustedProxies(config.trustedProxies);
   // Metrics survive reloads: counters must not reset when gateway.json changes.
-  const metrics = options.metrics ? (previous?.metrics ?? new GatewayMetrics()) : null;
+  const metrics = modules.metrics === null ? null : (previous?.metrics ?? new modules.metrics.GatewayMetrics());
   const routeMetrics = new Map<string, RouteMetrics>();
   const noRoute = metrics?.forRoute('(none)', '(none)') ?? null;
   const logger = options.logger;
   const accessLog = options.accessLog;
   const needsAuth = config.routes.some((r) => r.auth !== 'none');
-  const authenticator: Authenticator | null = needsAuth ? buildAuthenticator(config, options.env, logger) : null;
+  const jwt = needsAuth && config.auth.jwt !== null && modules.jwt !== null ? new modules.jwt.JwtVerifier(config.auth.jwt, options.env) : null;
+  const authenticator: Authenticator | null = needsAuth ? buildAuthenticator(config, options.env, logger, jwt) : null;
   const cache = new ResponseCache(config.cacheMaxBytes);
   const cacheFlow = new CacheFlow(cache, metrics);
   const limiters = new Map<string, TokenBucketLimiter>();

@@ -10,7 +10,7 @@ import { Exchange, MAX_URL_LENGTH, type ExchangeContext } from './exchange.js';
 import type { ExchangeHooks } from './hooks.js';
 import { compileRoutes, type RouteTable } from './routes.js';
 import { Upstreams } from './upstreams.js';
-import { buildFeatures, type Features } from './features.js';
+import { buildFeatures, loadLazyModules, type Features } from './features.js';
 import type { GatewayLogger } from './log.js';
 import { silentLogger } from './log.js';
 
@@ -47,8 +47,8 @@ export interface Gateway {
   readonly upstreams: Upstreams;
   /** Start listening; resolves with the bound address. */
   listen(port: number, host?: string): Promise<AddressInfo>;
-  /** Validate and swap in a new config (and discovery); throws and keeps the old one if invalid. */
-  reload(config: unknown, discovery?: unknown): void;
+  /** Validate and swap in a new config (and discovery); rejects and keeps the old one if invalid. */
+  reload(config: unknown, discovery?: unknown): Promise<void>;
   /** Stop accepting, let in-flight requests finish, close upstream pools. */
   close(): Promise<void>;
   current(): { config: GatewayConfig; discovery: DiscoveryConfig };
@@ -66,10 +66,11 @@ class GatewayCore implements ExchangeContext {
     private readonly previousFeatures: () => Features | undefined,
   ) {}
 
-  apply(config: GatewayConfig, discovery: DiscoveryConfig): void {
+  async apply(config: GatewayConfig, discovery: DiscoveryConfig): Promise<void> {
     // Build everything that can fail first; swap references only once nothing can throw.
+    const modules = await loadLazyModules(config, this.options.metrics);
     const previous = this.previousFeatures();
-    const features = buildFeatures(config, this.options, previous);
+    const features = buildFeatures(config, this.options, previous, modules);
     try {
       for (const service of new Set(config.routes.map((r) => r.service))) {
         if (discovery.services[service] === undefined && config.registry === null) {
@@ -154,7 +155,7 @@ class GatewayCore implements ExchangeContext {
   }
 }
 
-export function createGateway(options: GatewayOptions): Gateway {
+export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const env = options.env ?? process.env;
   const logger = options.logger ?? silentLogger;
   let core: GatewayCore | undefined;
@@ -165,7 +166,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     },
   });
   core = new GatewayCore(upstreams, { metrics: options.metrics ?? true, accessLog: options.accessLog ?? true, env, logger }, () => core?.features);
-  core.apply(parseGatewayConfig(JSON.stringify(options.config), 'config'), parseDiscoveryConfig(JSON.stringify(options.discovery), 'discovery'));
+  await core.apply(parseGatewayConfig(JSON.stringify(options.config), 'config'), parseDiscoveryConfig(JSON.stringify(options.discovery), 'discovery'));
   const gatewayCore = core;
 
   const timeouts = { ...DEFAULT_SERVER_TIMEOUTS, ...options.serverTimeouts };
@@ -182,6 +183,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     gatewayCore.handle,
   );
   server.on('clientError', onClientError);
+  let reloading: Promise<unknown> = Promise.resolve();
 
   return {
     server,
@@ -196,9 +198,14 @@ export function createGateway(options: GatewayOptions): Gateway {
       });
     },
     reload(config, discovery) {
-      const nextConfig = parseGatewayConfig(JSON.stringify(config), 'gateway.json');
-      const nextDiscovery = discovery === undefined ? gatewayCore.discovery : parseDiscoveryConfig(JSON.stringify(discovery), 'discovery.json');
-      gatewayCore.apply(nextConfig, nextDiscovery);
+      // One reload at a time, in call order: a later file change always wins.
+      const next = reloading.then(async () => {
+        const nextConfig = parseGatewayConfig(JSON.stringify(config), 'gateway.json');
+        const nextDiscovery = discovery === undefined ? gatewayCore.discovery : parseDiscoveryConfig(JSON.stringify(discovery), 'discovery.json');
+        await gatewayCore.apply(nextConfig, nextDiscovery);
+      });
+      reloading = next.catch(() => undefined);
+      return next;
     },
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

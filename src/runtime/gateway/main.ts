@@ -21,7 +21,7 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  const gateway = createGateway({
+  const gateway = await createGateway({
     config: files.config,
     discovery: files.discovery,
     env,
@@ -31,18 +31,17 @@ async function main(): Promise<void> {
   });
   let fingerprint = files.fingerprint;
   const stopWatching = watchConfigFiles(dir, () => {
-    loadConfigFiles(dir).then(
-      (next) => {
+    loadConfigFiles(dir)
+      .then(async (next) => {
         if (next.fingerprint === fingerprint) return;
-        gateway.reload(next.config, next.discovery);
+        await gateway.reload(next.config, next.discovery);
         fingerprint = next.fingerprint;
         logger.info({ routes: next.config.routes.length }, 'gateway config reloaded');
-      },
-      (error: unknown) => {
+      })
+      .catch((error: unknown) => {
         const message = error instanceof ConfigError ? error.message : String(error);
         logger.error({ err: message }, 'gateway config change rejected; keeping the previous config');
-      },
-    );
+      });
   });
   const port = Number(env.PORT ?? GATEWAY_CONTAINER_PORT);
   const address = await gateway.listen(port, env.HOST ?? '0.0.0.0');
