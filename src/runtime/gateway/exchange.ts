@@ -121,11 +121,8 @@ export class Exchange implements RequestHeaderSink, Dispatcher.DispatchHandler {
     this.responseExtras.push('x-request-id', this.requestId, 'traceparent', this.traceparent);
 
     const plugins = route.plugins;
-    if (plugins.cors !== null && this.origin !== null) {
-      if (hooks.cors(this, plugins.cors, preflight)) return; // answered the preflight
-    } else if (preflight) {
-      // No CORS on this route: a preflight is an ordinary OPTIONS request for the upstream.
-    }
+    // Without CORS on the route, a preflight is an ordinary OPTIONS request for the upstream.
+    if (plugins.cors !== null && this.origin !== null && hooks.cors(this, plugins.cors, preflight)) return; // answered the preflight
 
     this.upstreamPath = (route.stripPrefix ? stripPrefix(path, hit.prefix) : path) + (q === -1 ? '' : url.slice(q));
     this.clientIp = hooks.clientIp(this);
