@@ -384,6 +384,7 @@ async function main() {
     settings: { tool: 'wrk', threads: 1, connections: CONNECTIONS, durationS: DURATION, rounds: ROUNDS, interleaved: true, statistic: 'median' },
     targets: summary,
     ratios,
+    cpuRatios,
     // rssAtLoad: VmRSS sampled mid-run (includes ~40 MB of the node binary's shared file pages);
     // peak: VmHWM over the whole benchmark.
     gatewayMemoryMb: { rssAtLoad: { c: summary.c.rssAtLoadMbMax, d: summary.d.rssAtLoadMbMax }, privateAtLoad: { c: summary.c.privateRssAtLoadMbMax, d: summary.d.privateRssAtLoadMbMax }, peak: peakRss },
