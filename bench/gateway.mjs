@@ -238,7 +238,7 @@ async function ensurePeers() {
   execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: peers, stdio: ['ignore', 'ignore', 'inherit'], timeout: 300_000 });
 }
 
-async function main() {
+async function main({ print = true } = {}) {
   for (const bin of ['wrk', NGINX]) {
     try {
       execFileSync(bin === 'wrk' ? 'wrk' : bin, bin === 'wrk' ? ['--version'] : ['-v'], { stdio: 'ignore' });
@@ -401,7 +401,7 @@ async function main() {
   await mkdir(path.join(root, 'bench', 'results'), { recursive: true });
   const file = path.join(root, 'bench', 'results', `gateway-${result.startedAt.replace(/[:.]/g, '-')}.json`);
   await writeFile(file, out);
-  process.stdout.write(out + '\n');
+  if (print) process.stdout.write(out + '\n');
   log(`wrote ${path.relative(root, file)}`);
   return result;
 }
@@ -412,9 +412,9 @@ async function cleanup() {
 }
 
 /** The whole benchmark, processes and temp files cleaned up afterwards (bench/sections uses it). */
-export async function runGatewayBench() {
+export async function runGatewayBench(options) {
   try {
-    return await main();
+    return await main(options);
   } finally {
     await cleanup();
   }

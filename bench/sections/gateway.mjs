@@ -3,7 +3,8 @@
 import { runGatewayBench } from '../gateway.mjs';
 
 export async function run() {
-  const result = await runGatewayBench();
+  // npm run bench prints one JSON document: the section's result goes into it, not to stdout.
+  const result = await runGatewayBench({ print: false });
   // The section keeps the summary; per-run detail stays in the bench:gateway result file.
   for (const target of Object.values(result.targets)) delete target.runs;
   return result;
