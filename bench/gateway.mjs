@@ -295,8 +295,9 @@ async function main({ print = true } = {}) {
     BENCH_API_KEY: API_KEY,
     LOG_LEVEL: 'warn',
   });
-  procs.c = start('portico gateway (routing)', process.execPath, [bundle], { env: gatewayEnv('c', false) });
-  procs.d = start('portico gateway (features)', process.execPath, [bundle], { env: gatewayEnv('d', true) });
+  // Started as the gateway image runs it (node --enable-source-maps), so memory is as in the stack.
+  procs.c = start('portico gateway (routing)', process.execPath, ['--enable-source-maps', bundle], { env: gatewayEnv('c', false) });
+  procs.d = start('portico gateway (features)', process.execPath, ['--enable-source-maps', bundle], { env: gatewayEnv('d', true) });
   const peersDir = path.join(root, 'bench', 'peers');
   procs.e1 = start('fast-gateway', process.execPath, [path.join(peersDir, 'fast-gateway.mjs'), String(ports.e1), upstreamOrigin], { cwd: peersDir });
   procs.e2 = start('@fastify/http-proxy', process.execPath, [path.join(peersDir, 'fastify-proxy.mjs'), String(ports.e2), upstreamOrigin], { cwd: peersDir });
