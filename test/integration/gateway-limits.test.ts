@@ -92,6 +92,12 @@ describe('gateway limits and headers', () => {
     await hop.close();
   });
 
+  it('handles Expect: 100-continue itself and forwards the body', async () => {
+    const response = await rawRequest(gw.port, 'POST /s/x HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nExpect: 100-continue\r\nConnection: close\r\n\r\nabc');
+    expect(response).toMatch(/^HTTP\/1.1 100 Continue\r\n\r\nHTTP\/1.1 200/);
+    expect(response).toContain('"body":"abc"');
+  });
+
   it('strips identity headers a client tries to set', async () => {
     const r = await send(gw.port, '/s/x', { headers: { 'x-portico-consumer': 'admin', 'x-portico-claims': '{"sub":"admin"}' } });
     const seen = r.json().headers;

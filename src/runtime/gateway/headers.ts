@@ -33,6 +33,8 @@ const REQUEST_HEADERS = new Map<string, readonly [number, keyof RequestHeaderSin
   ['te', [DROP, null]],
   ['trailer', [DROP, null]],
   ['upgrade', [DROP, null]],
+  // Node already answered `100 Continue` to the client; the upstream gets the body directly.
+  ['expect', [DROP, null]],
   ['transfer-encoding', [DROP, 'transferEncoding']],
   ['content-length', [KEEP, 'contentLength']],
   ['host', [KEEP, 'host']],
