@@ -73,6 +73,28 @@ async function gatewayWithRegistry(registryUrl: string, staticPorts: number[]): 
   return gw;
 }
 
+/** A fake registry knowing `p1` as the orders instance, and a gateway watching it. */
+async function watchedGateway(p1: Upstream, st: Upstream): Promise<{ registry: FakeRegistry; gw: RunningGateway }> {
+  const registry = new FakeRegistry();
+  registry.services = { orders: [instance('orders', 'p1', p1.port)] };
+  await registry.start();
+  const gw = await gatewayWithRegistry(`http://127.0.0.1:${registry.port}`, [st.port]);
+  await until(() => gw.gateway.upstreams.describe().orders.source === 'registry');
+  return { registry, gw };
+}
+
+/** A registry started again on the same port (its process restarted). */
+async function restartedRegistry(port: number, index: number, services: Record<string, RegistryInstance[]>): Promise<FakeRegistry> {
+  const restarted = new FakeRegistry();
+  restarted.port = port;
+  restarted.index = index;
+  restarted.services = services;
+  await restarted.start();
+  cleanups.push(() => restarted.stop());
+  await until(() => restarted.lastEventIds.length > 0, 8000);
+  return restarted;
+}
+
 describe('gateway registry watch', () => {
   it('uses discovery.json static instances while the registry was never reached', async () => {
     const [st] = await upstreams('static');
@@ -106,24 +128,14 @@ describe('gateway registry watch', () => {
 
   it('keeps the last known instances while the registry is down and resumes with Last-Event-ID', async () => {
     const [st, p1] = await upstreams('static', 'p1');
-    const registry = new FakeRegistry();
-    registry.services = { orders: [instance('orders', 'p1', p1.port)] };
-    await registry.start();
-    const gw = await gatewayWithRegistry(`http://127.0.0.1:${registry.port}`, [st.port]);
-    await until(() => gw.gateway.upstreams.describe().orders.source === 'registry');
+    const { registry, gw } = await watchedGateway(p1, st);
     registry.change('orders', [instance('orders', 'p1', p1.port)]);
     await new Promise((r) => setTimeout(r, 50));
 
     await registry.stop(); // the registry restarts...
     for (let i = 0; i < 5; i++) expect((await send(gw.port, '/o/x')).headers['x-upstream']).toBe('p1');
 
-    const restarted = new FakeRegistry();
-    restarted.port = registry.port;
-    restarted.index = 7;
-    restarted.services = { orders: [instance('orders', 'p1', p1.port)] };
-    await restarted.start();
-    cleanups.push(() => restarted.stop());
-    await until(() => restarted.lastEventIds.length > 0, 8000);
+    const restarted = await restartedRegistry(registry.port, 7, { orders: [instance('orders', 'p1', p1.port)] });
     expect(restarted.lastEventIds[0]).toBe('1');
     expect((await send(gw.port, '/o/x')).headers['x-upstream']).toBe('p1');
     expect(st.requests).toHaveLength(0);
@@ -131,21 +143,11 @@ describe('gateway registry watch', () => {
 
   it('does not drop live instances for a restarted registry whose first snapshot is still empty', async () => {
     const [st, p1] = await upstreams('static', 'p1');
-    const registry = new FakeRegistry();
-    registry.services = { orders: [instance('orders', 'p1', p1.port)] };
-    await registry.start();
-    const gw = await gatewayWithRegistry(`http://127.0.0.1:${registry.port}`, [st.port]);
-    await until(() => gw.gateway.upstreams.describe().orders.source === 'registry');
+    const { registry, gw } = await watchedGateway(p1, st);
     await registry.stop();
 
     // Restarted registry: instances have not re-registered yet.
-    const restarted = new FakeRegistry();
-    restarted.port = registry.port;
-    restarted.index = 100;
-    restarted.services = { orders: [] };
-    await restarted.start();
-    cleanups.push(() => restarted.stop());
-    await until(() => restarted.lastEventIds.length > 0, 8000);
+    const restarted = await restartedRegistry(registry.port, 100, { orders: [] });
     await new Promise((r) => setTimeout(r, 100));
     for (let i = 0; i < 5; i++) expect((await send(gw.port, '/o/x')).headers['x-upstream']).toBe('p1');
 
