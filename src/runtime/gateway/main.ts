@@ -46,6 +46,10 @@ async function main(): Promise<void> {
   const port = Number(env.PORT ?? GATEWAY_CONTAINER_PORT);
   const address = await gateway.listen(port, env.HOST ?? '0.0.0.0');
   logger.info({ port: address.port, routes: files.config.routes.length, configDir: dir }, 'gateway listening');
+  // The image runs node --enable-source-maps so start-up failures point at the sources. Once
+  // serving, the gateway prints no stack traces, and the first one formatted under load would
+  // decode the whole bundle's map (~30 MB resident): map traces only up to here.
+  process.setSourceMapsEnabled(false);
 
   const shutdown = (signal: string): void => {
     logger.info({ signal }, 'gateway shutting down');
