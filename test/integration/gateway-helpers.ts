@@ -124,7 +124,7 @@ export interface RunningGateway {
 }
 
 export async function startGateway(options: Omit<GatewayOptions, 'metrics' | 'accessLog'> & Partial<Pick<GatewayOptions, 'metrics' | 'accessLog'>>): Promise<RunningGateway> {
-  const gateway = createGateway({ accessLog: false, ...options });
+  const gateway = await createGateway({ accessLog: false, ...options });
   const address = await gateway.listen(0, '127.0.0.1');
   return { gateway, port: address.port, url: `http://127.0.0.1:${address.port}`, close: () => gateway.close() };
 }
@@ -171,4 +171,13 @@ export function rawRequest(port: number, payload: string, ms = 2000): Promise<st
     socket.on('error', reject);
     socket.write(payload);
   });
+}
+
+/** Poll `check` (errors count as "not yet") until it holds or `ms` pass. */
+export async function until(check: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await Promise.resolve().then(check).catch(() => false))) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }

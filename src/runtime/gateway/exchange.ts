@@ -14,6 +14,7 @@ import { hostOf, stripPrefix } from './router.js';
 import type { CompiledRoute, RouteTable } from './routes.js';
 import type { UpstreamEndpoint } from './upstreams.js';
 import type { ExchangeHooks } from './hooks.js';
+import type { CacheAttempt } from './cache-flow.js';
 
 export const MAX_URL_LENGTH = 8192;
 const INTERNAL_PREFIX = '/_portico/';
@@ -76,7 +77,9 @@ export class Exchange implements RequestHeaderSink, Dispatcher.DispatchHandler {
   private breakerTrial = false;
   private dispatched = false;
   /** Cache capture for a cacheable response (set by hooks.onResponseHeaders). */
-  capture: { chunks: Buffer[]; bytes: number; status: number; headers: string[]; store: (ex: Exchange) => void } | null = null;
+  capture: { chunks: Buffer[]; bytes: number; limit: number; store: (ex: Exchange) => void } | null = null;
+  /** Cache state on routes that cache (see cache-flow.ts). */
+  cacheAttempt: CacheAttempt | null = null;
 
   constructor(
     readonly ctx: ExchangeContext,
@@ -118,11 +121,8 @@ export class Exchange implements RequestHeaderSink, Dispatcher.DispatchHandler {
     this.responseExtras.push('x-request-id', this.requestId, 'traceparent', this.traceparent);
 
     const plugins = route.plugins;
-    if (plugins.cors !== null && this.origin !== null) {
-      if (hooks.cors(this, plugins.cors, preflight)) return; // answered the preflight
-    } else if (preflight) {
-      // No CORS on this route: a preflight is an ordinary OPTIONS request for the upstream.
-    }
+    // Without CORS on the route, a preflight is an ordinary OPTIONS request for the upstream.
+    if (plugins.cors !== null && this.origin !== null && hooks.cors(this, plugins.cors, preflight)) return; // answered the preflight
 
     this.upstreamPath = (route.stripPrefix ? stripPrefix(path, hit.prefix) : path) + (q === -1 ? '' : url.slice(q));
     this.clientIp = hooks.clientIp(this);
@@ -151,6 +151,8 @@ export class Exchange implements RequestHeaderSink, Dispatcher.DispatchHandler {
         }
       } else if (result.identity !== null) {
         this.identity = result.identity;
+        // The API key is the gateway's credential: services get the consumer name instead.
+        if (result.identity.kind === 'apiKey') this.headers = withoutHeader(this.headers, 'x-api-key');
         this.headers.push('x-portico-consumer', result.identity.consumer);
         if (result.identity.claims !== null) this.headers.push('x-portico-claims', result.identity.claims);
       }
@@ -158,7 +160,12 @@ export class Exchange implements RequestHeaderSink, Dispatcher.DispatchHandler {
 
     if (plugins.rateLimit !== null) {
       const decision = plugins.rateLimit.take(this.rateKey(plugins.rateLimit.by), Date.now());
-      this.responseExtras.push('ratelimit-limit', String(decision.limit), 'ratelimit-remaining', String(decision.remaining), 'ratelimit-reset', String(decision.resetSeconds));
+      this.responseExtras.push(
+        'ratelimit-limit', String(decision.limit),
+        'ratelimit-remaining', String(decision.remaining),
+        'ratelimit-reset', String(decision.resetSeconds),
+        'ratelimit-policy', plugins.rateLimit.policyHeader,
+      );
       if (!decision.allowed) return this.rejectRate(decision);
     }
 
@@ -184,6 +191,11 @@ export class Exchange implements RequestHeaderSink, Dispatcher.DispatchHandler {
       if (this.breakerTrial) upstream.breaker.release();
       return this.fail(GatewayErrors.unavailable, `no healthy instance of service ${upstream.name}`, { 'retry-after': '1' });
     }
+    // The client may have gone away while a JWT was being verified.
+    if (this.res.destroyed) {
+      if (this.breakerTrial) upstream.breaker.release();
+      return;
+    }
     this.endpoint = endpoint;
     this.addForwardedHeaders();
     (this.res as TaggedResponse)[kExchange] = this;
@@ -200,7 +212,7 @@ export class Exchange implements RequestHeaderSink, Dispatcher.DispatchHandler {
 
   private rejectRate(decision: RateDecision): void {
     this.ctx.hooks.rateLimited(this);
-    this.fail(GatewayErrors.tooManyRequests, 'rate limit exceeded', { 'retry-after': String(Math.max(1, decision.resetSeconds)) });
+    this.fail(GatewayErrors.tooManyRequests, 'rate limit exceeded', { 'retry-after': String(decision.retryAfterSeconds) });
   }
 
   private addForwardedHeaders(): void {
@@ -262,10 +274,10 @@ export class Exchange implements RequestHeaderSink, Dispatcher.DispatchHandler {
     }
     this.breakerTrial = false;
     const out: string[] = [];
-    filterResponseHeaders(rawHeaders, out, this.ctx.hooks.responseHeaderSink(this));
+    filterResponseHeaders(rawHeaders, out, this.cacheAttempt === null ? null : this.cacheAttempt.facts);
+    if (this.cacheStatus !== null) this.ctx.hooks.onResponseHeaders(this, statusCode, out);
     const extras = this.responseExtras;
     for (let i = 0; i < extras.length; i++) out.push(extras[i]);
-    this.ctx.hooks.onResponseHeaders(this, statusCode, out);
     this.res.writeHead(statusCode, out);
     return true;
   }
@@ -274,7 +286,8 @@ export class Exchange implements RequestHeaderSink, Dispatcher.DispatchHandler {
     const capture = this.capture;
     if (capture !== null) {
       capture.bytes += chunk.length;
-      capture.chunks.push(chunk);
+      if (capture.bytes > capture.limit) this.capture = null;
+      else capture.chunks.push(chunk);
     }
     const ok = this.res.write(chunk);
     if (!ok) this.res.once('drain', onResponseDrain);
@@ -284,6 +297,7 @@ export class Exchange implements RequestHeaderSink, Dispatcher.DispatchHandler {
   onComplete(): void {
     this.upstreamDone = true;
     this.res.end();
+    // Only a complete 2xx-style answer is stored; an aborted stream never gets here.
     if (this.capture !== null) this.capture.store(this);
   }
 
@@ -351,6 +365,12 @@ function onResponseClose(this: TaggedResponse): void {
 
 function onResponseDrain(this: TaggedResponse): void {
   this[kExchange]?.resume();
+}
+
+function withoutHeader(headers: string[], lowerName: string): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < headers.length; i += 2) if (headers[i].toLowerCase() !== lowerName) kept.push(headers[i], headers[i + 1]);
+  return kept;
 }
 
 /** A chunked request body that fails (-> 413) once it exceeds the route's limit. */

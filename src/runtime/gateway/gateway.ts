@@ -3,13 +3,14 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { DiscoveryConfig, GatewayConfig } from '../contract/index.js';
-import { parseGatewayConfig, parseDiscoveryConfig } from './config.js';
+import { ConfigError, parseGatewayConfig, parseDiscoveryConfig } from './config.js';
+import { RegistryWatch } from './registry-watch.js';
 import { GatewayErrors, rawErrorResponse } from './errors.js';
 import { Exchange, MAX_URL_LENGTH, type ExchangeContext } from './exchange.js';
 import type { ExchangeHooks } from './hooks.js';
 import { compileRoutes, type RouteTable } from './routes.js';
 import { Upstreams } from './upstreams.js';
-import { buildFeatures, type Features } from './features.js';
+import { buildFeatures, loadLazyModules, type Features } from './features.js';
 import type { GatewayLogger } from './log.js';
 import { silentLogger } from './log.js';
 
@@ -26,15 +27,28 @@ export interface GatewayOptions {
   metrics?: boolean;
   /** One JSON log line per request (default on). */
   accessLog?: boolean;
+  /** Client-side server timeouts (slowloris protection); defaults suit production. */
+  serverTimeouts?: Partial<ServerTimeouts>;
 }
+
+export interface ServerTimeouts {
+  /** All request headers must arrive within this. */
+  headersMs: number;
+  /** The whole request (headers and body) must arrive within this. */
+  requestMs: number;
+  /** Idle keep-alive connections are closed after this. */
+  keepAliveMs: number;
+}
+
+export const DEFAULT_SERVER_TIMEOUTS: ServerTimeouts = { headersMs: 10_000, requestMs: 300_000, keepAliveMs: 5_000 };
 
 export interface Gateway {
   readonly server: http.Server;
   readonly upstreams: Upstreams;
   /** Start listening; resolves with the bound address. */
   listen(port: number, host?: string): Promise<AddressInfo>;
-  /** Validate and swap in a new config (and discovery); throws and keeps the old one if invalid. */
-  reload(config: unknown, discovery?: unknown): void;
+  /** Validate and swap in a new config (and discovery); rejects and keeps the old one if invalid. */
+  reload(config: unknown, discovery?: unknown): Promise<void>;
   /** Stop accepting, let in-flight requests finish, close upstream pools. */
   close(): Promise<void>;
   current(): { config: GatewayConfig; discovery: DiscoveryConfig };
@@ -52,15 +66,56 @@ class GatewayCore implements ExchangeContext {
     private readonly previousFeatures: () => Features | undefined,
   ) {}
 
-  apply(config: GatewayConfig, discovery: DiscoveryConfig): void {
-    // Build everything first; only swap references once nothing can throw any more.
-    const features = buildFeatures(config, this.options, this.previousFeatures());
-    this.upstreams.configure(config.routes, discovery);
+  async apply(config: GatewayConfig, discovery: DiscoveryConfig): Promise<void> {
+    // Build everything that can fail first; swap references only once nothing can throw.
+    const modules = await loadLazyModules(config, this.options.metrics);
+    const previous = this.previousFeatures();
+    const features = buildFeatures(config, this.options, previous, modules);
+    try {
+      for (const service of new Set(config.routes.map((r) => r.service))) {
+        if (discovery.services[service] === undefined && config.registry === null) {
+          throw new ConfigError(`route for service "${service}": the service is not in discovery.json and there is no registry`);
+        }
+      }
+      this.upstreams.configure(config.routes, discovery);
+    } catch (error) {
+      features.close();
+      throw error;
+    }
     const table = compileRoutes(config, this.upstreams, (route) => features.pluginsFor(route));
     this.features = features;
     this.hooks = features.hooks;
     this.discovery = discovery;
     this.table = table;
+    previous?.close();
+    this.watchRegistry(config);
+  }
+
+  private watch: { key: string; watch: RegistryWatch } | null = null;
+
+  /** (Re)start the registry subscription when the registry settings change. */
+  private watchRegistry(config: GatewayConfig): void {
+    const registry = config.registry;
+    const key = registry === null ? '' : `${registry.url}\u0000${registry.tokenEnv}`;
+    if (this.watch?.key === key) return;
+    this.watch?.watch.stop();
+    this.watch = null;
+    if (registry === null) return;
+    const watch = new RegistryWatch({ url: registry.url, token: this.options.env[registry.tokenEnv], target: this.upstreams, logger: this.options.logger });
+    this.watch = { key, watch };
+    watch.start();
+  }
+
+  registryState(): { url: string; state: string; lastEventId: string | null } | null {
+    if (this.watch === null) return null;
+    return { url: this.table.config.registry!.url, state: this.watch.watch.state, lastEventId: this.watch.watch.lastEventId };
+  }
+
+  stop(): void {
+    this.watch?.watch.stop();
+    this.watch = null;
+    this.features.close();
+    this.features.metrics?.close();
   }
 
   handle = (req: IncomingMessage, res: ServerResponse): void => {
@@ -70,7 +125,13 @@ class GatewayCore implements ExchangeContext {
   internal(req: IncomingMessage, res: ServerResponse, url: string): void {
     const path = url.split('?')[0];
     if (path === '/_portico/health') {
-      const body = JSON.stringify({ status: 'ok', project: this.table.config.project, routes: this.table.routes.length, upstreams: this.upstreams.describe() });
+      const body = JSON.stringify({
+        status: 'ok',
+        project: this.table.config.project,
+        routes: this.table.routes.length,
+        registry: this.registryState(),
+        upstreams: this.upstreams.describe(),
+      });
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
       res.end(req.method === 'HEAD' ? undefined : body);
       return;
@@ -94,7 +155,7 @@ class GatewayCore implements ExchangeContext {
   }
 }
 
-export function createGateway(options: GatewayOptions): Gateway {
+export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const env = options.env ?? process.env;
   const logger = options.logger ?? silentLogger;
   let core: GatewayCore | undefined;
@@ -105,21 +166,24 @@ export function createGateway(options: GatewayOptions): Gateway {
     },
   });
   core = new GatewayCore(upstreams, { metrics: options.metrics ?? true, accessLog: options.accessLog ?? true, env, logger }, () => core?.features);
-  core.apply(parseGatewayConfig(JSON.stringify(options.config), 'config'), parseDiscoveryConfig(JSON.stringify(options.discovery), 'discovery'));
+  await core.apply(parseGatewayConfig(JSON.stringify(options.config), 'config'), parseDiscoveryConfig(JSON.stringify(options.discovery), 'discovery'));
   const gatewayCore = core;
 
+  const timeouts = { ...DEFAULT_SERVER_TIMEOUTS, ...options.serverTimeouts };
   const server = http.createServer(
     {
       maxHeaderSize: MAX_HEADER_BYTES,
-      // Slowloris: headers must arrive within 10 s and a whole request within 5 min.
-      headersTimeout: 10_000,
-      requestTimeout: 300_000,
-      keepAliveTimeout: 5_000,
+      // Slowloris: slow headers or bodies are cut off (checked every second, not Node's 30 s).
+      headersTimeout: timeouts.headersMs,
+      requestTimeout: timeouts.requestMs,
+      keepAliveTimeout: timeouts.keepAliveMs,
+      connectionsCheckingInterval: Math.min(1_000, timeouts.headersMs),
       requireHostHeader: true,
     },
     gatewayCore.handle,
   );
   server.on('clientError', onClientError);
+  let reloading: Promise<unknown> = Promise.resolve();
 
   return {
     server,
@@ -134,15 +198,20 @@ export function createGateway(options: GatewayOptions): Gateway {
       });
     },
     reload(config, discovery) {
-      const nextConfig = parseGatewayConfig(JSON.stringify(config), 'gateway.json');
-      const nextDiscovery = discovery === undefined ? gatewayCore.discovery : parseDiscoveryConfig(JSON.stringify(discovery), 'discovery.json');
-      gatewayCore.apply(nextConfig, nextDiscovery);
+      // One reload at a time, in call order: a later file change always wins.
+      const next = reloading.then(async () => {
+        const nextConfig = parseGatewayConfig(JSON.stringify(config), 'gateway.json');
+        const nextDiscovery = discovery === undefined ? gatewayCore.discovery : parseDiscoveryConfig(JSON.stringify(discovery), 'discovery.json');
+        await gatewayCore.apply(nextConfig, nextDiscovery);
+      });
+      reloading = next.catch(() => undefined);
+      return next;
     },
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await closed;
-      gatewayCore.features.close();
+      gatewayCore.stop();
       await upstreams.close();
     },
     current() {

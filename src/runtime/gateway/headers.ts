@@ -33,6 +33,8 @@ const REQUEST_HEADERS = new Map<string, readonly [number, keyof RequestHeaderSin
   ['te', [DROP, null]],
   ['trailer', [DROP, null]],
   ['upgrade', [DROP, null]],
+  // Node already answered `100 Continue` to the client; the upstream gets the body directly.
+  ['expect', [DROP, null]],
   ['transfer-encoding', [DROP, 'transferEncoding']],
   ['content-length', [KEEP, 'contentLength']],
   ['host', [KEEP, 'host']],
@@ -76,6 +78,11 @@ export function scanRequestHeaders(raw: readonly string[], sink: RequestHeaderSi
 }
 
 function hasExtraConnectionTokens(value: string): boolean {
+  // The overwhelmingly common values, without splitting.
+  if (value.length <= 10) {
+    const v = value.toLowerCase();
+    if (v === 'keep-alive' || v === 'close') return false;
+  }
   for (const token of value.split(',')) {
     const t = token.trim().toLowerCase();
     if (t !== '' && t !== 'keep-alive' && t !== 'close') return true;

@@ -1,7 +1,6 @@
 // The seams between the Exchange (request flow) and the gateway's feature modules. The gateway
 // builds one hooks object per config; each method is cheap or a no-op when the feature is off.
 import type { Exchange } from './exchange.js';
-import type { ResponseHeaderSink } from './headers.js';
 import type { CompiledCorsLike, RoutePlugins } from './plugins.js';
 
 export interface ExchangeHooks {
@@ -12,8 +11,6 @@ export interface ExchangeHooks {
   cors(ex: Exchange, cors: CompiledCorsLike, preflight: boolean): boolean;
   /** Returns true when it answered from cache. */
   serveFromCache(ex: Exchange, cache: NonNullable<RoutePlugins['cache']>): boolean;
-  /** Gives the header filter a sink when the route caches (Cache-Control, Vary...), else null. */
-  responseHeaderSink(ex: Exchange): ResponseHeaderSink | null;
   /** Last chance to add headers (x-cache) and start capturing a cacheable body. */
   onResponseHeaders(ex: Exchange, status: number, headers: string[]): void;
   rateLimited(ex: Exchange): void;

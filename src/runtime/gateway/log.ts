@@ -13,7 +13,8 @@ export const silentLogger: GatewayLogger = { info() {}, warn() {}, error() {} };
 
 /** The container's logger: buffered async writes to stdout, flushed on exit. */
 export function createStdoutLogger(level = process.env.LOG_LEVEL ?? 'info'): pino.Logger {
-  const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  // Async writes batch themselves under load (sonic-boom queues while a write is in flight).
+  const destination = pino.destination({ dest: 1, sync: false });
   const logger = pino({ level, base: { svc: 'portico-gateway' }, timestamp: pino.stdTimeFunctions.isoTime }, destination);
   process.once('exit', () => destination.flushSync());
   return logger;

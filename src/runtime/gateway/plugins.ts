@@ -24,10 +24,13 @@ export interface RateDecision {
   limit: number;
   remaining: number;
   resetSeconds: number;
+  /** Seconds until a rejected client may try again (0 when allowed). */
+  retryAfterSeconds: number;
 }
 
 export interface RouteRateLimit {
   readonly by: 'ip' | 'apiKey' | 'subject';
+  readonly policyHeader: string;
   take(key: string, now: number): RateDecision;
 }
 

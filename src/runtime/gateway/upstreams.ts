@@ -36,6 +36,13 @@ interface PoolEntry {
 
 export interface UpstreamsOptions {
   onBreakerChange?: (service: string, state: BreakerState) => void;
+  /**
+   * How long a registry snapshot that empties a service is not believed (default 10 s): after a
+   * registry restart its first snapshot lacks the self-registered instances until they
+   * re-register (within one heartbeat), and dropping them meanwhile would fail requests.
+   * A `change` event for the service is always believed at once.
+   */
+  emptySnapshotGraceMs?: number;
 }
 
 export class Upstreams {
@@ -45,6 +52,8 @@ export class Upstreams {
   /** null until the registry answered once: then its view replaces the static one. */
   private registrySets: Map<string, InstanceAddress[]> | null = null;
   private connectTimeouts = new Map<string, number>();
+  /** Services whose last known instances are held against an empty snapshot, until this time. */
+  private readonly held = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly options: UpstreamsOptions = {}) {}
 
@@ -82,6 +91,19 @@ export class Upstreams {
   /** A full registry snapshot (SSE `snapshot` event). */
   setRegistrySnapshot(services: Record<string, RegistryInstance[]>): void {
     this.registrySets = new Map(Object.entries(services).map(([name, list]) => [name, passingOnly(list)]));
+    const grace = this.options.emptySnapshotGraceMs ?? 10_000;
+    for (const [name, upstream] of this.services) {
+      const next = this.registrySets.get(name);
+      if (next !== undefined && next.length === 0 && upstream.balancer.endpoints.length > 0 && !this.held.has(name)) {
+        const timer = setTimeout(() => {
+          this.held.delete(name);
+          const u = this.services.get(name);
+          if (u !== undefined) this.refresh(u);
+        }, grace);
+        timer.unref();
+        this.held.set(name, timer);
+      }
+    }
     this.refreshAll();
   }
 
@@ -89,6 +111,7 @@ export class Upstreams {
   setRegistryService(name: string, instances: RegistryInstance[]): void {
     if (this.registrySets === null) this.registrySets = new Map();
     this.registrySets.set(name, passingOnly(instances));
+    this.release(name);
     const upstream = this.services.get(name);
     if (upstream !== undefined) this.refresh(upstream);
   }
@@ -103,6 +126,8 @@ export class Upstreams {
   }
 
   async close(): Promise<void> {
+    for (const timer of this.held.values()) clearTimeout(timer);
+    this.held.clear();
     const pools = [...this.pools.values()].map((p) => p.pool);
     this.pools.clear();
     this.services.clear();
@@ -113,7 +138,16 @@ export class Upstreams {
     for (const upstream of this.services.values()) this.refresh(upstream);
   }
 
+  /** Stop holding a service's last known instances. */
+  private release(name: string): void {
+    const timer = this.held.get(name);
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    this.held.delete(name);
+  }
+
   private refresh(upstream: Upstream): void {
+    if (this.held.has(upstream.name)) return; // keep the last known instances for now
     const fromRegistry = this.registrySets?.get(upstream.name);
     upstream.source = fromRegistry === undefined ? 'static' : 'registry';
     this.setEndpoints(upstream, fromRegistry ?? this.staticSets.get(upstream.name) ?? []);
@@ -134,7 +168,7 @@ export class Upstreams {
       next.push({ id: i.id, address: i.address, port: i.port, origin, pool: this.acquire(origin, upstream.name), failures: 0, ejections: 0, ejectedUntil: 0 });
     }
     upstream.balancer.endpoints = next;
-    for (const gone of previous.values()) this.release(gone.origin);
+    for (const gone of previous.values()) this.releasePool(gone.origin);
   }
 
   private acquire(origin: string, service: string): Pool {
@@ -155,7 +189,7 @@ export class Upstreams {
   }
 
   /** Drop a pool nobody uses: close() lets in-flight requests finish (hot reload drops nothing). */
-  private release(origin: string): void {
+  private releasePool(origin: string): void {
     const entry = this.pools.get(origin);
     if (entry === undefined || --entry.refs > 0) return;
     this.pools.delete(origin);
