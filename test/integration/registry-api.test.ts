@@ -119,7 +119,9 @@ describe('registry API', () => {
   it('answers 404 for unknown services and routes, 405 for wrong methods', async () => {
     expect((await api('/v1/services/nope')).status).toBe(404);
     expect((await api('/v2/whatever')).status).toBe(404);
-    expect((await api('/v1/services', { method: 'POST', body: '{}' })).status).toBe(405);
+    const post = await api('/v1/services', { method: 'POST', body: '{}' });
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET');
     expect((await api('/v1/services/orders/instances/x/heartbeat', { method: 'GET' })).status).toBe(405);
   });
 

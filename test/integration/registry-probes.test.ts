@@ -53,6 +53,9 @@ describe('registry probes', () => {
     const ok = await httpInstance();
     expect(await httpProbe('127.0.0.1', ok.port, '/healthz', 500)).toEqual({ ok: true, output: 'HTTP GET /healthz: 200' });
     expect(await httpProbe('127.0.0.1', ok.port, '/other', 500)).toEqual({ ok: false, output: 'HTTP GET /other: 404' });
+    // Names go through the probe's own bounded lookup; localhost never leaves the machine.
+    expect(await httpProbe('localhost', ok.port, '/healthz', 500)).toEqual({ ok: true, output: 'HTTP GET /healthz: 200' });
+    expect(await tcpProbe('localhost', ok.port, 500)).toMatchObject({ ok: true });
     ok.state.hang = true;
     expect(await httpProbe('127.0.0.1', ok.port, '/healthz', 150)).toEqual({ ok: false, output: 'HTTP GET /healthz: no response within 150 ms' });
     const closed = net.createServer();
@@ -64,7 +67,7 @@ describe('registry probes', () => {
     expect(await tcpProbe('127.0.0.1', await listen(tcp), 500)).toMatchObject({ ok: true });
   });
 
-  it('turns a registered HTTP instance passing, critical after N failed probes, and passing again', async () => {
+  it('turns a registered HTTP instance passing, critical after N failed probes, and passing again after a heartbeat', async () => {
     const inst = await httpInstance();
     const { registry, watch } = await registryWith({ orders: { intervalMs: 200, timeoutMs: 150, failuresBeforeCritical: 2 } });
     const put = await fetch(`${registry.url}/v1/services/orders/instances/shop-orders-1`, { method: 'PUT', headers: { authorization: `Bearer ${TOKEN}` }, body: JSON.stringify({ address: '127.0.0.1', port: inst.port }) });
@@ -76,7 +79,13 @@ describe('registry probes', () => {
     const critical = await watch.until((e) => statusOf('shop-orders-1')(e) === 'critical', 3000);
     expect((critical.data as WatchChange).instances[0]!.lastCheck).toMatchObject({ status: 'critical', output: 'HTTP GET /healthz: 503' });
 
+    // Answering again is not enough for a self-registered instance (its IP may belong to
+    // another container by now): it comes back with its next heartbeat.
     inst.state.status = 200;
+    await waitFor(() => /critical until the instance heartbeats/.test(registry.catalog.instance('orders', 'shop-orders-1')!.lastCheck!.output), 3000, 'a passing probe');
+    expect(registry.catalog.instance('orders', 'shop-orders-1')!.status).toBe('critical');
+    const beat = await fetch(`${registry.url}/v1/services/orders/instances/shop-orders-1/heartbeat`, { method: 'PUT', headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(await beat.json()).toMatchObject({ status: 'passing' });
     await watch.until((e) => statusOf('shop-orders-1')(e) === 'passing', 3000);
 
     inst.state.hang = true;

@@ -114,7 +114,10 @@ describe('template registry client', () => {
   it('compiles on its own under strict ESM Node 20 settings (as in a generated service)', () => {
     const file = fileURLToPath(new URL('../../templates/service/_shared/src/registry-client.ts', import.meta.url));
     const program = ts.createProgram([file], {
+      // The templates' tsconfig, plus two stricter checks a user may turn on.
       strict: true,
+      esModuleInterop: true,
+      isolatedModules: true,
       noUncheckedIndexedAccess: true,
       exactOptionalPropertyTypes: true,
       target: ts.ScriptTarget.ES2022,

@@ -11,36 +11,18 @@
 //   critical — N consecutive failed probes, or a self-registered instance missed its TTL.
 //              Self-registered instances are removed after `deregisterAfterMs` of critical;
 //              static (seeded) ones stay and keep being probed, so a restarted container
-//              comes back on its own.
+//              comes back on its own. A critical self-registered instance needs a heartbeat
+//              to come back (see heartbeatGate).
+// Probe policies and timing rules live in health-policy.ts; the change index and history in
+// change-log.ts.
 import type { DiscoveryConfig, InstanceStatus, Registration, RegistryInstance, WatchChange, WatchSnapshot } from '../contract/index.js';
+import { ChangeLog, type ChangeListener } from './change-log.js';
+import { DEFAULT_POLICY, policyOf, recheckDelay, sameCheck, type Check, type ServicePolicy } from './health-policy.js';
 
 export interface Clock {
   now(): number;
 }
 export const systemClock: Clock = { now: () => Date.now() };
-
-export type Check = { type: 'http'; path: string } | { type: 'tcp' };
-
-export interface ServicePolicy {
-  check: Check;
-  intervalMs: number;
-  timeoutMs: number;
-  failuresBeforeCritical: number;
-  startPeriodMs: number;
-  ttlMs: number;
-  deregisterAfterMs: number;
-}
-
-/** For services that register without being listed in discovery.json (run outside `up`). */
-export const DEFAULT_POLICY: ServicePolicy = {
-  check: { type: 'http', path: '/healthz' },
-  intervalMs: 5_000,
-  timeoutMs: 2_000,
-  failuresBeforeCritical: 3,
-  startPeriodMs: 0,
-  ttlMs: 30_000,
-  deregisterAfterMs: 60_000,
-};
 
 /** What a prober needs to check one instance. */
 export interface ProbeTarget {
@@ -50,31 +32,31 @@ export interface ProbeTarget {
   port: number;
   check: Check;
   timeoutMs: number;
+  /** Dispatch order per instance: a result older than one already recorded is ignored. */
+  seq: number;
+  /** When it was dispatched: the next regular probe is an interval after this. */
+  startedAt: number;
 }
 
-interface Entry {
-  service: string;
-  id: string;
-  address: string;
-  port: number;
-  version: string | null;
-  metadata: Record<string, string>;
-  source: 'self' | 'static';
+interface Entry extends Pick<RegistryInstance, 'service' | 'id' | 'address' | 'port' | 'version' | 'metadata' | 'source' | 'status'> {
   check: Check;
+  /** The health path the instance registered, overriding the service's; null = the service's. */
+  ownHealthPath: string | null;
   /** Per-instance TTL (registration may override the service's); null until it registers. */
   ttlMs: number | null;
   ttlDeadline: number | null;
   registeredAt: number;
   /** Start of the grace period in which failures do not count (seed or registration time). */
   graceUntil: number;
-  status: InstanceStatus;
   passedSinceCritical: boolean;
   consecutiveFailures: number;
   criticalSince: number | null;
   criticalReason: string | null;
   lastCheck: { at: number; status: InstanceStatus; output: string } | null;
   nextProbeAt: number;
-  probing: boolean;
+  inFlight: number;
+  probeSeq: number;
+  recordedSeq: number;
 }
 
 export interface CatalogOptions {
@@ -88,23 +70,17 @@ export interface CatalogOptions {
   initialIndex?: number;
 }
 
-export type ChangeListener = (change: WatchChange) => void;
-
 export type RegisterResult = { created: boolean; instance: RegistryInstance; ttlMs: number };
 
 export class Catalog {
   private readonly clock: Clock;
-  private readonly historySize: number;
   private readonly policies = new Map<string, ServicePolicy>();
   private readonly entries = new Map<string, Map<string, Entry>>();
-  private readonly history: WatchChange[] = [];
-  private readonly listeners = new Set<ChangeListener>();
-  private currentIndex: number;
+  private readonly log: ChangeLog;
 
   constructor(options: CatalogOptions = {}) {
     this.clock = options.clock ?? systemClock;
-    this.historySize = options.historySize ?? 1000;
-    this.currentIndex = options.initialIndex ?? this.clock.now();
+    this.log = new ChangeLog(options.initialIndex ?? this.clock.now(), options.historySize ?? 1000);
   }
 
   /**
@@ -115,27 +91,70 @@ export class Catalog {
    * passing on their first probe instead of waiting for re-registration.
    */
   seed(discovery: DiscoveryConfig): void {
+    this.applyDiscovery(discovery, false);
+  }
+
+  /**
+   * Applies a changed discovery.json (`portico up` rewrote it, e.g. more replicas or a new
+   * health block) without a restart: policies are replaced, new seeds added, seeds no longer
+   * listed removed, and self-registered instances keep their state but follow the new
+   * service check unless they registered their own health path. Emits one change per
+   * service whose instances changed; returns those services.
+   */
+  reseed(discovery: DiscoveryConfig): string[] {
+    return this.applyDiscovery(discovery, true);
+  }
+
+  private applyDiscovery(discovery: DiscoveryConfig, emit: boolean): string[] {
     const now = this.clock.now();
-    for (const [name, service] of Object.entries(discovery.services)) {
-      const policy: ServicePolicy = {
-        check: service.check,
-        intervalMs: service.intervalMs,
-        timeoutMs: service.timeoutMs,
-        failuresBeforeCritical: service.failuresBeforeCritical,
-        startPeriodMs: service.startPeriodMs,
-        ttlMs: service.ttlMs,
-        deregisterAfterMs: service.deregisterAfterMs,
-      };
-      this.policies.set(name, policy);
-      const instances = this.serviceEntries(name, true);
-      for (const seed of service.instances) {
-        instances.set(seed.id, this.newEntry(name, seed.id, seed.address, seed.port, 'static', policy.check, now, policy));
+    const changed = new Set<string>();
+    for (const name of [...this.policies.keys()]) {
+      if (name in discovery.services) continue;
+      this.policies.delete(name);
+      const map = this.entries.get(name);
+      if (!map) continue;
+      for (const [id, entry] of map) {
+        if (entry.source !== 'static') continue;
+        map.delete(id);
+        changed.add(name);
+      }
+      if (map.size === 0) {
+        this.entries.delete(name);
+        changed.add(name);
       }
     }
+    for (const [name, service] of Object.entries(discovery.services)) {
+      const policy = policyOf(service);
+      this.policies.set(name, policy);
+      const instances = this.serviceEntries(name, true);
+      const seeds = new Map(service.instances.map((seed) => [seed.id, seed]));
+      for (const [id, entry] of instances) {
+        if (entry.source === 'static' && !seeds.has(id)) {
+          instances.delete(id);
+          changed.add(name);
+          continue;
+        }
+        const check = entry.ownHealthPath !== null && policy.check.type === 'http' ? { type: 'http' as const, path: entry.ownHealthPath } : policy.check;
+        if (!sameCheck(entry.check, check)) {
+          entry.check = check;
+          this.resetHealth(entry, now, 0);
+          entry.nextProbeAt = now;
+          changed.add(name);
+        }
+      }
+      for (const seed of seeds.values()) {
+        const existing = instances.get(seed.id);
+        if (existing && (existing.source === 'self' || (existing.address === seed.address && existing.port === seed.port))) continue;
+        instances.set(seed.id, this.newEntry(name, seed.id, seed.address, seed.port, 'static', policy.check, now, policy));
+        changed.add(name);
+      }
+    }
+    if (emit) for (const name of changed) this.emit(name);
+    return [...changed];
   }
 
   get index(): number {
-    return this.currentIndex;
+    return this.log.index;
   }
 
   policy(service: string): ServicePolicy {
@@ -149,7 +168,7 @@ export class Catalog {
   snapshot(): WatchSnapshot {
     const services: Record<string, RegistryInstance[]> = {};
     for (const name of this.serviceNames()) services[name] = this.instances(name);
-    return { index: this.currentIndex, services };
+    return { index: this.log.index, services };
   }
 
   instances(service: string): RegistryInstance[] {
@@ -188,14 +207,17 @@ export class Catalog {
       instances.set(id, entry);
     }
     entry.source = 'self';
+    entry.ownHealthPath = check.type === 'http' && registration.healthPath !== undefined ? registration.healthPath : null;
     entry.version = registration.version ?? null;
     entry.metadata = { ...(registration.metadata ?? {}) };
     entry.ttlMs = ttlMs;
     entry.ttlDeadline = now + ttlMs;
-    if (entry.criticalReason === 'ttl') this.recomputeAfterTtlRenewal(entry);
+    if (entry.criticalReason !== null) this.recomputeAfterHeartbeat(entry);
     // Probe right away: a fresh instance should not wait an interval to start taking traffic.
     entry.nextProbeAt = now;
+    const replaced = this.dropStaleHoldersOf(entry);
     this.emit(service);
+    for (const other of replaced) if (other !== service) this.emit(other);
     return { created: !existing, instance: toPublic(entry), ttlMs };
   }
 
@@ -204,7 +226,7 @@ export class Catalog {
     const entry = this.entries.get(service)?.get(id);
     if (!entry || entry.ttlMs === null) return null;
     entry.ttlDeadline = this.clock.now() + entry.ttlMs;
-    if (entry.criticalReason === 'ttl' && this.recomputeAfterTtlRenewal(entry)) this.emit(service);
+    if (entry.criticalReason !== null && this.recomputeAfterHeartbeat(entry)) this.emit(service);
     return { instance: toPublic(entry), ttlMs: entry.ttlMs };
   }
 
@@ -215,14 +237,27 @@ export class Catalog {
     return true;
   }
 
-  /** Instances whose probe is due; they are marked in flight until `recordProbe`. */
+  /**
+   * Instances whose probe is due; they count as in flight until `recordProbe`.
+   * Normally one probe per instance is in flight. A suspect instance (failed, not yet
+   * critical) gets its confirmation probes every `recheckDelay` without waiting for the
+   * previous one to time out, so a dead instance reaches `failuresBeforeCritical` failures
+   * within about one interval even when each probe lasts its whole timeout.
+   */
   dueProbes(now = this.clock.now()): ProbeTarget[] {
     const due: ProbeTarget[] = [];
     for (const map of this.entries.values()) {
       for (const entry of map.values()) {
-        if (entry.probing || entry.nextProbeAt > now) continue;
-        entry.probing = true;
-        due.push({ service: entry.service, id: entry.id, address: entry.address, port: entry.port, check: entry.check, timeoutMs: this.policy(entry.service).timeoutMs });
+        if (entry.nextProbeAt > now) continue;
+        const policy = this.policy(entry.service);
+        const suspect = this.isSuspect(entry, policy);
+        if (entry.inFlight > 0 && !(suspect && entry.inFlight < policy.failuresBeforeCritical)) continue;
+        entry.inFlight += 1;
+        entry.probeSeq += 1;
+        // A suspect's next confirmation is due on the recheck cadence; otherwise the result
+        // schedules the next probe.
+        entry.nextProbeAt = suspect ? now + recheckDelay(policy) : Number.POSITIVE_INFINITY;
+        due.push({ service: entry.service, id: entry.id, address: entry.address, port: entry.port, check: entry.check, timeoutMs: policy.timeoutMs, seq: entry.probeSeq, startedAt: now });
       }
     }
     return due;
@@ -235,28 +270,39 @@ export class Catalog {
   recordProbe(target: ProbeTarget, ok: boolean, output: string): void {
     const entry = this.entries.get(target.service)?.get(target.id);
     if (!entry) return;
-    entry.probing = false;
-    if (entry.address !== target.address || entry.port !== target.port || !sameCheck(entry.check, target.check)) return;
+    entry.inFlight = Math.max(0, entry.inFlight - 1);
     const now = this.clock.now();
     const policy = this.policy(entry.service);
+    if (entry.address !== target.address || entry.port !== target.port || !sameCheck(entry.check, target.check)) {
+      // Stale endpoint: probe the current one soon instead.
+      entry.nextProbeAt = Math.min(entry.nextProbeAt, now);
+      return;
+    }
+    if (target.seq < entry.recordedSeq) return;
+    entry.recordedSeq = target.seq;
+    // A fixed cadence from probe start, so the time a probe takes does not stretch the interval.
+    const nextRegular = Math.max(now, target.startedAt + policy.intervalMs);
     const before = entry.status;
     entry.lastCheck = { at: now, status: ok ? 'passing' : 'critical', output: output.slice(0, 512) };
     if (ok) {
       entry.consecutiveFailures = 0;
       entry.passedSinceCritical = true;
-      if (entry.criticalReason !== 'ttl') this.setStatus(entry, 'passing', now, null);
-      entry.nextProbeAt = now + policy.intervalMs;
+      const waitForHeartbeat = heartbeatGate(entry);
+      if (waitForHeartbeat === null) this.setStatus(entry, 'passing', now, null);
+      else entry.lastCheck.output = `${entry.lastCheck.output} (${waitForHeartbeat})`;
+      entry.nextProbeAt = nextRegular;
     } else if (now < entry.graceUntil) {
-      entry.nextProbeAt = now + policy.intervalMs;
+      entry.nextProbeAt = nextRegular;
     } else {
       entry.consecutiveFailures += 1;
+      // A critical instance must pass again after its latest failure before a heartbeat revives it.
+      if (entry.status === 'critical') entry.passedSinceCritical = false;
       if (entry.consecutiveFailures >= policy.failuresBeforeCritical) {
         if (entry.status !== 'critical') this.setStatus(entry, 'critical', now, 'probe');
-        entry.nextProbeAt = now + policy.intervalMs;
+        entry.nextProbeAt = nextRegular;
       } else {
-        // Confirm a failure quickly instead of waiting whole intervals: N failures in a row
-        // then fit in about one interval, so a dead instance leaves the rotation fast.
-        entry.nextProbeAt = now + recheckDelay(policy);
+        // Confirm a failure quickly instead of waiting whole intervals (see dueProbes).
+        entry.nextProbeAt = Math.min(entry.nextProbeAt, now + recheckDelay(policy));
       }
     }
     if (entry.status !== before) this.emit(entry.service);
@@ -281,21 +327,13 @@ export class Catalog {
     }
   }
 
-  /**
-   * Changes after `lastIndex`, oldest first; null when they are no longer all in the history
-   * (or the index is not ours): the watcher needs a fresh snapshot.
-   */
+  /** See ChangeLog.since. */
   changesSince(lastIndex: number): WatchChange[] | null {
-    if (!Number.isSafeInteger(lastIndex) || lastIndex > this.currentIndex) return null;
-    if (lastIndex === this.currentIndex) return [];
-    const oldest = this.history[0];
-    if (!oldest || lastIndex < oldest.index - 1) return null;
-    return this.history.filter((c) => c.index > lastIndex);
+    return this.log.since(lastIndex);
   }
 
   subscribe(listener: ChangeListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.log.subscribe(listener);
   }
 
   private serviceNames(): string[] {
@@ -318,6 +356,7 @@ export class Catalog {
       metadata: {},
       source,
       check,
+      ownHealthPath: null,
       ttlMs: null,
       ttlDeadline: null,
       registeredAt: now,
@@ -329,7 +368,9 @@ export class Catalog {
       criticalReason: null,
       lastCheck: null,
       nextProbeAt: now,
-      probing: false,
+      inFlight: 0,
+      probeSeq: 0,
+      recordedSeq: 0,
     };
   }
 
@@ -343,13 +384,37 @@ export class Catalog {
     entry.graceUntil = now + graceMs;
   }
 
-  /** A heartbeat ends a TTL-caused critical; the probe state decides what it is now. */
-  private recomputeAfterTtlRenewal(entry: Entry): boolean {
+  /**
+   * A heartbeat (or re-registration) from a critical instance: the probe state decides what it
+   * is now (see heartbeatGate). Returns whether the status changed.
+   */
+  private recomputeAfterHeartbeat(entry: Entry): boolean {
     const now = this.clock.now();
     const before = entry.status;
     if (entry.consecutiveFailures >= this.policy(entry.service).failuresBeforeCritical) this.setStatus(entry, 'critical', now, 'probe');
     else this.setStatus(entry, entry.passedSinceCritical ? 'passing' : 'warning', now, null);
     return entry.status !== before;
+  }
+
+  /**
+   * Self-registered instances with the address of `entry` are gone: an address belongs to one
+   * container of the network at a time, and Docker hands a removed container's IP to the next
+   * one. Removes them; returns their services.
+   */
+  private dropStaleHoldersOf(entry: Entry): Set<string> {
+    const services = new Set<string>();
+    for (const [service, map] of this.entries) {
+      for (const [id, other] of map) {
+        if (other === entry || other.source !== 'self' || other.address !== entry.address || other.port !== entry.port) continue;
+        map.delete(id);
+        services.add(service);
+      }
+    }
+    return services;
+  }
+
+  private isSuspect(entry: Entry, policy: ServicePolicy): boolean {
+    return entry.consecutiveFailures > 0 && entry.consecutiveFailures < policy.failuresBeforeCritical;
   }
 
   private setStatus(entry: Entry, status: InstanceStatus, now: number, reason: 'probe' | 'ttl' | null): void {
@@ -365,21 +430,24 @@ export class Catalog {
   }
 
   private emit(service: string): void {
-    this.currentIndex += 1;
-    const change: WatchChange = { index: this.currentIndex, service, instances: this.instances(service) };
-    this.history.push(change);
-    if (this.history.length > this.historySize) this.history.shift();
-    for (const listener of this.listeners) listener(change);
+    this.log.record(service, this.instances(service));
   }
+
 }
 
-/** Spacing of confirmation probes after a failure: N of them fit in one interval. */
-export function recheckDelay(policy: ServicePolicy): number {
-  return Math.max(100, Math.floor(policy.intervalMs / policy.failuresBeforeCritical));
-}
-
-function sameCheck(a: Check, b: Check): boolean {
-  return a.type === b.type && (a.type === 'tcp' || a.path === (b as { path: string }).path);
+/**
+ * Why a passing probe does not end this critical instance's status on its own, or null when it
+ * does. A missed TTL needs a heartbeat. So does a self-registered instance that went critical
+ * on probes: its address is an IP, and once its container is gone Docker may give that IP to
+ * another container, whose health answer must not revive the dead instance. A live instance
+ * heartbeats every TTL/3 and so comes back within that; seeds are probed by container name,
+ * which cannot be taken over.
+ */
+function heartbeatGate(entry: Entry): string | null {
+  if (entry.status !== 'critical') return null;
+  if (entry.criticalReason === 'ttl') return 'critical until the instance heartbeats: its TTL expired';
+  if (entry.source === 'self') return 'critical until the instance heartbeats: its address may now belong to another container';
+  return null;
 }
 
 function toPublic(entry: Entry): RegistryInstance {

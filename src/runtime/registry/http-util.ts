@@ -6,6 +6,7 @@ export class HttpError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -19,7 +20,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 
 /** Every error response: `{ "error": code, "message": reason }`. */
 export function sendError(res: ServerResponse, error: HttpError, headers: Record<string, string> = {}): void {
-  sendJson(res, error.status, { error: error.code, message: error.message }, headers);
+  sendJson(res, error.status, { error: error.code, message: error.message }, { ...error.headers, ...headers });
 }
 
 /** Reads a JSON body of at most `limit` bytes; too large or malformed is a 400 with the reason. */

@@ -1,7 +1,7 @@
 // The registry container's entry point (bundled into dist/runtime/registry.mjs).
 // Env: PORTICO_CONFIG_DIR (default /etc/portico), PORTICO_REGISTRY_TOKEN (required),
 // PORT (default 8500). Logs are JSON lines on stdout.
-import { ConfigError, loadRegistryConfig } from './config.js';
+import { ConfigError, loadRegistryConfig, watchDiscovery } from './config.js';
 import { startRegistry } from './registry.js';
 
 declare const __PORTICO_VERSION__: string | undefined;
@@ -12,10 +12,16 @@ try {
   const config = await loadRegistryConfig(process.env);
   const registry = await startRegistry({ discovery: config.discovery, token: config.token, networks: config.networks, port: config.port, host: '0.0.0.0', version, log });
   log({ level: 'info', msg: 'registry ready', config: config.discoveryPath, networks: config.networks });
+  const stopWatching = watchDiscovery(
+    config.discoveryPath,
+    (discovery) => log({ level: 'info', msg: 'discovery.json reloaded', changed: registry.reload(discovery) }),
+    (error) => log({ level: 'error', msg: `discovery.json not reloaded: ${error.message}` }),
+  );
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
+    stopWatching();
     log({ level: 'info', msg: 'stopping', signal });
     void registry.close().then(() => process.exit(0));
   };

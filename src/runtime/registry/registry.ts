@@ -33,6 +33,8 @@ export interface RegistryOptions {
 
 export interface RunningRegistry {
   catalog: Catalog;
+  /** Apply a changed discovery.json; returns the services whose instances changed. */
+  reload(discovery: DiscoveryConfig): string[];
   url: string;
   port: number;
   close(): Promise<void>;
@@ -53,7 +55,10 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
       const p = prober(target).then(
         (result) => catalog.recordProbe(target, result.ok, result.output),
         (error: unknown) => catalog.recordProbe(target, false, String(error)),
-      );
+      ).then(() => {
+        // A failure may make confirmation probes due at once: start them without waiting a tick.
+        if (!closed) runDueProbes();
+      });
       inFlight.add(p);
       void p.finally(() => inFlight.delete(p));
       return p;
@@ -61,7 +66,7 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
 
   if (options.warmUp ?? true) await Promise.all(runDueProbes());
 
-  const loopMs = options.loopMs ?? 100;
+  const loopMs = options.loopMs ?? 25;
   const loop = setInterval(() => {
     if (closed) return;
     catalog.tick(clock.now());
@@ -91,6 +96,11 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
   return {
     catalog,
     url: `http://${host}:${address.port}`,
+    reload(discovery) {
+      const changed = catalog.reseed(discovery);
+      runDueProbes();
+      return changed;
+    },
     port: address.port,
     async close() {
       if (closed) return;

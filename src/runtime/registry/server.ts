@@ -103,7 +103,7 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
 }
 
 function allow(method: string, methods: string[]): void {
-  if (!methods.includes(method)) throw new HttpError(405, 'method_not_allowed', `${method} is not allowed here; use ${methods.join(', ')}`);
+  if (!methods.includes(method)) throw new HttpError(405, 'method_not_allowed', `${method} is not allowed here; use ${methods.join(', ')}`, { allow: methods.join(', ') });
 }
 
 function notRegistered(service: string, id: string): HttpError {
