@@ -16,7 +16,7 @@ import {
 import { toMs } from './units.js';
 import { DEFAULT_HEALTH } from './discovery.js';
 import { LABEL, containerName, networkName, volumeName } from '../engine/labels.js';
-import type { HealthCheckSpec } from '../engine/docker/client.js';
+import type { ContainerCreateSpec } from '../engine/docker/client.js';
 
 export type ContainerRole = 'registry' | 'service' | 'gateway';
 
@@ -26,23 +26,11 @@ export type ImageSpec =
   | { kind: 'runtime'; runtime: 'gateway' | 'registry' }
   | { kind: 'pull'; service: string; ref: string };
 
-/** Docker health-check timings in milliseconds (the client converts them for the API). */
-export type HealthPlan = HealthCheckSpec;
-
-export interface ContainerPlan {
-  name: string;
+/** One desired container: what Docker is asked to create, plus what `up` needs to order and compare it. */
+export interface ContainerPlan extends Omit<ContainerCreateSpec, 'network' | 'init'> {
   role: ContainerRole;
   service: string;
   replica: number;
-  image: string;
-  env: Record<string, string>;
-  labels: Record<string, string>;
-  cmd?: string[];
-  health?: HealthPlan;
-  aliases: string[];
-  ports: { hostIp: string; hostPort: number; containerPort: number }[];
-  binds: { source: string; target: string; readOnly: boolean }[];
-  volumes: { name: string; target: string }[];
   /** Services (not containers) that must be healthy before this one starts. */
   dependsOn: string[];
   configHash: string;
