@@ -126,6 +126,9 @@ export async function run({ root, log }) {
       await rm(cdir, { recursive: true, force: true });
     }
     await rm(dir, { recursive: true, force: true });
+    // The service images this run built (labelled with its project); shared runtime images stay.
+    const ids = (await execa('docker', ['images', '-q', '--filter', `label=dev.portico.project=${project}`], { reject: false })).stdout.split('\n').filter(Boolean);
+    if (ids.length > 0) await execa('docker', ['rmi', '-f', ...new Set(ids)], { reject: false });
   }
 }
 

@@ -80,7 +80,15 @@ export async function copyWorkspace(from: string, project: string): Promise<stri
 export async function cleanup(dir: string | undefined) {
   if (!dir) return;
   await portico(dir, ['down', '--volumes', '--remove-orphans']);
+  const project = /^name: (\S+)$/m.exec(await readFile(path.join(dir, 'portico.yaml'), 'utf8').catch(() => ''))?.[1];
+  if (project) await removeProjectImages(project);
   await rm(dir, { recursive: true, force: true });
+}
+
+/** The service images a test project built (labelled with its name); shared runtime images stay. */
+export async function removeProjectImages(project: string) {
+  const images = await docker.listImages({ filters: JSON.stringify({ label: [`dev.portico.project=${project}`] }) });
+  for (const image of images) await docker.getImage(image.Id).remove({ force: true }).catch(() => undefined);
 }
 
 /** GET through the gateway, retrying while the gateway learns about instances. */
