@@ -1,7 +1,11 @@
 // Rate limiting: token bucket per IP / API key, RateLimit-* headers, 429 + Retry-After, and a
 // flood from one client degrades nothing for the others.
+import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discovery, gatewayConfig, route, send, startGateway, startUpstream, type RunningGateway, type Upstream } from './gateway-helpers.js';
+
+const JWT_SECRET = 'rate-limit-test-secret-0123456789abcdef';
+const tokenFor = (sub: string) => new SignJWT({ sub }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('5m').sign(new TextEncoder().encode(JWT_SECRET));
 
 describe('gateway rate limiting', () => {
   let up: Upstream;
@@ -14,12 +18,18 @@ describe('gateway rate limiting', () => {
         [
           route({ id: 'ip#0', service: 's', path: '/ip', rateLimit: { requests: 5, perMs: 60_000, by: 'ip', burst: 5 } }),
           route({ id: 'key#0', service: 's', path: '/key', auth: 'required', rateLimit: { requests: 3, perMs: 60_000, by: 'apiKey', burst: 3 } }),
+          route({ id: 'sub#0', service: 's', path: '/sub', auth: 'required', rateLimit: { requests: 2, perMs: 60_000, by: 'subject', burst: 2 } }),
           route({ id: 'free#0', service: 's', path: '/free' }),
         ],
-        { auth: { apiKeys: [{ name: 'a', env: 'KEY_A' }, { name: 'b', env: 'KEY_B' }], jwt: null } },
+        {
+          auth: {
+            apiKeys: [{ name: 'a', env: 'KEY_A' }, { name: 'b', env: 'KEY_B' }],
+            jwt: { secretEnv: 'JWT_SECRET', jwksUrl: null, issuer: null, audience: null, algorithms: ['HS256'] },
+          },
+        },
       ),
       discovery: discovery({ s: [up.port] }),
-      env: { KEY_A: 'key-a', KEY_B: 'key-b' },
+      env: { KEY_A: 'key-a', KEY_B: 'key-b', JWT_SECRET },
       metrics: true,
     });
   });
@@ -49,6 +59,15 @@ describe('gateway rate limiting', () => {
     for (let i = 0; i < 3; i++) expect((await send(gw.port, '/key/x', { headers: { 'x-api-key': 'key-a' } })).status).toBe(200);
     expect((await send(gw.port, '/key/x', { headers: { 'x-api-key': 'key-a' } })).status).toBe(429);
     expect((await send(gw.port, '/key/x', { headers: { 'x-api-key': 'key-b' } })).status).toBe(200);
+  });
+
+  it('keys buckets by JWT subject when configured so', async () => {
+    const alice = { authorization: `Bearer ${await tokenFor('alice')}` };
+    const aliceAgain = { authorization: `Bearer ${await tokenFor('alice')}` }; // another token, same subject
+    expect((await send(gw.port, '/sub/x', { headers: alice })).status).toBe(200);
+    expect((await send(gw.port, '/sub/x', { headers: aliceAgain })).status).toBe(200);
+    expect((await send(gw.port, '/sub/x', { headers: alice })).status).toBe(429);
+    expect((await send(gw.port, '/sub/x', { headers: { authorization: `Bearer ${await tokenFor('bob')}` } })).status).toBe(200);
   });
 
   it('a flood beyond the limit gets 429 and nothing else degrades', async () => {
