@@ -57,7 +57,7 @@ export async function run(options: { json?: boolean }, ctx: CommandContext): Pro
   if (docker) {
     try {
       await assertPortFree(docker, project?.project ?? '', bind, port);
-      checks.push({ name: 'gateway-port', ok: true, detail: `${bind}:${port} is free${project ? '' : ' (default; no portico.yaml here)'}` });
+      checks.push({ name: 'gateway-port', ok: true, detail: `${bind}:${port} is available to the gateway (free, or held by this project's own gateway)${project ? '' : ' (default; no portico.yaml here)'}` });
     } catch (error) {
       checks.push({ name: 'gateway-port', ok: false, detail: (error as Error).message, fix: error instanceof PorticoError ? error.hint : undefined });
     }
