@@ -2,7 +2,7 @@
 // Folders whose name starts with "_" hold shared code (templates/service/_shared), not templates.
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { PorticoError, usageError } from '../cli/errors.js';
 import { templatesDir } from '../paths.js';
 

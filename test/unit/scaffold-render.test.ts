@@ -34,6 +34,13 @@ describe('handlebars for source files', () => {
     expect(() => renderTemplateText('{{name.constructor.name}}', { name: {} }, 'x')).toThrow(/not defined/);
     expect(renderTemplateText('{{name.own}}', { name: { own: 'ok' } }, 'x')).toBe('ok');
   });
+
+  it('passes text without mustaches through unchanged (no compile), whatever else it holds', () => {
+    const source = 'const a = { b: {} }; // ${x} {#if} {/if}\n';
+    expect(renderTemplateText(source, {}, 'src/app.ts')).toBe(source);
+    // A lone "}}" or "\\{" is not a mustache: strict mode has nothing to complain about.
+    expect(renderTemplateText('x }} y \\{ z', {}, 'x')).toBe('x }} y \\{ z');
+  });
 });
 
 describe('template paths and file kinds', () => {
