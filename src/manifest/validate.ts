@@ -6,6 +6,7 @@ import { containerName } from '../compile/discovery.js';
 import { RESERVED_SERVICE_NAMES, SERVICE_ENV } from '../runtime/contract/index.js';
 import { listTemplates, templatesRootFor } from '../scaffold/catalog.js';
 import { loadManifest, ManifestError, type LoadedManifest, type ManifestProblem } from './load.js';
+import { suggestDnsName } from './names.js';
 import { DNS_LABEL, type Manifest, type RouteSpec } from './schema.js';
 
 export type ManifestPath = (string | number)[];
@@ -39,7 +40,7 @@ function checkServiceNames(m: Manifest): SemanticProblem[] {
   for (const [name, spec] of Object.entries(m.services)) {
     const at = ['services', name];
     if (!DNS_LABEL.test(name)) {
-      const hint = suggestName(name);
+      const hint = suggestDnsName(name);
       problems.push({
         path: at,
         message:
@@ -61,17 +62,6 @@ function checkServiceNames(m: Manifest): SemanticProblem[] {
     }
   }
   return problems;
-}
-
-/** A lowercase, dash-separated version of a bad name, or nothing when none can be made. */
-function suggestName(name: string): string | undefined {
-  const slug = name
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^[^a-z]+/, '')
-    .slice(0, MAX_DNS_LABEL)
-    .replace(/-+$/, '');
-  return slug && DNS_LABEL.test(slug) ? slug : undefined;
 }
 
 function checkSources(m: Manifest, templateIds: readonly string[]): SemanticProblem[] {

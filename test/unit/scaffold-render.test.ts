@@ -8,7 +8,8 @@ import { renderTemplateText } from '../../src/scaffold/handlebars.js';
 import { renderService, sharedDirFor, type ServiceVars } from '../../src/scaffold/service.js';
 import { isTextFile, readTemplateFiles, renderFiles, renderPath } from '../../src/scaffold/template-files.js';
 import { FileTree } from '../../src/scaffold/tree.js';
-import { renderWorkflow, renderWorkspace, toDnsName, WORKFLOW_FILE } from '../../src/scaffold/workspace.js';
+import { toDnsName } from '../../src/manifest/names.js';
+import { renderWorkflow, renderWorkspace, WORKFLOW_FILE } from '../../src/scaffold/workspace.js';
 
 const nasty = 'He said "hi"\nthen: left # not a comment\n\\ {{name}} <b>&amp;</b>';
 
@@ -70,6 +71,7 @@ describe('template paths and file kinds', () => {
     expect(toDnsName('My Shop_2')).toBe('my-shop-2');
     expect(toDnsName('123')).toBe('');
     expect(toDnsName('-Api-')).toBe('api');
+    expect(toDnsName('Café Crème')).toBe('cafe-creme');
   });
 });
 

@@ -6,13 +6,14 @@ import { ExitCode, PorticoError, environmentError, usageError } from '../errors.
 import type { CommandContext } from '../context.js';
 import { inquirerPrompter, type Prompter } from '../ui/prompter.js';
 import { findManifest, MANIFEST_FILE, type LoadedManifest } from '../../manifest/load.js';
+import { toDnsName } from '../../manifest/names.js';
 import { loadValidManifest } from '../../manifest/validate.js';
 import { templatesRootFor } from '../../scaffold/catalog.js';
 import { applyTree, printDryRun } from '../../scaffold/apply.js';
 import { checkTargetFree, planService, resolveChoices, serviceFolder, type Choices } from '../../scaffold/create-service.js';
 import { checkServiceName, parsePort, parseReplicas, parseRoute } from '../../scaffold/inputs.js';
 import { FileTree } from '../../scaffold/tree.js';
-import { toDnsName, workspaceInTree } from '../../scaffold/workspace.js';
+import { workspaceInTree } from '../../scaffold/workspace.js';
 
 export interface CreateOptions {
   name: string;

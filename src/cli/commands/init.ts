@@ -6,10 +6,11 @@ import path from 'node:path';
 import { ExitCode, usageError } from '../errors.js';
 import type { CommandContext } from '../context.js';
 import { inquirerPrompter, type Prompter } from '../ui/prompter.js';
+import { toDnsName } from '../../manifest/names.js';
 import { applyTree } from '../../scaffold/apply.js';
 import { projectNameProblem } from '../../scaffold/inputs.js';
 import { FileTree } from '../../scaffold/tree.js';
-import { toDnsName, workspaceInTree } from '../../scaffold/workspace.js';
+import { workspaceInTree } from '../../scaffold/workspace.js';
 
 export interface InitOptions {
   dir?: string;
