@@ -1,7 +1,7 @@
 // The steps of `create` between reading the workspace and writing: check the target is free,
 // settle template/port/route (flags, else prompts, else defaults), render the service into
 // the tree and add it to portico.yaml, then validate the resulting manifest in memory.
-import { stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { usageError } from '../cli/errors.js';
 import type { Prompter } from '../cli/ui/prompter.js';
@@ -31,8 +31,12 @@ export interface Choices {
 /** The folder of a new service, relative to the workspace root. */
 export const serviceFolder = (name: string) => `services/${name}`;
 
-/** Exit 2 when the name is taken in portico.yaml or its folder exists (nothing written yet). */
-export async function checkTargetFree(loaded: LoadedManifest, name: string): Promise<void> {
+/**
+ * Exit 2 when the name is taken in portico.yaml, or its folder already holds something
+ * (nothing written yet). An empty folder is fine; with `force` a non-empty one is too (files
+ * the template also has are then overwritten, the others kept).
+ */
+export async function checkTargetFree(loaded: LoadedManifest, name: string, options: { force?: boolean } = {}): Promise<void> {
   const rel = serviceFolder(name);
   if (name in loaded.manifest.services) {
     throw usageError(
@@ -40,13 +44,17 @@ export async function checkTargetFree(loaded: LoadedManifest, name: string): Pro
       'Choose another name, or remove the service from portico.yaml first.',
     );
   }
-  const existing = await stat(path.join(loaded.dir, rel)).catch(() => undefined);
-  if (existing) {
-    throw usageError(
-      `${path.join(loaded.dir, rel)} already exists. Nothing was written.`,
-      `Choose another service name, or move or delete that ${existing.isDirectory() ? 'folder' : 'file'} first.`,
-    );
+  const target = path.join(loaded.dir, rel);
+  const existing = await stat(target).catch(() => undefined);
+  if (!existing) return;
+  if (!existing.isDirectory()) {
+    throw usageError(`${target} already exists and is a file. Nothing was written.`, 'Choose another service name, or move or delete that file first.');
   }
+  if (options.force || (await readdir(target)).length === 0) return;
+  throw usageError(
+    `${target} already exists and is not empty. Nothing was written.`,
+    'Choose another service name, move or delete that folder first, or pass --force to scaffold into it (files the template also has are overwritten).',
+  );
 }
 
 /** The service already serving `route` (same prefix once trailing slashes are ignored). */

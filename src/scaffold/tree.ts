@@ -103,7 +103,7 @@ export function conflictError(root: string, paths: string[]) {
   const more = paths.length > shown.length ? ` and ${paths.length - shown.length} more` : '';
   return usageError(
     `${paths.length} file${paths.length === 1 ? '' : 's'} already exist${paths.length === 1 ? 's' : ''} with other content: ${shown.join(', ')}${more}. Nothing was written.`,
-    'Move or delete them, or run again with --force to overwrite them.',
+    paths.length === 1 ? 'Move or delete it, or run again with --force to overwrite it.' : 'Move or delete them, or run again with --force to overwrite them.',
     { conflicts: paths },
   );
 }

@@ -44,7 +44,7 @@ export async function run(options: CreateOptions, ctx: CommandContext, prompter:
   // An existing manifest must be valid before we add to it, so its own problems are reported as such.
   const loaded = found ? await loadValidManifest(ctx.cwd, { env: ctx.env }) : await newWorkspace(tree, ctx, options, interactive, prompter);
 
-  await checkTargetFree(loaded, name);
+  await checkTargetFree(loaded, name, { force: options.force });
   const choices = await resolveChoices(flags, {
     name,
     manifest: loaded.manifest,

@@ -32,6 +32,10 @@ export async function run(options: InitOptions, ctx: CommandContext, prompter: P
   const { written, generated } = await applyTree(tree, loaded, { force: options.force });
 
   const rel = path.relative(ctx.cwd, target) || '.';
+  if (written.length === 0 && generated.length === 0) {
+    ctx.stdout.write(`Workspace "${name}" in ${rel} is already set up: every file is as \`portico init\` would write it.\n`);
+    return ExitCode.OK;
+  }
   const files = [...written, ...generated].map((f) => `  ${path.join(rel, f)}`).join('\n');
   ctx.stdout.write(
     `Created workspace "${name}" in ${rel}:\n${files}\n\nNext steps:\n` +
