@@ -239,9 +239,28 @@ function checkDurations(m: Manifest): SemanticProblem[] {
   return problems;
 }
 
+/**
+ * A source folder is built and bundled from the host, so it must stay inside the workspace,
+ * written the same way on every OS (portico.yaml is shared through git).
+ */
+export function sourcePathProblem(p: string): string | undefined {
+  if (p.includes('\\')) return `path "${p}" uses "\\"; write it with "/" (e.g. ${p.replace(/\\/g, '/')}), which works on every OS.`;
+  if (p.startsWith('/') || /^[A-Za-z]:/.test(p)) return `path "${p}" is absolute; write it relative to portico.yaml (e.g. services/orders) so the workspace can be moved and shared.`;
+  const parts = p.split('/').filter((s) => s !== '' && s !== '.');
+  if (parts.length === 0) return 'path is the workspace folder itself; point it at the service\'s own folder, e.g. services/orders.';
+  let depth = 0;
+  for (const part of parts) {
+    depth += part === '..' ? -1 : 1;
+    if (depth < 0) return `path "${p}" leads outside the workspace; keep service sources under the folder of portico.yaml.`;
+  }
+  return undefined;
+}
+
 function checkServiceDetails(m: Manifest): SemanticProblem[] {
   const problems: SemanticProblem[] = [];
   for (const [name, spec] of Object.entries(m.services)) {
+    const pathProblem = spec.path === undefined ? undefined : sourcePathProblem(spec.path);
+    if (pathProblem) problems.push({ path: ['services', name, 'path'], message: pathProblem });
     for (const key of Object.keys(spec.env)) {
       if (INJECTED_ENV.has(key)) {
         problems.push({ path: ['services', name, 'env', key], message: `${key} is set by Portico in every container and would be overwritten; remove it${key === 'PORT' ? ' (set services.' + name + '.port instead)' : ''}.` });

@@ -57,6 +57,25 @@ describe('semantic checks', () => {
     });
   });
 
+  describe('source path', () => {
+    it.each([
+      ['services/orders', undefined],
+      ['./services/../apps/orders', undefined],
+      ['/srv/orders', /is absolute; write it relative to portico.yaml/],
+      ['C:/code/orders', /is absolute/],
+      ['services\\orders', /uses "\\"; write it with "\/" \(e\.g\. services\/orders\)/],
+      ['../other/orders', /leads outside the workspace/],
+      ['services/../../x', /leads outside the workspace/],
+      ['.', /is the workspace folder itself/],
+    ])('%j', (p, message) => {
+      const problems = problemsOf(services({ a: ['template: node-fastify', `path: ${JSON.stringify(p)}`] }));
+      if (message === undefined) return expect(problems).toEqual([]);
+      expect(problems).toHaveLength(1);
+      expect(problems[0]!.path).toEqual(['services', 'a', 'path']);
+      expect(problems[0]!.message).toMatch(message);
+    });
+  });
+
   describe('routes', () => {
     it('rejects two services on one route (trailing slash ignored)', () => {
       const p = only(services({ a: ['image: x', 'routes: [{ path: /api }]'], b: ['image: y', 'routes: [{ path: /api/ }]'] }));
