@@ -89,7 +89,7 @@ async function renderServiceFiles(template: string) {
   if (!info) throw new Error(`no template ${template}`);
   const tree = new FileTree('/virtual');
   const files = await renderService(tree, 'services/orders', info.dir, vars(template));
-  const shared = (await readTemplateFiles(sharedDirFor(info.dir))).map((f) => f.path);
+  const shared = (await readTemplateFiles(sharedDirFor(info.dir))).map((f) => renderPath(f.path, { name: 'orders' }));
   const text = (p: string) => String(tree.read(`services/orders/${p}`));
   return { files, shared, text };
 }
