@@ -3,6 +3,7 @@
 // what to do. `checkManifest` is pure; `loadValidManifest` is the edge that commands use.
 import { toMs } from '../compile/units.js';
 import { containerName } from '../compile/discovery.js';
+import { normalizeRoutePath } from '../compile/gateway.js';
 import { RESERVED_SERVICE_NAMES, SERVICE_ENV } from '../runtime/contract/index.js';
 import { listTemplates, templatesRootFor } from '../scaffold/catalog.js';
 import { loadManifest, ManifestError, type LoadedManifest, type ManifestProblem } from './load.js';
@@ -79,12 +80,6 @@ function checkSources(m: Manifest, templateIds: readonly string[]): SemanticProb
     }
   }
   return problems;
-}
-
-/** "/api/orders/" and "/api/orders" are the same prefix to the gateway. */
-export function normalizeRoutePath(p: string): string {
-  const collapsed = p.replace(/\/{2,}/g, '/');
-  return collapsed.length > 1 ? collapsed.replace(/\/+$/, '') : collapsed;
 }
 
 /** Two routes collide when one request could match both with equal specificity. */

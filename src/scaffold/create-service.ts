@@ -8,7 +8,8 @@ import type { Prompter } from '../cli/ui/prompter.js';
 import { addServiceText } from '../manifest/edit.js';
 import { ManifestError, parseManifest, type LoadedManifest } from '../manifest/load.js';
 import type { Manifest } from '../manifest/schema.js';
-import { normalizeRoutePath, semanticProblems } from '../manifest/validate.js';
+import { normalizeRoutePath } from '../compile/gateway.js';
+import { semanticProblems } from '../manifest/validate.js';
 import { DEFAULT_TEMPLATE, listTemplates, requireTemplate, type TemplateInfo } from './catalog.js';
 import { portProblem, routeProblem } from './inputs.js';
 import { renderService } from './service.js';
@@ -102,7 +103,8 @@ export async function resolveChoices(flags: CreateFlags, c: ChoiceContext): Prom
   if (route === undefined && c.interactive) {
     route = await c.prompter.input('Gateway route prefix', `/${c.name}`, (v) => routeCheck(v) ?? true);
   }
-  route ??= `/${c.name}`;
+  // Written as the gateway will match it: "/api/orders/" becomes "/api/orders".
+  route = normalizeRoutePath(route ?? `/${c.name}`);
   const owner = routeOwner(c.manifest, route);
   if (owner) throw usageError(`${routeTakenMessage(route, owner)} Nothing was written.`);
 

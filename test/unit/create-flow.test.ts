@@ -43,6 +43,14 @@ describe('create', () => {
     expect(gateway.routes.map((r: { path: string; service: string }) => [r.path, r.service])).toEqual([['/api/orders', 'orders']]);
   });
 
+  it('writes --route as the gateway matches it (no trailing slash)', async () => {
+    const dir = await workspace();
+    const result = await runCli(['create', 'orders', '--route', '/api/orders/', '--no-install'], { cwd: dir });
+    expect(result.code, result.stderr).toBe(0);
+    expect((await loadManifest(dir)).manifest.services.orders?.routes).toEqual([expect.objectContaining({ path: '/api/orders' })]);
+    expect(result.stdout).toContain('curl http://127.0.0.1:8080/api/orders/items');
+  });
+
   it('takes the defaults without a TTY: node-fastify, its port, route /<name>', async () => {
     const dir = await workspace();
     expect((await runCli(['create', 'users', '--no-install'], { cwd: dir })).code).toBe(0);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseManifest } from '../../src/manifest/load.js';
-import { checkManifest, findCycle, normalizeRoutePath, semanticProblems } from '../../src/manifest/validate.js';
+import { normalizeRoutePath } from '../../src/compile/gateway.js';
+import { checkManifest, findCycle, semanticProblems } from '../../src/manifest/validate.js';
 import { SAMPLE_MANIFEST } from '../helpers/sample-manifest.js';
 
 const TEMPLATES = ['node-fastify', 'node-express'];
