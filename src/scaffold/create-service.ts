@@ -10,7 +10,7 @@ import { ManifestError, parseManifest, type LoadedManifest } from '../manifest/l
 import type { Manifest } from '../manifest/schema.js';
 import { normalizeRoutePath } from '../compile/gateway.js';
 import { semanticProblems } from '../manifest/validate.js';
-import { DEFAULT_TEMPLATE, listTemplates, requireTemplate, type TemplateInfo } from './catalog.js';
+import { DEFAULT_TEMPLATE, pickTemplate, type TemplateInfo } from './catalog.js';
 import { portProblem, routeProblem } from './inputs.js';
 import { renderService } from './service.js';
 import type { FileTree } from './tree.js';
@@ -71,7 +71,8 @@ function routeTakenMessage(route: string, owner: string): string {
 export interface ChoiceContext {
   name: string;
   manifest: Manifest;
-  templatesRoot: string;
+  /** The catalog, listed once by the caller. */
+  templates: readonly TemplateInfo[];
   /** Ask for missing values (a person is there and --yes was not given). */
   interactive: boolean;
   prompter: Prompter;
@@ -81,14 +82,13 @@ export interface ChoiceContext {
 export async function resolveChoices(flags: CreateFlags, c: ChoiceContext): Promise<Choices> {
   let templateId = flags.template;
   if (templateId === undefined && c.interactive) {
-    const templates = await listTemplates(c.templatesRoot);
     templateId = await c.prompter.select(
       'Template',
-      templates.map((t) => ({ value: t.id, name: t.id, description: t.description })),
+      c.templates.map((t) => ({ value: t.id, name: t.id, description: t.description })),
       DEFAULT_TEMPLATE,
     );
   }
-  const template = await requireTemplate(templateId ?? DEFAULT_TEMPLATE, c.templatesRoot);
+  const template = pickTemplate(templateId ?? DEFAULT_TEMPLATE, c.templates);
 
   let port = flags.port;
   if (port === undefined && c.interactive) {
@@ -116,7 +116,13 @@ export async function resolveChoices(flags: CreateFlags, c: ChoiceContext): Prom
  * and returns the updated manifest, validated. Throws ManifestError (exit 2) if the result
  * would not be a valid manifest.
  */
-export async function planService(tree: FileTree, loaded: LoadedManifest, name: string, choices: Choices): Promise<LoadedManifest> {
+export async function planService(
+  tree: FileTree,
+  loaded: LoadedManifest,
+  name: string,
+  choices: Choices,
+  templateIds: readonly string[],
+): Promise<LoadedManifest> {
   const folder = serviceFolder(name);
   await renderService(tree, folder, choices.template.dir, {
     name,
@@ -135,7 +141,6 @@ export async function planService(tree: FileTree, loaded: LoadedManifest, name: 
   });
   tree.overwrite(path.relative(tree.root, loaded.file).split(path.sep).join('/'), text);
   const next = parseManifest(text, loaded.file);
-  const templateIds = (await listTemplates(path.dirname(path.dirname(choices.template.dir)))).map((t) => t.id);
   const problems = semanticProblems(next, templateIds);
   if (problems.length > 0) throw new ManifestError(loaded.file, problems, 'Adding the service would make portico.yaml invalid; fix the problems shown (or choose other flags) and run the command again.');
   return next;
