@@ -55,6 +55,21 @@ describe('FileTree', () => {
     expect((await tree.plan())[0]!.effect).toBe('conflict');
   });
 
+  it('writes new files before updated ones, so a failed write leaves the updated file (portico.yaml) as it was', async () => {
+    const dir = await tempDir({ 'portico.yaml': 'old', services: 'a file in the way' });
+    const tree = new FileTree(dir);
+    tree.overwrite('portico.yaml', 'new');
+    tree.create('services/a/x.txt', 'x');
+    const error = await tree.flush().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PorticoError);
+    expect(error).toMatchObject({
+      exitCode: 1,
+      message: `cannot write ${path.join(dir, 'services/a/x.txt')}: a file is in the way where a folder is needed (ENOTDIR).`,
+      hint: expect.stringMatching(/^Nothing was written\. Fix that, then run the command again/),
+    });
+    expect(await readTree(dir)).toEqual({ 'portico.yaml': 'old', services: 'a file in the way' });
+  });
+
   it('keeps binary content byte for byte', async () => {
     const dir = await tempDir();
     const bytes = Buffer.from([0, 255, 1, 128, 10]);
