@@ -5,6 +5,7 @@ import path from 'node:path';
 import { isMap, isNode, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { PorticoError, ExitCode } from '../cli/errors.js';
+import { fileError } from '../scaffold/fs-error.js';
 import { manifestSchema, type Manifest } from './schema.js';
 
 export const MANIFEST_FILE = 'portico.yaml';
@@ -48,19 +49,23 @@ export class ManifestError extends PorticoError {
   }
 }
 
-/** Walks up from `cwd` to the nearest directory with portico.yaml. */
+/**
+ * Walks up from `cwd` to the nearest directory with portico.yaml. A manifest that exists but
+ * cannot be looked at (no permission) stops the walk with an error: silently using a parent
+ * workspace instead would act on the wrong project.
+ */
 export async function findManifest(cwd: string): Promise<string | undefined> {
   let dir = path.resolve(cwd);
   for (;;) {
     const candidate = path.join(dir, MANIFEST_FILE);
-    try {
-      await readFile(candidate);
-      return candidate;
-    } catch {
-      const parent = path.dirname(dir);
-      if (parent === dir) return undefined;
-      dir = parent;
-    }
+    const info = await stat(candidate).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return undefined;
+      throw fileError(error, 'read', candidate, 'Fix its permissions, or pass -C <dir> to point at another workspace.');
+    });
+    if (info?.isFile()) return candidate;
+    const parent = path.dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
   }
 }
 
@@ -81,7 +86,10 @@ export async function loadManifest(cwd: string): Promise<LoadedManifest> {
       hint: 'Run `portico init` to create a workspace, or pass -C <dir> to point at one.',
     });
   }
-  return parseManifest(await readFile(file, 'utf8'), file);
+  const text = await readFile(file, 'utf8').catch((error: unknown) => {
+    throw fileError(error, 'read', file, 'Fix its permissions, or pass -C <dir> to point at another workspace.');
+  });
+  return parseManifest(text, file);
 }
 
 /** Parses manifest text; `file` is used for positions and messages only. */

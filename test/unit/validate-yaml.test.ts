@@ -1,7 +1,7 @@
 // YAML as users write it: merge keys, positions of unknown keys, a mistyped -C folder.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ManifestError, parseManifest } from '../../src/manifest/load.js';
+import { findManifest, ManifestError, parseManifest } from '../../src/manifest/load.js';
 import { runCli, tempDir } from '../helpers/workspace.js';
 
 const problemsOf = (text: string) => {
@@ -30,6 +30,13 @@ describe('manifest YAML', () => {
       ['extra', 3, 1],
       ['health2', 8, 5],
     ]);
+  });
+});
+
+describe('finding portico.yaml', () => {
+  it('skips a folder that happens to be called portico.yaml and finds the one above', async () => {
+    const dir = await tempDir({ 'portico.yaml': 'version: 1\nname: shop\n', 'sub/portico.yaml/keep': '' });
+    expect(await findManifest(path.join(dir, 'sub'))).toBe(path.join(dir, 'portico.yaml'));
   });
 });
 
