@@ -1,7 +1,7 @@
 // The steps of `create` between reading the workspace and writing: check the target is free,
 // settle template/port/route (flags, else prompts, else defaults), render the service into
 // the tree and add it to portico.yaml, then validate the resulting manifest in memory.
-import { readdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { usageError } from '../cli/errors.js';
 import type { Prompter } from '../cli/ui/prompter.js';
@@ -33,9 +33,9 @@ export interface Choices {
 export const serviceFolder = (name: string) => `services/${name}`;
 
 /**
- * Exit 2 when the name is taken in portico.yaml, or its folder already holds something
- * (nothing written yet). An empty folder is fine; with `force` a non-empty one is too (files
- * the template also has are then overwritten, the others kept).
+ * Exit 2 when the name is taken in portico.yaml, or its folder already exists (nothing
+ * written yet). With `force` an existing folder is scaffolded into: files the template also
+ * has are overwritten, the others kept.
  */
 export async function checkTargetFree(loaded: LoadedManifest, name: string, options: { force?: boolean } = {}): Promise<void> {
   const rel = serviceFolder(name);
@@ -51,9 +51,9 @@ export async function checkTargetFree(loaded: LoadedManifest, name: string, opti
   if (!existing.isDirectory()) {
     throw usageError(`${target} already exists and is a file. Nothing was written.`, 'Choose another service name, or move or delete that file first.');
   }
-  if (options.force || (await readdir(target)).length === 0) return;
+  if (options.force) return;
   throw usageError(
-    `${target} already exists and is not empty. Nothing was written.`,
+    `${target} already exists. Nothing was written.`,
     'Choose another service name, move or delete that folder first, or pass --force to scaffold into it (files the template also has are overwritten).',
   );
 }

@@ -59,7 +59,7 @@ describe('create refuses taken targets and unknown templates', () => {
   });
 
   it('an existing target folder', async () => {
-    await expectRefused(['create', 'leftover', '--no-install'], /services\/leftover already exists and is not empty\. Nothing was written.*--force/s);
+    await expectRefused(['create', 'leftover', '--no-install'], /services\/leftover already exists\. Nothing was written.*--force/s);
   });
 
   it('an unknown template, listing the known ones', async () => {

@@ -89,20 +89,17 @@ describe('create', () => {
     expect((await runCli(['create', 'orders', '--yes', '--force', '--no-install'], { cwd: dir })).code).toBe(0);
   });
 
-  it('scaffolds into an existing empty folder; a non-empty one only with --force, keeping other files', async () => {
+  it('scaffolds into an existing folder only with --force, keeping the files the template does not have', async () => {
     const dir = await workspace();
     const fs = await import('node:fs/promises');
-    await fs.mkdir(path.join(dir, 'services', 'empty'), { recursive: true });
-    expect((await runCli(['create', 'empty', '--no-install'], { cwd: dir })).code).toBe(0);
-
-    await fs.mkdir(path.join(dir, 'services', 'old'));
+    await fs.mkdir(path.join(dir, 'services', 'old'), { recursive: true });
     await writeFile(path.join(dir, 'services', 'old', 'notes.md'), 'mine');
     const refused = await runCli(['create', 'old', '--no-install'], { cwd: dir });
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/already exists and is not empty.*--force/s);
+    expect(refused.stderr).toMatch(/services\/old already exists\. Nothing was written.*--force/s);
     expect((await runCli(['create', 'old', '--no-install', '--force'], { cwd: dir })).code).toBe(0);
     expect(await readFile(path.join(dir, 'services', 'old', 'notes.md'), 'utf8')).toBe('mine');
-    expect(Object.keys((await loadManifest(dir)).manifest.services)).toEqual(['empty', 'old']);
+    expect(Object.keys((await loadManifest(dir)).manifest.services)).toEqual(['old']);
 
     // A file where the folder should be cannot be forced away.
     await writeFile(path.join(dir, 'services', 'file'), 'x');
