@@ -111,6 +111,13 @@ describe.each(['node-fastify', 'node-express'])('service template %s', (template
     expect(text('Dockerfile')).toMatchSnapshot('Dockerfile');
   });
 
+  it('logs the port it actually listens on (PORT=0 picks a free one)', async () => {
+    const index = (await renderServiceFiles(template)).text('src/index.ts');
+    // Fastify logs "Server listening at ..." itself; the Express template logs server.address().
+    if (template === 'node-express') expect(index).toMatch(/log\.info\(\{ port: \(server\.address\(\) as AddressInfo\)\.port \}, 'listening'\)/);
+    else expect(index).toMatch(/app\.listen\(/);
+  });
+
   it('has a Dockerfile that copies only dist/, runs as uid 1000 and checks health without curl', async () => {
     const dockerfile = (await renderServiceFiles(template)).text('Dockerfile');
     expect(dockerfile).toMatch(/^ARG BASE_IMAGE=node:20-slim$/m);
