@@ -21,6 +21,15 @@ export const DEFAULT_CORS_HEADERS = ['Authorization', 'Content-Type', 'X-API-Key
 /** Response headers browsers may read when the manifest names none: rate-limit state and the request id. */
 export const DEFAULT_CORS_EXPOSE_HEADERS = ['RateLimit', 'RateLimit-Policy', 'Retry-After', 'X-Request-Id'];
 
+/**
+ * "/api/orders/", "//api/orders" and "/api/orders" are the same prefix: gateway.json carries
+ * one spelling, so the gateway matches prefixes without re-normalising them.
+ */
+export function normalizeRoutePath(p: string): string {
+  const collapsed = p.replace(/\/{2,}/g, '/');
+  return collapsed.length > 1 ? collapsed.replace(/\/+$/, '') : collapsed;
+}
+
 type RateLimitSpec = NonNullable<GatewaySpec['rateLimit']>;
 type CorsSpec = NonNullable<GatewaySpec['cors']>;
 
@@ -59,7 +68,7 @@ function compileRoute(service: string, index: number, route: RouteSpec, gw: Gate
   return {
     id: `${service}#${index}`,
     service,
-    path: route.path,
+    path: normalizeRoutePath(route.path),
     host: route.host ?? null,
     methods: route.methods ? [...route.methods] : null,
     stripPrefix: route.stripPrefix,

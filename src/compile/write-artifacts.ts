@@ -3,7 +3,8 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { LoadedManifest } from '../manifest/load.js';
-import { renderArtifacts } from './generate.js';
+import { fileError } from '../scaffold/fs-error.js';
+import { GENERATED_DIR, renderArtifacts } from './generate.js';
 
 export interface StaleFile {
   relativePath: string;
@@ -19,11 +20,15 @@ export async function writeGeneratedFiles(loaded: LoadedManifest): Promise<{ wri
   const written: string[] = [];
   for (const artifact of renderArtifacts(loaded.manifest)) {
     const target = path.join(loaded.dir, artifact.relativePath);
-    if ((await readIfExists(target)) === artifact.content) continue;
-    await mkdir(path.dirname(target), { recursive: true });
-    const tmp = `${target}.${process.pid}.tmp`;
-    await writeFile(tmp, artifact.content, 'utf8');
-    await rename(tmp, target);
+    try {
+      if ((await readIfExists(target)) === artifact.content) continue;
+      await mkdir(path.dirname(target), { recursive: true });
+      const tmp = `${target}.${process.pid}.tmp`;
+      await writeFile(tmp, artifact.content, 'utf8');
+      await rename(tmp, target);
+    } catch (error) {
+      throw fileError(error, 'write', target, `Fix that, then run \`portico generate\` to write ${GENERATED_DIR}/.`);
+    }
     written.push(artifact.relativePath);
   }
   return { written };
@@ -33,7 +38,10 @@ export async function writeGeneratedFiles(loaded: LoadedManifest): Promise<{ wri
 export async function checkGeneratedFiles(loaded: LoadedManifest): Promise<StaleFile[]> {
   const stale: StaleFile[] = [];
   for (const artifact of renderArtifacts(loaded.manifest)) {
-    const current = await readIfExists(path.join(loaded.dir, artifact.relativePath));
+    const target = path.join(loaded.dir, artifact.relativePath);
+    const current = await readIfExists(target).catch((error: unknown) => {
+      throw fileError(error, 'read', target, `Fix that, then run \`portico generate\` to write ${GENERATED_DIR}/.`);
+    });
     if (current === undefined) stale.push({ relativePath: artifact.relativePath, state: 'missing' });
     else if (current !== artifact.content) stale.push({ relativePath: artifact.relativePath, state: 'stale' });
   }

@@ -14,7 +14,7 @@ export interface NewServiceEntry {
 }
 
 /** Returns the manifest text with `name` added under `services:` (the loaded document is not modified). */
-export function addServiceText(loaded: Pick<LoadedManifest, 'document'>, name: string, entry: NewServiceEntry): string {
+export function addServiceText(loaded: Pick<LoadedManifest, 'document' | 'text'>, name: string, entry: NewServiceEntry): string {
   const doc = loaded.document.clone() as Document.Parsed;
   const value: Record<string, unknown> = { template: entry.template, path: entry.path, port: entry.port };
   if (entry.replicas !== undefined) value.replicas = entry.replicas;
@@ -30,5 +30,7 @@ export function addServiceText(loaded: Pick<LoadedManifest, 'document'>, name: s
   if (services.items.length === 0) services.flow = false; // `services: {}` becomes a block mapping
   if (services.has(name)) throw new Error(`service ${name} already exists`);
   services.set(doc.createNode(name), doc.createNode(value));
-  return doc.toString({ lineWidth: 0 });
+  const text = doc.toString({ lineWidth: 0 });
+  // The yaml printer writes \n; a file saved with Windows line endings keeps them.
+  return loaded.text.includes('\r\n') ? text.replace(/\r?\n/g, '\r\n') : text;
 }

@@ -1,7 +1,7 @@
 // The manifest schema: the single source of truth for portico.yaml.
 // Exported as JSON Schema too (`portico generate` writes .portico/portico.schema.json) so
 // editors complete and check the file.
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** DNS-label safe: what Docker container names, network aliases and hostnames accept. */
 export const DNS_LABEL = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;

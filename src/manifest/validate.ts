@@ -3,9 +3,11 @@
 // what to do. `checkManifest` is pure; `loadValidManifest` is the edge that commands use.
 import { toMs } from '../compile/units.js';
 import { containerName } from '../compile/discovery.js';
+import { normalizeRoutePath } from '../compile/gateway.js';
 import { RESERVED_SERVICE_NAMES, SERVICE_ENV } from '../runtime/contract/index.js';
 import { listTemplates, templatesRootFor } from '../scaffold/catalog.js';
 import { loadManifest, ManifestError, type LoadedManifest, type ManifestProblem } from './load.js';
+import { suggestDnsName } from './names.js';
 import { DNS_LABEL, type Manifest, type RouteSpec } from './schema.js';
 
 export type ManifestPath = (string | number)[];
@@ -39,7 +41,7 @@ function checkServiceNames(m: Manifest): SemanticProblem[] {
   for (const [name, spec] of Object.entries(m.services)) {
     const at = ['services', name];
     if (!DNS_LABEL.test(name)) {
-      const hint = suggestName(name);
+      const hint = suggestDnsName(name);
       problems.push({
         path: at,
         message:
@@ -63,17 +65,6 @@ function checkServiceNames(m: Manifest): SemanticProblem[] {
   return problems;
 }
 
-/** A lowercase, dash-separated version of a bad name, or nothing when none can be made. */
-function suggestName(name: string): string | undefined {
-  const slug = name
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^[^a-z]+/, '')
-    .slice(0, MAX_DNS_LABEL)
-    .replace(/-+$/, '');
-  return slug && DNS_LABEL.test(slug) ? slug : undefined;
-}
-
 function checkSources(m: Manifest, templateIds: readonly string[]): SemanticProblem[] {
   const problems: SemanticProblem[] = [];
   for (const [name, spec] of Object.entries(m.services)) {
@@ -89,12 +80,6 @@ function checkSources(m: Manifest, templateIds: readonly string[]): SemanticProb
     }
   }
   return problems;
-}
-
-/** "/api/orders/" and "/api/orders" are the same prefix to the gateway. */
-export function normalizeRoutePath(p: string): string {
-  const collapsed = p.replace(/\/{2,}/g, '/');
-  return collapsed.length > 1 ? collapsed.replace(/\/+$/, '') : collapsed;
 }
 
 /** Two routes collide when one request could match both with equal specificity. */
@@ -249,9 +234,28 @@ function checkDurations(m: Manifest): SemanticProblem[] {
   return problems;
 }
 
+/**
+ * A source folder is built and bundled from the host, so it must stay inside the workspace,
+ * written the same way on every OS (portico.yaml is shared through git).
+ */
+export function sourcePathProblem(p: string): string | undefined {
+  if (p.includes('\\')) return `path "${p}" uses "\\"; write it with "/" (e.g. ${p.replace(/\\/g, '/')}), which works on every OS.`;
+  if (p.startsWith('/') || /^[A-Za-z]:/.test(p)) return `path "${p}" is absolute; write it relative to portico.yaml (e.g. services/orders) so the workspace can be moved and shared.`;
+  const parts = p.split('/').filter((s) => s !== '' && s !== '.');
+  if (parts.length === 0) return 'path is the workspace folder itself; point it at the service\'s own folder, e.g. services/orders.';
+  let depth = 0;
+  for (const part of parts) {
+    depth += part === '..' ? -1 : 1;
+    if (depth < 0) return `path "${p}" leads outside the workspace; keep service sources under the folder of portico.yaml.`;
+  }
+  return undefined;
+}
+
 function checkServiceDetails(m: Manifest): SemanticProblem[] {
   const problems: SemanticProblem[] = [];
   for (const [name, spec] of Object.entries(m.services)) {
+    const pathProblem = spec.path === undefined ? undefined : sourcePathProblem(spec.path);
+    if (pathProblem) problems.push({ path: ['services', name, 'path'], message: pathProblem });
     for (const key of Object.keys(spec.env)) {
       if (INJECTED_ENV.has(key)) {
         problems.push({ path: ['services', name, 'env', key], message: `${key} is set by Portico in every container and would be overwritten; remove it${key === 'PORT' ? ' (set services.' + name + '.port instead)' : ''}.` });

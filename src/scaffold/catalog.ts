@@ -2,7 +2,7 @@
 // Folders whose name starts with "_" hold shared code (templates/service/_shared), not templates.
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { PorticoError, usageError } from '../cli/errors.js';
 import { templatesDir } from '../paths.js';
 
@@ -63,7 +63,11 @@ export async function getTemplate(id: string, root: string = templatesDir()): Pr
 
 /** Like getTemplate, but an unknown id is a usage error (exit 2) listing the known ones. */
 export async function requireTemplate(id: string, root: string = templatesDir()): Promise<TemplateInfo> {
-  const templates = await listTemplates(root);
+  return pickTemplate(id, await listTemplates(root));
+}
+
+/** The template `id` among `templates` (already listed); an unknown id is exit 2. */
+export function pickTemplate(id: string, templates: readonly TemplateInfo[]): TemplateInfo {
   const found = templates.find((t) => t.id === id);
   if (found) return found;
   throw usageError(`unknown template "${id}".`, `Use one of: ${templates.map((t) => t.id).join(', ') || '(none installed)'}. \`portico templates\` lists them.`);

@@ -8,8 +8,9 @@ import type { Prompter } from '../cli/ui/prompter.js';
 import { addServiceText } from '../manifest/edit.js';
 import { ManifestError, parseManifest, type LoadedManifest } from '../manifest/load.js';
 import type { Manifest } from '../manifest/schema.js';
-import { normalizeRoutePath, semanticProblems } from '../manifest/validate.js';
-import { DEFAULT_TEMPLATE, listTemplates, requireTemplate, type TemplateInfo } from './catalog.js';
+import { normalizeRoutePath } from '../compile/gateway.js';
+import { semanticProblems } from '../manifest/validate.js';
+import { DEFAULT_TEMPLATE, pickTemplate, type TemplateInfo } from './catalog.js';
 import { portProblem, routeProblem } from './inputs.js';
 import { renderService } from './service.js';
 import type { FileTree } from './tree.js';
@@ -31,8 +32,12 @@ export interface Choices {
 /** The folder of a new service, relative to the workspace root. */
 export const serviceFolder = (name: string) => `services/${name}`;
 
-/** Exit 2 when the name is taken in portico.yaml or its folder exists (nothing written yet). */
-export async function checkTargetFree(loaded: LoadedManifest, name: string): Promise<void> {
+/**
+ * Exit 2 when the name is taken in portico.yaml, or its folder already exists (nothing
+ * written yet). With `force` an existing folder is scaffolded into: files the template also
+ * has are overwritten, the others kept.
+ */
+export async function checkTargetFree(loaded: LoadedManifest, name: string, options: { force?: boolean } = {}): Promise<void> {
   const rel = serviceFolder(name);
   if (name in loaded.manifest.services) {
     throw usageError(
@@ -40,13 +45,17 @@ export async function checkTargetFree(loaded: LoadedManifest, name: string): Pro
       'Choose another name, or remove the service from portico.yaml first.',
     );
   }
-  const existing = await stat(path.join(loaded.dir, rel)).catch(() => undefined);
-  if (existing) {
-    throw usageError(
-      `${path.join(loaded.dir, rel)} already exists. Nothing was written.`,
-      `Choose another service name, or move or delete that ${existing.isDirectory() ? 'folder' : 'file'} first.`,
-    );
+  const target = path.join(loaded.dir, rel);
+  const existing = await stat(target).catch(() => undefined);
+  if (!existing) return;
+  if (!existing.isDirectory()) {
+    throw usageError(`${target} already exists and is a file. Nothing was written.`, 'Choose another service name, or move or delete that file first.');
   }
+  if (options.force) return;
+  throw usageError(
+    `${target} already exists. Nothing was written.`,
+    'Choose another service name, move or delete that folder first, or pass --force to scaffold into it (files the template also has are overwritten).',
+  );
 }
 
 /** The service already serving `route` (same prefix once trailing slashes are ignored). */
@@ -62,7 +71,8 @@ function routeTakenMessage(route: string, owner: string): string {
 export interface ChoiceContext {
   name: string;
   manifest: Manifest;
-  templatesRoot: string;
+  /** The catalog, listed once by the caller. */
+  templates: readonly TemplateInfo[];
   /** Ask for missing values (a person is there and --yes was not given). */
   interactive: boolean;
   prompter: Prompter;
@@ -72,14 +82,13 @@ export interface ChoiceContext {
 export async function resolveChoices(flags: CreateFlags, c: ChoiceContext): Promise<Choices> {
   let templateId = flags.template;
   if (templateId === undefined && c.interactive) {
-    const templates = await listTemplates(c.templatesRoot);
     templateId = await c.prompter.select(
       'Template',
-      templates.map((t) => ({ value: t.id, name: t.id, description: t.description })),
+      c.templates.map((t) => ({ value: t.id, name: t.id, description: t.description })),
       DEFAULT_TEMPLATE,
     );
   }
-  const template = await requireTemplate(templateId ?? DEFAULT_TEMPLATE, c.templatesRoot);
+  const template = pickTemplate(templateId ?? DEFAULT_TEMPLATE, c.templates);
 
   let port = flags.port;
   if (port === undefined && c.interactive) {
@@ -94,7 +103,8 @@ export async function resolveChoices(flags: CreateFlags, c: ChoiceContext): Prom
   if (route === undefined && c.interactive) {
     route = await c.prompter.input('Gateway route prefix', `/${c.name}`, (v) => routeCheck(v) ?? true);
   }
-  route ??= `/${c.name}`;
+  // Written as the gateway will match it: "/api/orders/" becomes "/api/orders".
+  route = normalizeRoutePath(route ?? `/${c.name}`);
   const owner = routeOwner(c.manifest, route);
   if (owner) throw usageError(`${routeTakenMessage(route, owner)} Nothing was written.`);
 
@@ -106,7 +116,13 @@ export async function resolveChoices(flags: CreateFlags, c: ChoiceContext): Prom
  * and returns the updated manifest, validated. Throws ManifestError (exit 2) if the result
  * would not be a valid manifest.
  */
-export async function planService(tree: FileTree, loaded: LoadedManifest, name: string, choices: Choices): Promise<LoadedManifest> {
+export async function planService(
+  tree: FileTree,
+  loaded: LoadedManifest,
+  name: string,
+  choices: Choices,
+  templateIds: readonly string[],
+): Promise<LoadedManifest> {
   const folder = serviceFolder(name);
   await renderService(tree, folder, choices.template.dir, {
     name,
@@ -125,7 +141,6 @@ export async function planService(tree: FileTree, loaded: LoadedManifest, name: 
   });
   tree.overwrite(path.relative(tree.root, loaded.file).split(path.sep).join('/'), text);
   const next = parseManifest(text, loaded.file);
-  const templateIds = (await listTemplates(path.dirname(path.dirname(choices.template.dir)))).map((t) => t.id);
   const problems = semanticProblems(next, templateIds);
   if (problems.length > 0) throw new ManifestError(loaded.file, problems, 'Adding the service would make portico.yaml invalid; fix the problems shown (or choose other flags) and run the command again.');
   return next;

@@ -3,7 +3,7 @@
 import { usageError } from '../cli/errors.js';
 import { DNS_LABEL, routePath } from '../manifest/schema.js';
 import { RESERVED_SERVICE_NAMES } from '../runtime/contract/index.js';
-import { toDnsName } from './workspace.js';
+import { suggestDnsName } from '../manifest/names.js';
 
 const NAME_RULE = '1-63 lowercase letters, digits and dashes, starting with a letter and not ending with a dash';
 
@@ -11,8 +11,7 @@ const NAME_RULE = '1-63 lowercase letters, digits and dashes, starting with a le
 export function serviceNameProblem(name: string): string | undefined {
   if (name === '') return `the service name is empty. Use ${NAME_RULE}, e.g. "orders".`;
   if (!DNS_LABEL.test(name)) {
-    const suggestion = toDnsName(name);
-    const example = suggestion && DNS_LABEL.test(suggestion) && suggestion !== name ? `"${suggestion}"` : '"orders"';
+    const example = `"${suggestDnsName(name) ?? 'orders'}"`;
     const what = name.length > 63 ? `is ${name.length} characters long` : 'is not a DNS label';
     return `service name "${name}" ${what}: it becomes a folder, a container name and a hostname, so use ${NAME_RULE} (for example ${example}).`;
   }

@@ -1,6 +1,7 @@
-// Renders a service template into a file tree: the template's own files (through handlebars)
-// plus everything in templates/service/_shared/ (copied verbatim: the registry client and
-// other code every template uses).
+// Renders a service template into a file tree: everything in templates/service/_shared/ (what
+// every Node template has alike: Dockerfile, build, tsconfig, the registry client...) and the
+// template's own files, which win over shared ones with the same path. Both go through the
+// same rendering (handlebars for text files that hold a mustache).
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { readTemplateFiles, renderFiles } from './template-files.js';
@@ -36,7 +37,7 @@ export async function renderService(tree: FileTree, destRel: string, templateDir
     hasShared ? readTemplateFiles(sharedDir) : [],
     readTemplateFiles(templateDir, (p) => p === META_FILE),
   ]);
-  const files = [...shared, ...renderFiles(own, { ...vars }, vars.template)];
+  const files = [...renderFiles(shared, { ...vars }, 'service/_shared'), ...renderFiles(own, { ...vars }, vars.template)];
   for (const file of files) tree.create(`${destRel}/${file.path}`, file.content);
   return [...new Set(files.map((f) => f.path))].sort();
 }

@@ -4,6 +4,7 @@
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { usageError } from '../cli/errors.js';
+import { fileError } from './fs-error.js';
 
 export type ChangeKind = 'create' | 'overwrite';
 
@@ -53,17 +54,26 @@ export class FileTree {
   /**
    * Writes every change. Conflicts stop the flush before any write (exit 2, naming the files)
    * unless `force`. Returns the paths written (unchanged files are skipped).
+   * New files are written before files being updated (portico.yaml after `create`): if a
+   * write fails half-way, the manifest is still as it was and running the command again
+   * works (files already written have the same content and are skipped).
    */
   async flush(options: { force?: boolean } = {}): Promise<string[]> {
     const planned = await this.plan();
     const conflicts = planned.filter((c) => c.effect === 'conflict');
     if (conflicts.length > 0 && !options.force) throw conflictError(this.root, conflicts.map((c) => c.path));
+    const order = (c: Change) => (c.kind === 'overwrite' ? 1 : 0);
     const written: string[] = [];
-    for (const change of planned) {
+    for (const change of [...planned].sort((a, b) => order(a) - order(b))) {
       if (change.effect === 'unchanged') continue;
       const target = this.abs(change.path);
-      await mkdir(path.dirname(target), { recursive: true });
-      await writeFile(target, change.content);
+      try {
+        await mkdir(path.dirname(target), { recursive: true });
+        await writeFile(target, change.content);
+      } catch (error) {
+        const done = written.length === 0 ? 'Nothing was written.' : `${written.length} other file${written.length === 1 ? ' was' : 's were'} written before it.`;
+        throw fileError(error, 'write', target, `${done} Fix that, then run the command again: files already written are skipped.`);
+      }
       written.push(change.path);
     }
     return written;
@@ -103,7 +113,7 @@ export function conflictError(root: string, paths: string[]) {
   const more = paths.length > shown.length ? ` and ${paths.length - shown.length} more` : '';
   return usageError(
     `${paths.length} file${paths.length === 1 ? '' : 's'} already exist${paths.length === 1 ? 's' : ''} with other content: ${shown.join(', ')}${more}. Nothing was written.`,
-    'Move or delete them, or run again with --force to overwrite them.',
+    paths.length === 1 ? 'Move or delete it, or run again with --force to overwrite it.' : 'Move or delete them, or run again with --force to overwrite them.',
     { conflicts: paths },
   );
 }

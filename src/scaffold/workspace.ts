@@ -42,17 +42,6 @@ export function workspaceVars(name: string): WorkspaceVars {
   return { name, envPrefix: name.toUpperCase().replace(/-/g, '_'), porticoVersion: porticoVersion() };
 }
 
-/** A directory name made into a DNS label (`My Shop` -> `my-shop`); '' when nothing is left. */
-export function toDnsName(input: string): string {
-  return input
-    .toLowerCase()
-    .replace(/[^a-z0-9-]+/g, '-')
-    .replace(/^[^a-z]+/, '')
-    .replace(/-+/g, '-')
-    .slice(0, 63)
-    .replace(/-+$/, '');
-}
-
 /**
  * A new workspace recorded in `tree` (rooted at the workspace folder), and its manifest parsed
  * from the recorded text, so later steps (adding a service, generating config) work before

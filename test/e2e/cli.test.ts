@@ -46,8 +46,9 @@ async function listFiles(dir: string, skip = new Set(['node_modules', 'dist', 'p
 /** What a template folder should produce: its files (renamed, without template.json) plus _shared. */
 async function expectedFiles(template: string): Promise<string[]> {
   const templates = path.join(root, 'templates', 'service');
-  const own = (await listFiles(path.join(templates, template))).filter((f) => f !== 'template.json').map((f) => f.replace(/(^|\/)_gitignore$/, '$1.gitignore'));
-  const shared = await listFiles(path.join(templates, '_shared'));
+  const rename = (f: string) => f.replace(/(^|\/)_gitignore$/, '$1.gitignore');
+  const own = (await listFiles(path.join(templates, template))).filter((f) => f !== 'template.json').map(rename);
+  const shared = (await listFiles(path.join(templates, '_shared'))).map(rename);
   return [...new Set([...own, ...shared])].sort();
 }
 

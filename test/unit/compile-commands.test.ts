@@ -87,6 +87,16 @@ describe('portico generate', () => {
     expect((await runCli(['generate'], { cwd: dir, env })).stdout).toBe('wrote .portico/gateway.json\n');
   });
 
+  it('a file where .portico/ should be is one paragraph naming it (exit 1), not an internal error', async () => {
+    const dir = await tempDir({ 'portico.yaml': 'version: 1\nname: shop\n', '.portico': 'not a folder' });
+    for (const argv of [['generate'], ['generate', '--check']]) {
+      const result = await runCli(argv, { cwd: dir });
+      expect(result.code, result.stderr).toBe(1);
+      expect(result.stderr).toMatch(/^error cannot (write|read) .*\.portico\/gateway\.json: a file is in the way where a folder is needed \(ENOTDIR\)\.\nhint {2}Fix that, then run `portico generate`/);
+      expect(result.stderr).not.toMatch(/internal error|\n\s+at /);
+    }
+  });
+
   it('exits 2 outside a workspace', async () => {
     const dir = await tempDir();
     const result = await runCli(['generate'], { cwd: dir });

@@ -30,6 +30,11 @@ describe('compileGateway', () => {
     expect(config.listen.port).toBe(8080);
   });
 
+  it('writes each route path in one spelling: no trailing or doubled slashes, "/" kept', () => {
+    const config = compileGateway(parse('version: 1\nname: a\nservices:\n  s:\n    image: x\n    routes: [{ path: /api/x/ }, { path: //b//c }, { path: / }]\n'));
+    expect(config.routes.map((r) => r.path)).toEqual(['/api/x', '/b/c', '/']);
+  });
+
   it('gives routes ids <service>#<index> in manifest order', () => {
     expect(sample().routes.map((r) => r.id)).toEqual(['orders#0', 'orders#1', 'users#0']);
   });

@@ -45,6 +45,7 @@ describe('create refuses bad service names', () => {
     ['gateway', /reserved/],
     ['registry', /reserved/],
     ['-x', /not a DNS label/],
+    ['naïve', /"naïve" is not a DNS label.*for example "naive"/],
   ])('%j', async (name, message) => {
     // `--` so that names starting with a dash reach the command instead of the option parser.
     const { stderr } = await expectRefused(['create', '--no-install', '--', name], message);
@@ -58,7 +59,7 @@ describe('create refuses taken targets and unknown templates', () => {
   });
 
   it('an existing target folder', async () => {
-    await expectRefused(['create', 'leftover', '--no-install'], /services\/leftover already exists\. Nothing was written/);
+    await expectRefused(['create', 'leftover', '--no-install'], /services\/leftover already exists\. Nothing was written.*--force/s);
   });
 
   it('an unknown template, listing the known ones', async () => {

@@ -43,6 +43,14 @@ describe('create', () => {
     expect(gateway.routes.map((r: { path: string; service: string }) => [r.path, r.service])).toEqual([['/api/orders', 'orders']]);
   });
 
+  it('writes --route as the gateway matches it (no trailing slash)', async () => {
+    const dir = await workspace();
+    const result = await runCli(['create', 'orders', '--route', '/api/orders/', '--no-install'], { cwd: dir });
+    expect(result.code, result.stderr).toBe(0);
+    expect((await loadManifest(dir)).manifest.services.orders?.routes).toEqual([expect.objectContaining({ path: '/api/orders' })]);
+    expect(result.stdout).toContain('curl http://127.0.0.1:8080/api/orders/items');
+  });
+
   it('takes the defaults without a TTY: node-fastify, its port, route /<name>', async () => {
     const dir = await workspace();
     expect((await runCli(['create', 'users', '--no-install'], { cwd: dir })).code).toBe(0);
@@ -79,6 +87,25 @@ describe('create', () => {
     expect(refused.stderr).toMatch(/README\.md.*Nothing was written/);
     expect(await readTree(dir)).toEqual({ 'README.md': 'my notes' });
     expect((await runCli(['create', 'orders', '--yes', '--force', '--no-install'], { cwd: dir })).code).toBe(0);
+  });
+
+  it('scaffolds into an existing folder only with --force, keeping the files the template does not have', async () => {
+    const dir = await workspace();
+    const fs = await import('node:fs/promises');
+    await fs.mkdir(path.join(dir, 'services', 'old'), { recursive: true });
+    await writeFile(path.join(dir, 'services', 'old', 'notes.md'), 'mine');
+    const refused = await runCli(['create', 'old', '--no-install'], { cwd: dir });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/services\/old already exists\. Nothing was written.*--force/s);
+    expect((await runCli(['create', 'old', '--no-install', '--force'], { cwd: dir })).code).toBe(0);
+    expect(await readFile(path.join(dir, 'services', 'old', 'notes.md'), 'utf8')).toBe('mine');
+    expect(Object.keys((await loadManifest(dir)).manifest.services)).toEqual(['old']);
+
+    // A file where the folder should be cannot be forced away.
+    await writeFile(path.join(dir, 'services', 'file'), 'x');
+    const file = await runCli(['create', 'file', '--no-install', '--force'], { cwd: dir });
+    expect(file.code).toBe(2);
+    expect(file.stderr).toMatch(/services\/file already exists and is a file/);
   });
 
   it('works from a subfolder of the workspace and with -C', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { getTemplate, listTemplates, requireTemplate, templatesRootFor } from '../../src/scaffold/catalog.js';
+import { getTemplate, listTemplates, pickTemplate, requireTemplate, templatesRootFor } from '../../src/scaffold/catalog.js';
 import { templatesDir } from '../../src/paths.js';
 import { templateFixtures, tempDir } from '../helpers/workspace.js';
 
@@ -20,6 +20,13 @@ describe('template catalog', () => {
   it('an unknown id is a usage error listing the known ones', async () => {
     const root = await tempDir(templateFixtures(['node-fastify']));
     await expect(requireTemplate('nope', root)).rejects.toMatchObject({ exitCode: 2, message: 'unknown template "nope".', hint: expect.stringContaining('node-fastify') });
+  });
+
+  it('picks from a list already read, without touching the disk', () => {
+    const listed = [{ id: 'a', description: 'A', defaultPort: 1, language: 'ts', dir: '/nowhere/a' }];
+    expect(pickTemplate('a', listed)).toBe(listed[0]);
+    expect(() => pickTemplate('b', listed)).toThrow(/unknown template "b"/);
+    expect(() => pickTemplate('b', [])).toThrow(expect.objectContaining({ hint: expect.stringContaining('(none installed)') }));
   });
 
   it('rejects a broken template.json and an id that differs from the folder', async () => {

@@ -56,6 +56,7 @@ describe('portico init', () => {
     const refused = await runCli(['init', '--name', 'shop'], { cwd: dir });
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/portico\.yaml.*--force/s);
+    expect(refused.stderr).toMatch(/Move or delete it, or run again with --force to overwrite it\./);
     expect(await readTree(dir)).toEqual({ 'portico.yaml': 'version: 1\nname: mine\n', 'src/keep.ts': 'x' });
 
     expect((await runCli(['init', '--name', 'shop', '--force'], { cwd: dir })).code).toBe(0);
@@ -67,7 +68,10 @@ describe('portico init', () => {
     const dir = await tempDir();
     expect((await runCli(['init', '--name', 'shop'], { cwd: dir })).code).toBe(0);
     const before = await readTree(dir);
-    expect((await runCli(['init', '--name', 'shop'], { cwd: dir })).code).toBe(0);
+    const again = await runCli(['init', '--name', 'shop'], { cwd: dir });
+    expect(again.code).toBe(0);
+    // Not "Created workspace" with an empty file list: nothing was created.
+    expect(again.stdout).toBe('Workspace "shop" in . is already set up: every file is as `portico init` would write it.\n');
     expect(await readTree(dir)).toEqual(before);
   });
 

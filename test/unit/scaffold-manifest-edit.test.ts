@@ -66,4 +66,17 @@ describe('adding a service to portico.yaml', () => {
     addServiceText(loaded, 'users', entry);
     expect(loaded.document.toString()).toBe('version: 1\nname: shop\nservices: {}\n');
   });
+
+  it('keeps Windows line endings when the file has them', () => {
+    const out = addServiceText(parseManifest('version: 1\r\nname: shop # ok\r\nservices: {}\r\n', '/w/p.yaml'), 'users', entry);
+    expect(out).toMatch(/^version: 1\r\nname: shop # ok\r\nservices:\r\n {2}users:\r\n/);
+    expect(out.replace(/\r\n/g, '')).not.toContain('\n');
+  });
+
+  it('keeps anchors, aliases and merge keys as written', () => {
+    const text = 'version: 1\nname: shop\nservices:\n  cache: &base\n    image: redis:7\n    port: 6379\n  other:\n    <<: *base\n    port: 6380\n';
+    const out = addServiceText(parseManifest(text, '/w/p.yaml'), 'users', entry);
+    expect(out.startsWith(text)).toBe(true);
+    expect(parseManifest(out, '/w/p.yaml').manifest.services.other).toMatchObject({ image: 'redis:7', port: 6380 });
+  });
 });

@@ -8,7 +8,8 @@ import { renderTemplateText } from '../../src/scaffold/handlebars.js';
 import { renderService, sharedDirFor, type ServiceVars } from '../../src/scaffold/service.js';
 import { isTextFile, readTemplateFiles, renderFiles, renderPath } from '../../src/scaffold/template-files.js';
 import { FileTree } from '../../src/scaffold/tree.js';
-import { renderWorkflow, renderWorkspace, toDnsName, WORKFLOW_FILE } from '../../src/scaffold/workspace.js';
+import { toDnsName } from '../../src/manifest/names.js';
+import { renderWorkflow, renderWorkspace, WORKFLOW_FILE } from '../../src/scaffold/workspace.js';
 
 const nasty = 'He said "hi"\nthen: left # not a comment\n\\ {{name}} <b>&amp;</b>';
 
@@ -33,6 +34,13 @@ describe('handlebars for source files', () => {
     expect(renderTemplateText('[{{name.constructor}}][{{name.__proto__}}]', { name: {} }, 'x')).toBe('[][]');
     expect(() => renderTemplateText('{{name.constructor.name}}', { name: {} }, 'x')).toThrow(/not defined/);
     expect(renderTemplateText('{{name.own}}', { name: { own: 'ok' } }, 'x')).toBe('ok');
+  });
+
+  it('passes text without mustaches through unchanged (no compile), whatever else it holds', () => {
+    const source = 'const a = { b: {} }; // ${x} {#if} {/if}\n';
+    expect(renderTemplateText(source, {}, 'src/app.ts')).toBe(source);
+    // A lone "}}" or "\\{" is not a mustache: strict mode has nothing to complain about.
+    expect(renderTemplateText('x }} y \\{ z', {}, 'x')).toBe('x }} y \\{ z');
   });
 });
 
@@ -63,6 +71,7 @@ describe('template paths and file kinds', () => {
     expect(toDnsName('My Shop_2')).toBe('my-shop-2');
     expect(toDnsName('123')).toBe('');
     expect(toDnsName('-Api-')).toBe('api');
+    expect(toDnsName('Café Crème')).toBe('cafe-creme');
   });
 });
 
@@ -80,7 +89,7 @@ async function renderServiceFiles(template: string) {
   if (!info) throw new Error(`no template ${template}`);
   const tree = new FileTree('/virtual');
   const files = await renderService(tree, 'services/orders', info.dir, vars(template));
-  const shared = (await readTemplateFiles(sharedDirFor(info.dir))).map((f) => f.path);
+  const shared = (await readTemplateFiles(sharedDirFor(info.dir))).map((f) => renderPath(f.path, { name: 'orders' }));
   const text = (p: string) => String(tree.read(`services/orders/${p}`));
   return { files, shared, text };
 }
@@ -100,6 +109,13 @@ describe.each(['node-fastify', 'node-express'])('service template %s', (template
     expect(text('package.json')).toMatchSnapshot('package.json');
     expect(text('src/config.ts')).toMatchSnapshot('src/config.ts');
     expect(text('Dockerfile')).toMatchSnapshot('Dockerfile');
+  });
+
+  it('logs the port it actually listens on (PORT=0 picks a free one)', async () => {
+    const index = (await renderServiceFiles(template)).text('src/index.ts');
+    // Fastify logs "Server listening at ..." itself; the Express template logs server.address().
+    if (template === 'node-express') expect(index).toMatch(/log\.info\(\{ port: \(server\.address\(\) as AddressInfo\)\.port \}, 'listening'\)/);
+    else expect(index).toMatch(/app\.listen\(/);
   });
 
   it('has a Dockerfile that copies only dist/, runs as uid 1000 and checks health without curl', async () => {

@@ -2,6 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PorticoError } from '../../src/cli/errors.js';
+import { fileError } from '../../src/scaffold/fs-error.js';
 import { FileTree, formatPlan } from '../../src/scaffold/tree.js';
 import { readTree, tempDir } from '../helpers/workspace.js';
 
@@ -53,6 +54,30 @@ describe('FileTree', () => {
     const tree = new FileTree(dir);
     tree.overwrite('portico.yaml', 'x');
     expect((await tree.plan())[0]!.effect).toBe('conflict');
+  });
+
+  it('writes new files before updated ones, so a failed write leaves the updated file (portico.yaml) as it was', async () => {
+    const dir = await tempDir({ 'portico.yaml': 'old', services: 'a file in the way' });
+    const tree = new FileTree(dir);
+    tree.overwrite('portico.yaml', 'new');
+    tree.create('services/a/x.txt', 'x');
+    const error = await tree.flush().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PorticoError);
+    expect(error).toMatchObject({
+      exitCode: 1,
+      message: `cannot write ${path.join(dir, 'services/a/x.txt')}: a file is in the way where a folder is needed (ENOTDIR).`,
+      hint: expect.stringMatching(/^Nothing was written\. Fix that, then run the command again/),
+    });
+    expect(await readTree(dir)).toEqual({ 'portico.yaml': 'old', services: 'a file in the way' });
+  });
+
+  it('maps file-system errors to exit codes: machine problems 3, workspace problems 1, others untouched', () => {
+    const errno = (code: string) => Object.assign(new Error(code), { code });
+    expect(fileError(errno('EACCES'), 'read', '/w/portico.yaml', 'h')).toMatchObject({ exitCode: 3, message: 'cannot read /w/portico.yaml: permission denied (EACCES).', hint: 'h' });
+    expect(fileError(errno('EROFS'), 'write', '/w/x', 'h')).toMatchObject({ exitCode: 3 });
+    expect(fileError(errno('EISDIR'), 'write', '/w/x', 'h')).toMatchObject({ exitCode: 1, message: expect.stringContaining('a folder is in the way') });
+    const other = errno('EMFILE');
+    expect(fileError(other, 'write', '/w/x', 'h')).toBe(other);
   });
 
   it('keeps binary content byte for byte', async () => {

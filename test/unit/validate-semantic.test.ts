@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseManifest } from '../../src/manifest/load.js';
-import { checkManifest, findCycle, normalizeRoutePath, semanticProblems } from '../../src/manifest/validate.js';
+import { normalizeRoutePath } from '../../src/compile/gateway.js';
+import { checkManifest, findCycle, semanticProblems } from '../../src/manifest/validate.js';
 import { SAMPLE_MANIFEST } from '../helpers/sample-manifest.js';
 
 const TEMPLATES = ['node-fastify', 'node-express'];
@@ -54,6 +55,25 @@ describe('semantic checks', () => {
       const p = only(services({ a: ['template: node-nope'] }));
       expect(p.path).toEqual(['services', 'a', 'template']);
       expect(p.message).toBe('unknown template "node-nope"; use one of: node-fastify, node-express (`portico templates` lists them).');
+    });
+  });
+
+  describe('source path', () => {
+    it.each([
+      ['services/orders', undefined],
+      ['./services/../apps/orders', undefined],
+      ['/srv/orders', /is absolute; write it relative to portico.yaml/],
+      ['C:/code/orders', /is absolute/],
+      ['services\\orders', /uses "\\"; write it with "\/" \(e\.g\. services\/orders\)/],
+      ['../other/orders', /leads outside the workspace/],
+      ['services/../../x', /leads outside the workspace/],
+      ['.', /is the workspace folder itself/],
+    ])('%j', (p, message) => {
+      const problems = problemsOf(services({ a: ['template: node-fastify', `path: ${JSON.stringify(p)}`] }));
+      if (message === undefined) return expect(problems).toEqual([]);
+      expect(problems).toHaveLength(1);
+      expect(problems[0]!.path).toEqual(['services', 'a', 'path']);
+      expect(problems[0]!.message).toMatch(message);
     });
   });
 

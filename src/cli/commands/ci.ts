@@ -4,7 +4,8 @@ import path from 'node:path';
 import { ExitCode } from '../errors.js';
 import type { CommandContext } from '../context.js';
 import { findManifest, loadManifest } from '../../manifest/load.js';
-import { renderWorkflow, toDnsName, workspaceVars, WORKFLOW_FILE } from '../../scaffold/workspace.js';
+import { toDnsName } from '../../manifest/names.js';
+import { renderWorkflow, workspaceVars, WORKFLOW_FILE } from '../../scaffold/workspace.js';
 
 export async function run(_options: unknown, ctx: CommandContext): Promise<number> {
   // Inside a workspace the project name comes from portico.yaml; elsewhere from the folder.

@@ -6,13 +6,14 @@ import { ExitCode, PorticoError, environmentError, usageError } from '../errors.
 import type { CommandContext } from '../context.js';
 import { inquirerPrompter, type Prompter } from '../ui/prompter.js';
 import { findManifest, MANIFEST_FILE, type LoadedManifest } from '../../manifest/load.js';
+import { toDnsName } from '../../manifest/names.js';
 import { loadValidManifest } from '../../manifest/validate.js';
-import { templatesRootFor } from '../../scaffold/catalog.js';
+import { listTemplates, templatesRootFor } from '../../scaffold/catalog.js';
 import { applyTree, printDryRun } from '../../scaffold/apply.js';
 import { checkTargetFree, planService, resolveChoices, serviceFolder, type Choices } from '../../scaffold/create-service.js';
 import { checkServiceName, parsePort, parseReplicas, parseRoute } from '../../scaffold/inputs.js';
 import { FileTree } from '../../scaffold/tree.js';
-import { toDnsName, workspaceInTree } from '../../scaffold/workspace.js';
+import { workspaceInTree } from '../../scaffold/workspace.js';
 
 export interface CreateOptions {
   name: string;
@@ -43,15 +44,10 @@ export async function run(options: CreateOptions, ctx: CommandContext, prompter:
   // An existing manifest must be valid before we add to it, so its own problems are reported as such.
   const loaded = found ? await loadValidManifest(ctx.cwd, { env: ctx.env }) : await newWorkspace(tree, ctx, options, interactive, prompter);
 
-  await checkTargetFree(loaded, name);
-  const choices = await resolveChoices(flags, {
-    name,
-    manifest: loaded.manifest,
-    templatesRoot: templatesRootFor(ctx.env),
-    interactive,
-    prompter,
-  });
-  const next = await planService(tree, loaded, name, choices);
+  await checkTargetFree(loaded, name, { force: options.force });
+  const templates = await listTemplates(templatesRootFor(ctx.env));
+  const choices = await resolveChoices(flags, { name, manifest: loaded.manifest, templates, interactive, prompter });
+  const next = await planService(tree, loaded, name, choices, templates.map((t) => t.id));
 
   if (options.dryRun) return printDryRun(ctx, tree, next, { force: options.force });
   await applyTree(tree, next, { force: options.force });

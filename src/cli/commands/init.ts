@@ -6,10 +6,11 @@ import path from 'node:path';
 import { ExitCode, usageError } from '../errors.js';
 import type { CommandContext } from '../context.js';
 import { inquirerPrompter, type Prompter } from '../ui/prompter.js';
+import { toDnsName } from '../../manifest/names.js';
 import { applyTree } from '../../scaffold/apply.js';
 import { projectNameProblem } from '../../scaffold/inputs.js';
 import { FileTree } from '../../scaffold/tree.js';
-import { toDnsName, workspaceInTree } from '../../scaffold/workspace.js';
+import { workspaceInTree } from '../../scaffold/workspace.js';
 
 export interface InitOptions {
   dir?: string;
@@ -31,6 +32,10 @@ export async function run(options: InitOptions, ctx: CommandContext, prompter: P
   const { written, generated } = await applyTree(tree, loaded, { force: options.force });
 
   const rel = path.relative(ctx.cwd, target) || '.';
+  if (written.length === 0 && generated.length === 0) {
+    ctx.stdout.write(`Workspace "${name}" in ${rel} is already set up: every file is as \`portico init\` would write it.\n`);
+    return ExitCode.OK;
+  }
   const files = [...written, ...generated].map((f) => `  ${path.join(rel, f)}`).join('\n');
   ctx.stdout.write(
     `Created workspace "${name}" in ${rel}:\n${files}\n\nNext steps:\n` +

@@ -1,6 +1,7 @@
 // Entry point: listen on PORT (all interfaces, as containers need), register with the Portico
 // registry when running under `portico up`, and shut down gracefully on SIGTERM.
 import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
 import { DEFAULT_PORT } from './config.js';
 import { createLogger } from './log.js';
@@ -19,7 +20,8 @@ await new Promise<void>((resolve) => {
   });
   server.listen(port, '0.0.0.0', resolve);
 });
-log.info({ port }, 'listening');
+// The bound port, not the requested one: PORT=0 (tests, ad-hoc runs) picks a free port.
+log.info({ port: (server.address() as AddressInfo).port }, 'listening');
 
 const registration = await registerWithPortico({ server, log });
 
