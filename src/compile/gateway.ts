@@ -18,8 +18,8 @@ import { toBytes, toMs } from './units.js';
 export const DEFAULT_CORS_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
 /** CORS request headers when the manifest names none: what Portico's own features read. */
 export const DEFAULT_CORS_HEADERS = ['Authorization', 'Content-Type', 'X-API-Key', 'X-Request-Id', 'traceparent'];
-/** Response headers browsers may read when the manifest names none: rate-limit state and the request id. */
-export const DEFAULT_CORS_EXPOSE_HEADERS = ['RateLimit', 'RateLimit-Policy', 'Retry-After', 'X-Request-Id'];
+/** Response headers browsers may read when the manifest names none: the rate-limit state, request id and cache result the gateway adds. */
+export const DEFAULT_CORS_EXPOSE_HEADERS = ['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'RateLimit-Policy', 'Retry-After', 'X-Request-Id', 'X-Cache'];
 
 /**
  * "/api/orders/", "//api/orders" and "/api/orders" are the same prefix: gateway.json carries

@@ -3,7 +3,7 @@
 // Paths: .portico/gateway.json and .portico/discovery.json, mounted read-only into the
 // containers at /etc/portico/. All durations are milliseconds, all sizes bytes: the runtimes
 // never parse "10s".
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const CONTRACT_VERSION = 1;
 
