@@ -169,6 +169,9 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     .argument('[dir]', 'directory for the demo workspace', 'portico-demo')
     .option('-y, --yes', 'never prompt')
     .option('--no-up', 'create the workspace but do not start it')
+    .option('-p, --port <n>', 'gateway host port (default 8080, or the next free port)')
+    .option('--timeout <seconds>', 'how long `up` waits for health', '120')
+    .addHelpText('after', '\nRe-run on its own workspace, it finishes what is missing and starts it again.\nExample:\n  $ portico quickstart --yes && curl http://127.0.0.1:8080/api/catalog/items')
     .action(lazy(() => import('./commands/quickstart.js')));
 
   program
