@@ -1,0 +1,123 @@
+// `portico quickstart --yes` end to end on the real Docker engine, through the built CLI:
+// every curl command it prints answers 200 (the protected one 401 without its key), a second
+// run reuses the workspace, and `portico down` leaves nothing labelled behind.
+import { execa } from 'execa';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packageRoot } from '../../src/paths.js';
+
+const root = packageRoot();
+const bin = path.join(root, 'bin', 'portico.js');
+const project = `qs${randomBytes(3).toString('hex')}`;
+const LABEL = `dev.portico.project=${project}`;
+
+let work: string;
+let dir: string;
+
+function portico(args: string[], cwd: string) {
+  return execa('node', [bin, ...args], {
+    cwd,
+    reject: false,
+    stdin: 'ignore',
+    env: { NO_COLOR: '1', CI: 'true', npm_config_prefer_offline: 'true', npm_config_update_notifier: 'false' },
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function labelled(kind: 'ps' | 'network'): Promise<string[]> {
+  const args = kind === 'ps' ? ['ps', '-aq', '--filter', `label=${LABEL}`] : ['network', 'ls', '-q', '--filter', `label=${LABEL}`];
+  return (await execa('docker', args)).stdout.split('\n').filter(Boolean);
+}
+
+/** Runs a printed command through a shell, the way a user pastes it; returns the HTTP status. */
+async function statusOf(command: string): Promise<number> {
+  const r = await execa('bash', ['-c', `${command} --silent --output /dev/null --write-out '%{http_code}' --max-time 10`], { reject: false });
+  return Number(r.stdout);
+}
+
+beforeAll(async () => {
+  await execa('npm', ['run', 'build'], { cwd: root });
+  work = await mkdtemp(path.join(os.tmpdir(), 'portico-quickstart-'));
+  dir = path.join(work, project);
+});
+
+afterAll(async () => {
+  // Whatever happened, remove what this test's project created, and only that.
+  if (dir) await portico(['down'], dir).catch(() => undefined);
+  const containers = await labelled('ps').catch(() => []);
+  if (containers.length) await execa('docker', ['rm', '-f', ...containers], { reject: false });
+  const networks = await labelled('network').catch(() => []);
+  if (networks.length) await execa('docker', ['network', 'rm', ...networks], { reject: false });
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe('portico quickstart', () => {
+  it('refuses a non-empty directory that is not its own (exit 2) and writes nothing there', async () => {
+    const foreign = path.join(work, 'foreign');
+    await mkdir(foreign);
+    await writeFile(path.join(foreign, 'notes.txt'), 'mine\n');
+    const r = await portico(['quickstart', 'foreign', '--yes', '--no-up'], work);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('not a quickstart workspace');
+    expect(await readdir(foreign)).toEqual(['notes.txt']);
+  });
+
+  it('builds the demo, starts it, and every printed curl command works', async () => {
+    const port = await freePort();
+    const r = await portico(['quickstart', project, '--yes', '--port', String(port)], work);
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain(`Gateway: http://127.0.0.1:${port}`);
+    expect(r.stdout).toContain(`cd ${project} && portico down`);
+
+    // The key lives in .env (owner-only), the manifest names only its env var.
+    const keyEnv = `${project.toUpperCase()}_API_KEY`;
+    const env = await readFile(path.join(dir, '.env'), 'utf8');
+    const key = new RegExp(`^${keyEnv}=(.+)$`, 'm').exec(env)?.[1];
+    expect(key).toBeTruthy();
+    expect((await stat(path.join(dir, '.env'))).mode & 0o077).toBe(0);
+    const manifest = await readFile(path.join(dir, 'portico.yaml'), 'utf8');
+    expect(manifest).toContain(keyEnv);
+    expect(manifest).not.toContain(key!);
+
+    const curls = r.stdout.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('curl '));
+    expect(curls).toHaveLength(2);
+    for (const command of curls) {
+      expect(command).toContain(`http://127.0.0.1:${port}/`);
+      expect(await statusOf(command), command).toBe(200);
+    }
+    const protectedCommand = curls.find((c) => c.includes('x-api-key'))!;
+    expect(protectedCommand).toContain(key!);
+    expect(await statusOf(protectedCommand.replace(/-H "x-api-key: [^"]*" /, ''))).toBe(401);
+    expect(await statusOf(protectedCommand.replace(key!, 'wrong-key'))).toBe(401);
+  });
+
+  it('run again on its own workspace: reuses it and starts nothing new', async () => {
+    const before = (await labelled('ps')).sort();
+    expect(before.length).toBeGreaterThan(0);
+    const r = await portico(['quickstart', project, '--yes'], work);
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    expect(r.stderr).toContain('already exists: reusing it');
+    expect((await labelled('ps')).sort()).toEqual(before);
+  });
+
+  it('`portico down` leaves no labelled containers or networks', async () => {
+    const r = await portico(['down'], dir);
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    expect(await labelled('ps')).toEqual([]);
+    expect(await labelled('network')).toEqual([]);
+  });
+});
