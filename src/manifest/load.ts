@@ -101,7 +101,9 @@ export function parseManifest(text: string, file: string): LoadedManifest {
     return { line: 1, column: 1 };
   };
   const raw = document.toJS() ?? {};
-  const result = manifestSchema.safeParse(raw);
+  // reportInput: messages quote what was written (`got "abc"`), and a missing key (input
+  // undefined) is told apart from a wrong type.
+  const result = manifestSchema.safeParse(raw, { reportInput: true });
   if (!result.success) {
     throw new ManifestError(file, result.error.issues.map((issue) => toProblem(issue, locate)));
   }

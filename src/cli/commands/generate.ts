@@ -1,7 +1,31 @@
-// Placeholder until the command lands; owned by the issue that names `portico generate`.
-import { PorticoError } from '../errors.js';
+// `portico generate [--check]`: writes .portico/gateway.json, discovery.json and
+// portico.schema.json from portico.yaml; --check writes nothing and fails when they are stale.
+import { checkGeneratedFiles, writeGeneratedFiles } from '../../compile/write-artifacts.js';
+import { loadValidManifest } from '../../manifest/validate.js';
 import type { CommandContext } from '../context.js';
+import { ExitCode, PorticoError } from '../errors.js';
+import { paint } from '../ui/paint.js';
 
-export async function run(_options: unknown, _ctx: CommandContext): Promise<number> {
-  throw new PorticoError('`portico generate` is not available in this build yet.');
+export interface GenerateOptions {
+  check?: boolean;
+}
+
+export async function run(options: GenerateOptions, ctx: CommandContext): Promise<number> {
+  const loaded = await loadValidManifest(ctx.cwd, { env: ctx.env });
+  const p = paint(ctx.color);
+  if (options.check) {
+    const stale = await checkGeneratedFiles(loaded);
+    if (stale.length > 0) {
+      throw new PorticoError(
+        `generated files are out of date with portico.yaml:\n${stale.map((s) => `  ${s.relativePath} (${s.state})`).join('\n')}`,
+        { exitCode: ExitCode.FAILED, hint: 'Run `portico generate` and commit the result.', details: { stale } },
+      );
+    }
+    ctx.stdout.write(`${p.green('✓')} generated files are up to date\n`);
+    return ExitCode.OK;
+  }
+  const { written } = await writeGeneratedFiles(loaded);
+  if (written.length === 0) ctx.stdout.write(`${p.green('✓')} generated files are up to date\n`);
+  for (const file of written) ctx.stdout.write(`${p.green('wrote')} ${file}\n`);
+  return ExitCode.OK;
 }

@@ -1,7 +1,45 @@
-// Placeholder until the command lands; owned by the issue that names `portico validate`.
-import { PorticoError } from '../errors.js';
+// `portico validate [--json]`: schema and semantic checks of portico.yaml. Exit 2 when invalid.
+// With --json, stdout carries exactly one document:
+//   {"valid": bool, "file": string|null, "problems": [{path, message, line, column}]}
+import path from 'node:path';
+import { ManifestError } from '../../manifest/load.js';
+import { loadValidManifest } from '../../manifest/validate.js';
 import type { CommandContext } from '../context.js';
+import { ExitCode, PorticoError } from '../errors.js';
+import { paint } from '../ui/paint.js';
 
-export async function run(_options: unknown, _ctx: CommandContext): Promise<number> {
-  throw new PorticoError('`portico validate` is not available in this build yet.');
+export interface ValidateCommandOptions {
+  json?: boolean;
+}
+
+export async function run(options: ValidateCommandOptions, ctx: CommandContext): Promise<number> {
+  if (!options.json) {
+    const loaded = await loadValidManifest(ctx.cwd, { env: ctx.env });
+    const services = Object.values(loaded.manifest.services);
+    const routes = services.reduce((n, s) => n + s.routes.length, 0);
+    ctx.stdout.write(
+      `${paint(ctx.color).green('✓')} ${path.relative(ctx.cwd, loaded.file) || loaded.file} is valid (${plural(services.length, 'service')}, ${plural(routes, 'route')})\n`,
+    );
+    return ExitCode.OK;
+  }
+  try {
+    const loaded = await loadValidManifest(ctx.cwd, { env: ctx.env });
+    ctx.stdout.write(`${JSON.stringify({ valid: true, file: loaded.file, problems: [] })}\n`);
+    return ExitCode.OK;
+  } catch (error) {
+    if (error instanceof ManifestError) {
+      ctx.stdout.write(`${JSON.stringify({ valid: false, file: error.file, problems: error.problems })}\n`);
+      return error.exitCode;
+    }
+    // No manifest at all (or unreadable): still one JSON document, and the usual exit code.
+    if (error instanceof PorticoError && error.exitCode === ExitCode.USAGE) {
+      ctx.stdout.write(`${JSON.stringify({ valid: false, file: null, problems: [{ path: '', message: error.message, line: 0, column: 0 }] })}\n`);
+      return error.exitCode;
+    }
+    throw error;
+  }
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }

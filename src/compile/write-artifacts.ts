@@ -1,0 +1,50 @@
+// The write edge of compile/: puts renderArtifacts() on disk next to portico.yaml, or compares
+// what is on disk with it (`generate --check`).
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { LoadedManifest } from '../manifest/load.js';
+import { renderArtifacts } from './generate.js';
+
+export interface StaleFile {
+  relativePath: string;
+  state: 'missing' | 'stale';
+}
+
+/**
+ * Writes the generated files whose content changed (relative paths in `written`). Each file
+ * is written to a temporary name and renamed, so a running gateway that hot-reloads
+ * gateway.json never reads half a file.
+ */
+export async function writeGeneratedFiles(loaded: LoadedManifest): Promise<{ written: string[] }> {
+  const written: string[] = [];
+  for (const artifact of renderArtifacts(loaded.manifest)) {
+    const target = path.join(loaded.dir, artifact.relativePath);
+    if ((await readIfExists(target)) === artifact.content) continue;
+    await mkdir(path.dirname(target), { recursive: true });
+    const tmp = `${target}.${process.pid}.tmp`;
+    await writeFile(tmp, artifact.content, 'utf8');
+    await rename(tmp, target);
+    written.push(artifact.relativePath);
+  }
+  return { written };
+}
+
+/** The generated files that are missing or differ from what the manifest produces. */
+export async function checkGeneratedFiles(loaded: LoadedManifest): Promise<StaleFile[]> {
+  const stale: StaleFile[] = [];
+  for (const artifact of renderArtifacts(loaded.manifest)) {
+    const current = await readIfExists(path.join(loaded.dir, artifact.relativePath));
+    if (current === undefined) stale.push({ relativePath: artifact.relativePath, state: 'missing' });
+    else if (current !== artifact.content) stale.push({ relativePath: artifact.relativePath, state: 'stale' });
+  }
+  return stale;
+}
+
+async function readIfExists(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
