@@ -231,6 +231,18 @@ describe('install.sh', () => {
     expect(await readdir(tmp)).toEqual([]);
   });
 
+  it('in a terminal it asks first (on /dev/tty) and answering "n" changes nothing', async () => {
+    const { home, tmp } = await sandbox('prompt');
+    const env = installerEnv(home, tmp);
+    // util-linux `script` gives the installer a real terminal; "n" is typed on it.
+    const r = await execa('script', ['-qec', `bash ${installSh}`, '/dev/null'], { env, extendEnv: false, reject: false, input: 'n\n', cwd: home });
+    expect(r.stdout).toContain('Then it runs `portico quickstart`');
+    expect(r.stdout).toContain('Continue? [Y/n]');
+    expect(r.stdout).toContain('cancelled; nothing was changed');
+    expect(r.exitCode).toBe(1);
+    expect(await readdir(home)).toEqual([]);
+  });
+
   it('a download that fails (HTTP 404) exits 1, leaves $HOME and TMPDIR empty', async () => {
     const { home, tmp } = await sandbox('http-404');
     const server: Server = createServer((_req, res) => res.writeHead(404).end('not here'));
