@@ -62,6 +62,9 @@ afterAll(async () => {
   if (containers.length) await execa('docker', ['rm', '-f', ...containers], { reject: false });
   const networks = await labelled('network').catch(() => []);
   if (networks.length) await execa('docker', ['network', 'rm', ...networks], { reject: false });
+  // The service images are this project's own (portico/<project>-<service>); runtime images are shared.
+  const images = (await execa('docker', ['images', '-q', '--filter', `label=${LABEL}`], { reject: false })).stdout.split('\n').filter(Boolean);
+  if (images.length) await execa('docker', ['rmi', '-f', ...new Set(images)], { reject: false });
   if (work) await rm(work, { recursive: true, force: true });
 });
 

@@ -98,7 +98,9 @@ export async function run(options: QuickstartOptions, ctx: CommandContext): Prom
 
   const up = options.up !== false;
   if (up) {
-    const code = await runCommand('up', { service: [], args: [], wait: true, timeout: options.timeout ?? '120' }, ws);
+    // up's progress and summary go to stderr: stdout carries only the closing message,
+    // so `portico quickstart --yes > demo.txt` keeps the ready-to-paste commands.
+    const code = await runCommand('up', { service: [], args: [], wait: true, timeout: options.timeout ?? '120' }, { ...ws, stdout: ctx.stderr });
     if (code !== ExitCode.OK) return code;
   }
 
