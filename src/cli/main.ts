@@ -4,6 +4,7 @@ import { Argument, Command, CommanderError } from 'commander';
 import { createContext, type CommandContext } from './context.js';
 import { ExitCode } from './errors.js';
 import { handleError } from './handle-error.js';
+import { writeJsonError } from './json-error.js';
 
 declare const __PORTICO_VERSION__: string;
 export const VERSION = typeof __PORTICO_VERSION__ === 'string' ? __PORTICO_VERSION__ : '0.0.0-dev';
@@ -70,7 +71,13 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
       const ctx = contextFor(cmd);
       const opts = { ...cmd.opts(), args: cmd.args, ...namedArgs(cmd, args) };
       const mod = await load();
-      const code = await mod.run(opts, ctx);
+      let code: number | void;
+      try {
+        code = await mod.run(opts, ctx);
+      } catch (error) {
+        if (cmd.opts().json === true) writeJsonError(error, ctx.stdout);
+        throw error;
+      }
       exitCode = typeof code === 'number' ? code : ExitCode.OK;
     };
 
