@@ -18,13 +18,24 @@ const LABEL = `dev.portico.project=${project}`;
 let work: string;
 let dir: string;
 
-function portico(args: string[], cwd: string) {
+/** The built CLI as a pipeline runs it: CI set, no terminal (colour comes only from a TTY). */
+function portico(args: string[], cwd: string, env: Record<string, string | undefined> = { NO_COLOR: '1' }) {
   return execa('node', [bin, ...args], {
     cwd,
     reject: false,
     stdin: 'ignore',
-    env: { NO_COLOR: '1', CI: 'true', npm_config_prefer_offline: 'true', npm_config_update_notifier: 'false' },
+    env: { CI: 'true', npm_config_prefer_offline: 'true', npm_config_update_notifier: 'false', ...env },
   });
+}
+
+const ANSI = /\u001b\[/;
+/** No NO_COLOR and no FORCE_COLOR, as on GitHub Actions: colour must still be off (no TTY). */
+const ciEnv = { NO_COLOR: undefined, FORCE_COLOR: undefined, GITHUB_ACTIONS: 'true' };
+
+/** stdout is exactly one JSON document. */
+function oneJson(stdout: string): any {
+  expect(stdout.trim().startsWith('{') || stdout.trim().startsWith('[')).toBe(true);
+  return JSON.parse(stdout);
 }
 
 function freePort(): Promise<number> {
@@ -117,9 +128,36 @@ describe('portico quickstart', () => {
     expect((await labelled('ps')).sort()).toEqual(before);
   });
 
-  it('`portico down` leaves no labelled containers or networks', async () => {
-    const r = await portico(['down'], dir);
+  it('in CI: --json commands print one document on stdout, nothing is coloured without a TTY', async () => {
+    const status = await portico(['status', '--json'], dir, ciEnv);
+    expect(status.exitCode, status.stderr).toBe(0);
+    const doc = oneJson(status.stdout);
+    expect(doc.project).toBe(project);
+    expect(doc.services.map((s: { name: string }) => s.name).sort()).toEqual(['catalog', 'gateway', 'orders', 'registry']);
+
+    const up = await portico(['up', '--json'], dir, ciEnv);
+    expect(up.exitCode, up.stderr).toBe(0);
+    expect(oneJson(up.stdout).actions).toMatchObject({ created: 0, recreated: 0 });
+    expect(up.stderr).not.toMatch(ANSI);
+
+    const doctor = await portico(['doctor', '--json'], dir, ciEnv);
+    expect(oneJson(doctor.stdout)).toHaveProperty('checks');
+
+    const validate = await portico(['validate', '--json'], dir, ciEnv);
+    expect(oneJson(validate.stdout)).toMatchObject({ valid: true });
+    const templates = await portico(['templates', '--json'], dir, ciEnv);
+    expect(oneJson(templates.stdout).map((t: { id: string }) => t.id)).toEqual(expect.arrayContaining(['node-fastify', 'node-express']));
+
+    const human = await portico(['status'], dir, ciEnv);
+    for (const r of [status, up, doctor, validate, templates, human]) {
+      expect(r.stdout + r.stderr).not.toMatch(ANSI);
+    }
+  });
+
+  it('`portico down --json` leaves no labelled containers or networks', async () => {
+    const r = await portico(['down', '--json'], dir, ciEnv);
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    expect(oneJson(r.stdout).project).toBe(project);
     expect(await labelled('ps')).toEqual([]);
     expect(await labelled('network')).toEqual([]);
   });
