@@ -34,6 +34,8 @@ Environment:
                    Portico checkout directory (built with `npm ci && npm pack`).
                    Default: the checkout this script sits in, else the npm registry.
   PORTICO_VERSION  version or dist-tag to install from the npm registry (default: latest)
+  PORTICO_SHA256   expected sha256 of the PORTICO_SOURCE tarball or URL; a mismatch stops
+                   the installation before anything is installed
   CI               when set, never prompt (same as --yes)
 
 Exit codes:
@@ -288,7 +290,7 @@ package_json_version() {
 # Version that SOURCE would install, or empty when it cannot be known without fetching.
 source_version() {
   case "$SOURCE_KIND" in
-    tarball) tarball_version "$SOURCE" ;;
+    tarball) tarball_version "$SOURCE" 2>/dev/null || fail 2 "PORTICO_SOURCE=$SOURCE is not a tarball made by \`npm pack\`" ;;
     checkout) package_json_version "$SOURCE/package.json" ;;
     registry) npm view "$SOURCE" version 2>/dev/null </dev/null || true ;;
     url) ;;
@@ -344,17 +346,50 @@ fetch_source() {
 
 install_package() {
   local wanted installed
-  wanted="$(source_version)"
+  # A URL is downloaded first (into the temporary directory) so its version can be compared.
+  if [ "$SOURCE_KIND" = url ]; then
+    fetch_source
+    wanted=""
+    if [ "$DRY_RUN" = 0 ]; then
+      wanted="$(tarball_version "$INSTALL_TARGET" 2>/dev/null)" || fail 1 "$SOURCE is not a tarball made by \`npm pack\`"
+    fi
+  else
+    wanted="$(source_version)"
+  fi
   installed="$(installed_version)"
   if [ -n "$installed" ] && [ "$installed" = "$wanted" ] && [ "$FORCE" = 0 ]; then
     info "Portico $installed is already installed in $PORTICO_HOME (use --force to reinstall)"
     return 0
   fi
   info "installing Portico ${wanted:-from $SOURCE} into $PORTICO_HOME (from $SOURCE_KIND: $SOURCE)"
-  fetch_source
+  if [ "$SOURCE_KIND" != url ]; then fetch_source; fi
+  verify_checksum
   run mkdir -p "$PORTICO_HOME"
   run npm install --global --prefix "$PORTICO_HOME" --no-audit --no-fund --no-update-notifier \
     --loglevel=error "$INSTALL_TARGET" || fail 1 "npm install failed (see the npm output above)"
+}
+
+sha256_of() {
+  if has sha256sum; then
+    sha256sum "$1" | cut -d ' ' -f 1
+  else
+    shasum -a 256 "$1" | cut -d ' ' -f 1
+  fi
+}
+
+# With PORTICO_SHA256 set, the tarball (local or downloaded) must have that digest.
+verify_checksum() {
+  local expected="${PORTICO_SHA256:-}" actual
+  if [ -z "$expected" ] || [ "$DRY_RUN" = 1 ]; then return 0; fi
+  case "$SOURCE_KIND" in
+    tarball | url) ;;
+    *) fail 2 "PORTICO_SHA256 applies to a tarball or URL in PORTICO_SOURCE, not to a $SOURCE_KIND" ;;
+  esac
+  actual="$(sha256_of "$INSTALL_TARGET")"
+  if [ "$actual" != "$expected" ]; then
+    fail 1 "checksum mismatch for $SOURCE: expected $expected, got $actual (nothing was installed)"
+  fi
+  info "sha256 verified ($actual)"
 }
 
 # Profile file for the user's login shell, or empty when we do not know how to edit it.

@@ -18,6 +18,9 @@ const installSh = path.join(root, 'install.sh');
 
 let work: string;
 let tarball: string;
+/** Serves the tarball at /portico.tgz on 127.0.0.1 (everything else is a 404). */
+let server: Server;
+let baseUrl: string;
 /** npm's real cache: dependencies come from it (prefer-offline), and it stays outside $HOME. */
 let npmCache: string;
 
@@ -27,9 +30,14 @@ beforeAll(async () => {
   await execa('npm', ['run', 'build'], { cwd: root });
   const packed = await execa('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', work], { cwd: root });
   tarball = path.join(work, packed.stdout.trim().split('\n').pop()!);
+  const body = await readFile(tarball);
+  server = createServer((req, res) => (req.url === '/portico.tgz' ? res.writeHead(200).end(body) : res.writeHead(404).end('not here')));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 
 afterAll(async () => {
+  server?.close();
   if (work) await rm(work, { recursive: true, force: true });
 });
 
@@ -146,6 +154,14 @@ describe('install.sh', () => {
     expect(second.stdout).toContain('already puts');
     const after = await snapshot(home);
     expect([...after.entries()]).toEqual([...before.entries()]);
+
+    // Third run from a URL of the same tarball, checksum pinned: downloaded, verified by
+    // version, still nothing to change.
+    const sha = createHash('sha256').update(await readFile(tarball)).digest('hex');
+    const third = await runInstaller(['-y', '--no-quickstart'], { ...env, PORTICO_SOURCE: `${baseUrl}/portico.tgz`, PORTICO_SHA256: sha });
+    expect(third.exitCode, third.stdout + third.stderr).toBe(0);
+    expect(third.stdout).toContain('already installed');
+    expect([...(await snapshot(home)).entries()]).toEqual([...before.entries()]);
     // Temporary files are gone.
     expect(await readdir(tmp)).toEqual([]);
   });
@@ -243,21 +259,30 @@ describe('install.sh', () => {
     expect(await readdir(home)).toEqual([]);
   });
 
-  it('a download that fails (HTTP 404) exits 1, leaves $HOME and TMPDIR empty', async () => {
-    const { home, tmp } = await sandbox('http-404');
-    const server: Server = createServer((_req, res) => res.writeHead(404).end('not here'));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    try {
-      const { port } = server.address() as AddressInfo;
-      const env = installerEnv(home, tmp, { PORTICO_SOURCE: `http://127.0.0.1:${port}/portico-0.1.0.tgz` });
-      const r = await runInstaller(['-y', '--no-quickstart'], env);
-      expect(r.exitCode).toBe(1);
-      expect(r.stderr).toContain('could not download');
-      expect(await readdir(home)).toEqual([]);
-      expect(await readdir(tmp)).toEqual([]);
-    } finally {
-      server.close();
-    }
+  it('a download that fails (HTTP 404) or a checksum that does not match: exit 1, $HOME and TMPDIR stay empty', async () => {
+    const { home, tmp } = await sandbox('downloads');
+    const missing = await runInstaller(['-y', '--no-quickstart'], installerEnv(home, tmp, { PORTICO_SOURCE: `${baseUrl}/nope.tgz` }));
+    expect(missing.exitCode).toBe(1);
+    expect(missing.stderr).toContain('could not download');
+
+    const tampered = await runInstaller(
+      ['-y', '--no-quickstart'],
+      installerEnv(home, tmp, { PORTICO_SOURCE: `${baseUrl}/portico.tgz`, PORTICO_SHA256: '0'.repeat(64) }),
+    );
+    expect(tampered.exitCode).toBe(1);
+    expect(tampered.stderr).toContain('checksum mismatch');
+    expect(await readdir(home)).toEqual([]);
+    expect(await readdir(tmp)).toEqual([]);
+  });
+
+  it('a PORTICO_SOURCE file that is not a tarball: exit 2, nothing written', async () => {
+    const { dir, home, tmp } = await sandbox('not-a-tarball');
+    const fake = path.join(dir, 'portico-9.9.9.tgz');
+    await writeFile(fake, '<html>login page</html>\n');
+    const r = await runInstaller(['-y', '--no-quickstart'], installerEnv(home, tmp, { PORTICO_SOURCE: fake }));
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('is not a tarball made by `npm pack`');
+    expect(await readdir(home)).toEqual([]);
   });
 
   it('rejects unknown options (exit 2) and a missing PORTICO_SOURCE (exit 2); --help documents exit codes', async () => {
