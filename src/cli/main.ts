@@ -90,7 +90,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     .option('--force', 'overwrite files that already exist')
     .action(lazy(() => import('./commands/init.js')));
 
-  program
+  const create = program
     .command('create')
     .description('scaffold services/<name> from a template and add it to portico.yaml')
     .argument('<name>', 'service name (lowercase letters, digits and dashes)')
@@ -102,8 +102,17 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     .option('-y, --yes', 'never prompt; take defaults')
     .option('--dry-run', 'print what would be written, write nothing')
     .option('--force', 'overwrite files that already exist')
-    .addHelpText('after', '\nExample:\n  $ portico create orders --template node-fastify --route /api/orders --replicas 2')
+    .addHelpText(
+      'after',
+      programName === 'create-service'
+        ? '\nExamples:\n  $ npx create-service orders --route /api/orders\n  $ npx create-service users --template node-express --port 3001 --yes\n\nOutside a workspace it offers to create one in the current folder (--yes: creates it).'
+        : '\nExample:\n  $ portico create orders --template node-fastify --route /api/orders --replicas 2',
+    )
     .action(lazy(() => import('./commands/create.js')));
+  // `create-service` runs this command as its whole program: its usage line says so.
+  if (programName === 'create-service') {
+    create.configureHelp({ commandUsage: () => 'create-service [options] <name>' }).version(VERSION, '-v, --version', 'print the version');
+  }
 
   program
     .command('templates')

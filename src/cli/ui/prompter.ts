@@ -1,0 +1,41 @@
+// Questions asked only when a person is there (ctx.interactive and no --yes). Commands talk to
+// this interface so tests can answer from a script; the real one lazy-loads @inquirer/prompts
+// so commands that never prompt never load it.
+import { ExitCode, PorticoError } from '../errors.js';
+import type { CommandContext } from '../context.js';
+
+export interface Choice<T extends string> {
+  value: T;
+  name: string;
+  description?: string;
+}
+
+export interface Prompter {
+  select<T extends string>(message: string, choices: Choice<T>[], defaultValue?: T): Promise<T>;
+  /** `validate` returns true or the message to show. */
+  input(message: string, defaultValue: string, validate: (value: string) => true | string): Promise<string>;
+  confirm(message: string, defaultValue: boolean): Promise<boolean>;
+}
+
+export function inquirerPrompter(ctx: Pick<CommandContext, 'signal'>): Prompter {
+  const context = { signal: ctx.signal };
+  const prompts = () => import('@inquirer/prompts');
+  return {
+    select: async (message, choices, defaultValue) => asked(async () => (await prompts()).select({ message, choices, default: defaultValue }, context)),
+    input: async (message, defaultValue, validate) => asked(async () => (await prompts()).input({ message, default: defaultValue, validate }, context)),
+    confirm: async (message, defaultValue) => asked(async () => (await prompts()).confirm({ message, default: defaultValue }, context)),
+  };
+}
+
+/** Ctrl-C or Escape in a prompt ends the command like an interrupt, without a stack trace. */
+async function asked<T>(ask: () => Promise<T>): Promise<T> {
+  try {
+    return await ask();
+  } catch (error) {
+    const name = (error as Error | undefined)?.name;
+    if (name === 'ExitPromptError' || name === 'AbortPromptError' || name === 'CancelPromptError') {
+      throw new PorticoError('cancelled; nothing was written.', { exitCode: ExitCode.INTERRUPTED });
+    }
+    throw error;
+  }
+}

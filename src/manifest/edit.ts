@@ -1,0 +1,34 @@
+// Edits of portico.yaml that keep what the user wrote: comments, key order, quoting and
+// blank lines survive because the change is made on the parsed yaml Document, not on a
+// re-serialised object.
+import { isMap, type Document } from 'yaml';
+import type { LoadedManifest } from './load.js';
+
+/** What `portico create` adds under `services:`. */
+export interface NewServiceEntry {
+  template: string;
+  path: string;
+  port: number;
+  replicas?: number;
+  routes: { path: string }[];
+}
+
+/** Returns the manifest text with `name` added under `services:` (the loaded document is not modified). */
+export function addServiceText(loaded: Pick<LoadedManifest, 'document'>, name: string, entry: NewServiceEntry): string {
+  const doc = loaded.document.clone() as Document.Parsed;
+  const value: Record<string, unknown> = { template: entry.template, path: entry.path, port: entry.port };
+  if (entry.replicas !== undefined) value.replicas = entry.replicas;
+  value.routes = entry.routes;
+
+  let services = doc.get('services', true);
+  if (!isMap(services)) {
+    // `services:` missing or empty (null): start a block mapping.
+    doc.set('services', doc.createNode({}));
+    services = doc.get('services', true);
+  }
+  if (!isMap(services)) throw new Error('services is not a mapping'); // unreachable: set above
+  if (services.items.length === 0) services.flow = false; // `services: {}` becomes a block mapping
+  if (services.has(name)) throw new Error(`service ${name} already exists`);
+  services.set(doc.createNode(name), doc.createNode(value));
+  return doc.toString({ lineWidth: 0 });
+}

@@ -1,0 +1,132 @@
+// The steps of `create` between reading the workspace and writing: check the target is free,
+// settle template/port/route (flags, else prompts, else defaults), render the service into
+// the tree and add it to portico.yaml, then validate the resulting manifest in memory.
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { usageError } from '../cli/errors.js';
+import type { Prompter } from '../cli/ui/prompter.js';
+import { addServiceText } from '../manifest/edit.js';
+import { ManifestError, parseManifest, type LoadedManifest } from '../manifest/load.js';
+import type { Manifest } from '../manifest/schema.js';
+import { normalizeRoutePath, semanticProblems } from '../manifest/validate.js';
+import { DEFAULT_TEMPLATE, listTemplates, requireTemplate, type TemplateInfo } from './catalog.js';
+import { portProblem, routeProblem } from './inputs.js';
+import { renderService } from './service.js';
+import type { FileTree } from './tree.js';
+
+export interface CreateFlags {
+  template?: string;
+  port?: number;
+  route?: string;
+  replicas?: number;
+}
+
+export interface Choices {
+  template: TemplateInfo;
+  port: number;
+  route: string;
+  replicas?: number;
+}
+
+/** The folder of a new service, relative to the workspace root. */
+export const serviceFolder = (name: string) => `services/${name}`;
+
+/** Exit 2 when the name is taken in portico.yaml or its folder exists (nothing written yet). */
+export async function checkTargetFree(loaded: LoadedManifest, name: string): Promise<void> {
+  const rel = serviceFolder(name);
+  if (name in loaded.manifest.services) {
+    throw usageError(
+      `service "${name}" is already in ${path.basename(loaded.file)} (line ${loaded.locate(['services', name]).line}). Nothing was written.`,
+      'Choose another name, or remove the service from portico.yaml first.',
+    );
+  }
+  const existing = await stat(path.join(loaded.dir, rel)).catch(() => undefined);
+  if (existing) {
+    throw usageError(
+      `${path.join(loaded.dir, rel)} already exists. Nothing was written.`,
+      `Choose another service name, or move or delete that ${existing.isDirectory() ? 'folder' : 'file'} first.`,
+    );
+  }
+}
+
+/** The service already serving `route` (same prefix once trailing slashes are ignored). */
+export function routeOwner(manifest: Manifest, route: string): string | undefined {
+  const wanted = normalizeRoutePath(route);
+  return Object.entries(manifest.services).find(([, spec]) => spec.routes.some((r) => normalizeRoutePath(r.path) === wanted))?.[0];
+}
+
+function routeTakenMessage(route: string, owner: string): string {
+  return `route ${route} is already served by service "${owner}"; two services cannot share a route prefix. Pass --route with another path, e.g. ${route.replace(/\/+$/, '')}-v2.`;
+}
+
+export interface ChoiceContext {
+  name: string;
+  manifest: Manifest;
+  templatesRoot: string;
+  /** Ask for missing values (a person is there and --yes was not given). */
+  interactive: boolean;
+  prompter: Prompter;
+}
+
+/** Flags win; missing values are asked for when interactive, else take their defaults. */
+export async function resolveChoices(flags: CreateFlags, c: ChoiceContext): Promise<Choices> {
+  let templateId = flags.template;
+  if (templateId === undefined && c.interactive) {
+    const templates = await listTemplates(c.templatesRoot);
+    templateId = await c.prompter.select(
+      'Template',
+      templates.map((t) => ({ value: t.id, name: t.id, description: t.description })),
+      DEFAULT_TEMPLATE,
+    );
+  }
+  const template = await requireTemplate(templateId ?? DEFAULT_TEMPLATE, c.templatesRoot);
+
+  let port = flags.port;
+  if (port === undefined && c.interactive) {
+    port = Number(await c.prompter.input('Port the service listens on', String(template.defaultPort), (v) => portProblem(v) ?? true));
+  }
+
+  const routeCheck = (v: string) => {
+    const owner = routeOwner(c.manifest, v);
+    return routeProblem(v) ?? (owner ? routeTakenMessage(v, owner) : undefined);
+  };
+  let route = flags.route;
+  if (route === undefined && c.interactive) {
+    route = await c.prompter.input('Gateway route prefix', `/${c.name}`, (v) => routeCheck(v) ?? true);
+  }
+  route ??= `/${c.name}`;
+  const owner = routeOwner(c.manifest, route);
+  if (owner) throw usageError(`${routeTakenMessage(route, owner)} Nothing was written.`);
+
+  return { template, port: port ?? template.defaultPort, route, replicas: flags.replicas };
+}
+
+/**
+ * Records the service files and the updated portico.yaml in `tree` (rooted at the workspace),
+ * and returns the updated manifest, validated. Throws ManifestError (exit 2) if the result
+ * would not be a valid manifest.
+ */
+export async function planService(tree: FileTree, loaded: LoadedManifest, name: string, choices: Choices): Promise<LoadedManifest> {
+  const folder = serviceFolder(name);
+  await renderService(tree, folder, choices.template.dir, {
+    name,
+    port: choices.port,
+    route: choices.route.replace(/\/+$/, ''),
+    description: `${name}: a ${choices.template.id} service of the ${loaded.manifest.name} workspace`,
+    project: loaded.manifest.name,
+    template: choices.template.id,
+  });
+  const text = addServiceText(loaded, name, {
+    template: choices.template.id,
+    path: folder,
+    port: choices.port,
+    replicas: choices.replicas,
+    routes: [{ path: choices.route }],
+  });
+  tree.overwrite(path.relative(tree.root, loaded.file).split(path.sep).join('/'), text);
+  const next = parseManifest(text, loaded.file);
+  const templateIds = (await listTemplates(path.dirname(path.dirname(choices.template.dir)))).map((t) => t.id);
+  const problems = semanticProblems(next, templateIds);
+  if (problems.length > 0) throw new ManifestError(loaded.file, problems, 'Adding the service would make portico.yaml invalid; fix the problems shown (or choose other flags) and run the command again.');
+  return next;
+}
