@@ -100,9 +100,9 @@ export function withEnvValue(envText: string, name: string, value: string, comme
   return `${envText}${sep}# ${comment}\n${name}=${value}\n`;
 }
 
-/** The env var the demo key lives in: <PROJECT>_API_KEY, like the workspace template suggests. */
-export function apiKeyEnvName(project: string): string {
-  return `${project.toUpperCase().replace(/-/g, '_')}_API_KEY`;
+/** The env var the demo key lives in: <PREFIX>_API_KEY, the name the workspace template suggests. */
+export function apiKeyEnvName(envPrefix: string): string {
+  return `${envPrefix}_API_KEY`;
 }
 
 export interface RouteExample {

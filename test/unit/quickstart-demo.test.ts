@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { manifestSchema } from '../../src/manifest/schema.js';
+import { workspaceVars } from '../../src/scaffold/workspace.js';
 import {
   apiKeyEnvName,
   applyDemoSettings,
@@ -85,7 +86,7 @@ describe('quickstart .env', () => {
   });
 
   it('names the env var after the project', () => {
-    expect(apiKeyEnvName('portico-demo')).toBe('PORTICO_DEMO_API_KEY');
+    expect(apiKeyEnvName(workspaceVars('portico-demo').envPrefix)).toBe('PORTICO_DEMO_API_KEY');
   });
 });
 

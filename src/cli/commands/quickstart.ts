@@ -13,6 +13,9 @@ import { parse } from 'yaml';
 import { ExitCode, PorticoError, usageError } from '../errors.js';
 import type { CommandContext } from '../context.js';
 import { paint } from '../ui/paint.js';
+import { inquirerPrompter, type Prompter } from '../ui/prompter.js';
+import { portProblem } from '../../scaffold/inputs.js';
+import { workspaceVars } from '../../scaffold/workspace.js';
 import { createServer } from 'node:net';
 import {
   apiKeyEnvName,
@@ -43,7 +46,7 @@ const MANIFEST = 'portico.yaml';
 /** How far past 8080 quickstart looks for a free gateway port when none was given. */
 const PORT_SEARCH = 20;
 
-export async function run(options: QuickstartOptions, ctx: CommandContext): Promise<number> {
+export async function run(options: QuickstartOptions, ctx: CommandContext, prompter: Prompter = inquirerPrompter(ctx)): Promise<number> {
   const p = paint(ctx.color);
   const dirArg = options.dir ?? 'portico-demo';
   const dir = path.resolve(ctx.cwd, dirArg);
@@ -57,7 +60,8 @@ export async function run(options: QuickstartOptions, ctx: CommandContext): Prom
       `Pick another directory: \`${ctx.programName} quickstart <dir>\`. To start an existing workspace, run \`portico up\` in it.`,
     );
   }
-  if (ctx.interactive && !options.yes && !(await confirmStart(dir, options.up !== false))) {
+  const question = `Create a demo workspace in ${dir}${options.up !== false ? ' and start it with Docker' : ''}?`;
+  if (ctx.interactive && !options.yes && !(await prompter.confirm(question, true))) {
     ctx.stderr.write('cancelled; nothing was changed.\n');
     return ExitCode.FAILED;
   }
@@ -89,7 +93,7 @@ export async function run(options: QuickstartOptions, ctx: CommandContext): Prom
 
   const manifest = await readManifest(dir);
   const port = explicitPort ?? (state === 'new' ? await freePort(ctx) : manifest.gateway?.port ?? DEFAULT_GATEWAY_PORT);
-  const keyEnv = apiKeyEnvName(manifest.name);
+  const keyEnv = apiKeyEnvName(workspaceVars(manifest.name).envPrefix);
   await editFile(path.join(dir, MANIFEST), (text) => applyDemoSettings(text, { port, keyEnv }));
   const apiKey = await ensureApiKey(path.join(dir, '.env'), keyEnv);
   step(`gateway on port ${port}, ${keyEnv} in .env`);
@@ -177,12 +181,11 @@ async function ensureApiKey(envFile: string, keyEnv: string): Promise<string> {
   return value;
 }
 
+/** The gateway's host port from --port (the service-port check of `create`, with its own hint). */
 function parsePort(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1 || n > 65535) {
-    throw usageError(`--port ${value} is not a port number.`, 'Use a number between 1 and 65535, e.g. --port 8081.');
-  }
-  return n;
+  const problem = portProblem(value);
+  if (problem) throw usageError(`--port: ${problem} Nothing was written.`, 'Pass the host port for the demo gateway, e.g. --port 8081.');
+  return Number(value);
 }
 
 /** 8080 when it is free, else the next free port (said once), so a busy 8080 does not stop the demo. */
@@ -197,11 +200,6 @@ async function freePort(ctx: CommandContext): Promise<number> {
     exitCode: ExitCode.ENVIRONMENT,
     hint: 'Pass a free one: `portico quickstart --port <n>`.',
   });
-}
-
-async function confirmStart(dir: string, up: boolean): Promise<boolean> {
-  const { confirm } = await import('@inquirer/prompts');
-  return confirm({ message: `Create a demo workspace in ${dir}${up ? ' and start it with Docker' : ''}?`, default: true });
 }
 
 // TODO(merge engine): use canBind from engine/ports.ts.
