@@ -44,5 +44,8 @@ await Promise.all([
     outdir: 'dist/runtime',
     outExtension: { '.js': '.mjs' },
     minify: true,
+    // Maps still give file:line in stack traces; without the embedded sources a runtime started
+    // with --enable-source-maps holds ~13 MB less resident memory.
+    sourcesContent: false,
   }),
 ]);

@@ -1,7 +1,44 @@
-// Placeholder until the command lands; owned by the issue that names `portico logs`.
-import { PorticoError } from '../errors.js';
+// `portico logs [service...] [--follow] [--tail n]`
 import type { CommandContext } from '../context.js';
+import { usageError } from '../errors.js';
+import { paint } from '../ui/paint.js';
+import { getDockerClient } from '../../engine/docker/dockerode-client.js';
+import { LABEL, projectFilter } from '../../engine/labels.js';
+import { streamLogs } from '../../engine/logs/follow.js';
+import { findProject } from '../../engine/workspace.js';
 
-export async function run(_options: unknown, _ctx: CommandContext): Promise<number> {
-  throw new PorticoError('`portico logs` is not available in this build yet.');
+export interface LogsOptions {
+  service?: string[];
+  follow?: boolean;
+  tail?: string;
+}
+
+export async function run(options: LogsOptions, ctx: CommandContext): Promise<number> {
+  const tail = Number(options.tail ?? '100');
+  if (!Number.isInteger(tail) || tail < 0) throw usageError(`--tail must be a whole number, got "${options.tail}".`);
+  const docker = await getDockerClient();
+  const { project } = await findProject(ctx.cwd);
+  const all = await docker.listContainers(projectFilter(project));
+  const wanted = options.service ?? [];
+  const present = new Set(all.map((c) => c.labels[LABEL.service]));
+  const unknown = wanted.filter((s) => !present.has(s));
+  if (unknown.length > 0) {
+    throw usageError(`no containers for ${unknown.join(', ')} in project ${project}.`, `Running services: ${[...present].join(', ') || '(none; run `portico up`)'}.`);
+  }
+  const containers = all
+    .filter((c) => wanted.length === 0 || wanted.includes(c.labels[LABEL.service] ?? ''))
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map((c) => ({ id: c.id, name: c.name }));
+  if (containers.length === 0) {
+    ctx.stderr.write(`${project}: no containers (\`portico up\` starts the stack)\n`);
+    return 0;
+  }
+  await streamLogs(docker, containers, {
+    follow: options.follow ?? false,
+    tail,
+    signal: ctx.signal,
+    p: paint(ctx.color),
+    write: (line) => ctx.stdout.write(line + '\n'),
+  });
+  return 0;
 }

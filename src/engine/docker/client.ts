@@ -1,0 +1,124 @@
+// The narrow interface of what Portico needs from the Docker engine. One implementation
+// (dockerode-client.ts) talks to the real engine; unit tests of reconcile use a fake.
+import type { Readable } from 'node:stream';
+
+export type LabelFilter = Record<string, string | true>;
+
+export interface ContainerSummary {
+  id: string;
+  /** Without the leading slash. */
+  name: string;
+  labels: Record<string, string>;
+  /** created | running | exited | paused | restarting | removing | dead */
+  state: string;
+  image: string;
+  /** Host ports this container publishes. */
+  ports: PortBinding[];
+}
+
+export interface PortBinding {
+  hostIp: string;
+  hostPort: number;
+  containerPort: number;
+}
+
+export interface HealthLogEntry {
+  exitCode: number;
+  output: string;
+  start: string;
+}
+
+export interface ContainerDetails {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+  image: string;
+  state: {
+    status: string;
+    running: boolean;
+    exitCode: number;
+    startedAt: string;
+    /** starting | healthy | unhealthy, or undefined when the container has no health check. */
+    health?: string;
+    healthLog: HealthLogEntry[];
+  };
+  ports: PortBinding[];
+}
+
+export interface HealthCheckSpec {
+  test: string[];
+  intervalMs: number;
+  timeoutMs: number;
+  retries: number;
+  startPeriodMs: number;
+}
+
+export interface ContainerCreateSpec {
+  name: string;
+  image: string;
+  env: Record<string, string>;
+  labels: Record<string, string>;
+  cmd?: string[];
+  health?: HealthCheckSpec;
+  network: string;
+  aliases: string[];
+  ports: PortBinding[];
+  /** Host bind mounts. */
+  binds: { source: string; target: string; readOnly: boolean }[];
+  /** Named volumes. */
+  volumes: { name: string; target: string }[];
+  /** Run an init process as PID 1 so SIGTERM stops node promptly. */
+  init: boolean;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface BuildOptions {
+  tag: string;
+  buildargs?: Record<string, string>;
+  labels?: Record<string, string>;
+  signal?: AbortSignal;
+  onProgress?: (line: string) => void;
+}
+
+export interface PullOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  onProgress?: (line: string) => void;
+}
+
+export interface DockerClient {
+  /** Resolves when the engine answers; rejects with the connection error otherwise. */
+  ping(): Promise<void>;
+  version(): Promise<{ version: string; apiVersion: string; os: string; arch: string }>;
+
+  listContainers(labels?: LabelFilter): Promise<ContainerSummary[]>;
+  inspectContainer(id: string): Promise<ContainerDetails | undefined>;
+  createContainer(spec: ContainerCreateSpec): Promise<string>;
+  startContainer(id: string): Promise<void>;
+  /** Already stopped is success. */
+  stopContainer(id: string, timeoutSeconds: number): Promise<void>;
+  /** Already gone is success. */
+  removeContainer(id: string, options?: { force?: boolean; volumes?: boolean }): Promise<void>;
+  /** The raw (multiplexed unless TTY) log stream. */
+  containerLogs(id: string, options: { tail?: number; follow?: boolean; timestamps?: boolean }): Promise<Readable>;
+  exec(id: string, cmd: string[]): Promise<ExecResult>;
+
+  listNetworks(labels: LabelFilter): Promise<{ id: string; name: string; labels: Record<string, string> }[]>;
+  createNetwork(name: string, labels: Record<string, string>): Promise<string>;
+  removeNetwork(id: string): Promise<void>;
+
+  listVolumes(labels: LabelFilter): Promise<{ name: string; labels: Record<string, string> }[]>;
+  createVolume(name: string, labels: Record<string, string>): Promise<void>;
+  removeVolume(name: string): Promise<void>;
+
+  /** The image id, or undefined when the image is not present locally. */
+  imageId(ref: string): Promise<string | undefined>;
+  /** Builds from a tar stream holding the context (with its Dockerfile at the root). */
+  buildImage(context: Readable, options: BuildOptions): Promise<void>;
+  pullImage(ref: string, options?: PullOptions): Promise<void>;
+}

@@ -1,0 +1,28 @@
+// The registry's view of the stack, for `portico status`. The registry is not published on
+// the host, so ask it from inside its own container (docker exec + node's fetch).
+import type { DockerClient } from './docker/client.js';
+import { REGISTRY_CONTAINER_PORT, type RegistryInstance } from '../runtime/contract/index.js';
+import { containerName } from './labels.js';
+
+export type RegistryView =
+  | { reachable: true; services: Record<string, RegistryInstance[]> }
+  | { reachable: false; error: string };
+
+const FETCH_SERVICES = `fetch('http://127.0.0.1:${REGISTRY_CONTAINER_PORT}/v1/services').then(r=>r.text()).then(t=>process.stdout.write(t),e=>{console.error(String(e));process.exit(1)})`;
+
+export async function registryView(docker: DockerClient, project: string): Promise<RegistryView> {
+  try {
+    const res = await docker.exec(containerName(project, 'registry', 1), ['node', '-e', FETCH_SERVICES]);
+    if (res.exitCode !== 0) return { reachable: false, error: (res.stderr || res.stdout).trim() || `exit ${res.exitCode}` };
+    const body = JSON.parse(res.stdout) as { services?: Record<string, RegistryInstance[]> };
+    return { reachable: true, services: body.services ?? {} };
+  } catch (error) {
+    return { reachable: false, error: (error as Error).message };
+  }
+}
+
+/** The registry status of one container (instance id = container name), or null when not listed. */
+export function registryStatusOf(view: RegistryView, service: string, container: string): string | null {
+  if (!view.reachable) return null;
+  return view.services[service]?.find((i) => i.id === container)?.status ?? null;
+}

@@ -1,0 +1,79 @@
+// Authentication: API keys (header x-api-key) and JWT (Authorization: Bearer).
+// - API key values come from env vars named in the config, never from the file. Presented keys
+//   are compared on SHA-256 digests with timingSafeEqual, against every configured key, so the
+//   time taken says nothing about which key or how much of it matched.
+// - JWTs are verified in jwt.ts (loaded only when the config has a jwt block).
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { GatewayConfig } from '../contract/index.js';
+import type { GatewayLogger } from './log.js';
+import type { AuthResult, RouteAuth } from './plugins.js';
+
+interface StoredKey {
+  name: string;
+  digest: Buffer;
+}
+
+const NO_CREDENTIALS: AuthResult = { ok: false, reason: 'no credentials' };
+
+export function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+export class ApiKeys {
+  private readonly keys: StoredKey[];
+
+  constructor(entries: GatewayConfig['auth']['apiKeys'], env: NodeJS.ProcessEnv, logger: GatewayLogger) {
+    this.keys = [];
+    for (const { name, env: envName } of entries) {
+      const value = env[envName];
+      if (value === undefined || value === '') {
+        logger.warn({ apiKey: name, env: envName }, `API key "${name}" is disabled: environment variable ${envName} is not set`);
+        continue;
+      }
+      this.keys.push({ name, digest: digest(value) });
+    }
+  }
+
+  get size(): number {
+    return this.keys.length;
+  }
+
+  /** The key's name, or null. Constant time in the presented value's content. */
+  check(presented: string): string | null {
+    const d = digest(presented);
+    let match: string | null = null;
+    for (const k of this.keys) if (timingSafeEqual(d, k.digest) && match === null) match = k.name;
+    return match;
+  }
+}
+
+/** One authenticator per config, shared by the routes that use auth. */
+export class Authenticator implements RouteAuth {
+  constructor(
+    private readonly apiKeys: ApiKeys,
+    private readonly jwt: TokenVerifier | null,
+  ) {}
+
+  authenticate(apiKey: string | null, authorization: string | null): AuthResult | Promise<AuthResult> {
+    if (apiKey !== null) {
+      if (this.apiKeys.size === 0) return { ok: false, reason: 'API keys are not accepted here' };
+      const name = this.apiKeys.check(apiKey);
+      return name === null ? { ok: false, reason: 'invalid API key' } : { ok: true, identity: { kind: 'apiKey', consumer: name, claims: null, cacheKey: `k:${name}` } };
+    }
+    if (authorization !== null) {
+      if (authorization.length < 7 || authorization.slice(0, 7).toLowerCase() !== 'bearer ') return { ok: false, reason: 'Authorization must be "Bearer <token>"' };
+      if (this.jwt === null) return { ok: false, reason: 'bearer tokens are not accepted here' };
+      return this.jwt.verify(authorization.slice(7).trim());
+    }
+    return NO_CREDENTIALS;
+  }
+}
+
+/** What the authenticator needs from a JWT verifier (jwt.ts). */
+export interface TokenVerifier {
+  verify(token: string): Promise<AuthResult>;
+}
+
+export function buildAuthenticator(config: GatewayConfig, env: NodeJS.ProcessEnv, logger: GatewayLogger, jwt: TokenVerifier | null): Authenticator {
+  return new Authenticator(new ApiKeys(config.auth.apiKeys, env, logger), jwt);
+}

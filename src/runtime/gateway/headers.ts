@@ -1,0 +1,139 @@
+// Header handling on the hot path, working on Node's flat `rawHeaders` arrays (no per-request
+// header objects). Request side: one pass that drops hop-by-hop headers and headers the
+// gateway owns, and remembers the values later stages need. Response side: drop hop-by-hop
+// headers from the upstream's answer.
+
+/** What a request-header pass reads; implemented by the per-request Exchange. */
+export interface RequestHeaderSink {
+  requestId: string | null;
+  traceparent: string | null;
+  connection: string | null;
+  contentLength: string | null;
+  transferEncoding: string | null;
+  forwardedFor: string | null;
+  forwardedProto: string | null;
+  forwardedHost: string | null;
+  host: string | null;
+  origin: string | null;
+  apiKey: string | null;
+  authorization: string | null;
+  ifNoneMatch: string | null;
+}
+
+const DROP = 1; // hop-by-hop or gateway-owned: never forwarded as received
+const KEEP = 2; // forwarded, and its value is remembered
+
+/** Lowercase name -> [action, field of the sink to remember it in]. */
+const REQUEST_HEADERS = new Map<string, readonly [number, keyof RequestHeaderSink | null]>([
+  ['connection', [DROP, 'connection']],
+  ['keep-alive', [DROP, null]],
+  ['proxy-connection', [DROP, null]],
+  ['proxy-authorization', [DROP, null]],
+  ['proxy-authenticate', [DROP, null]],
+  ['te', [DROP, null]],
+  ['trailer', [DROP, null]],
+  ['upgrade', [DROP, null]],
+  // Node already answered `100 Continue` to the client; the upstream gets the body directly.
+  ['expect', [DROP, null]],
+  ['transfer-encoding', [DROP, 'transferEncoding']],
+  ['content-length', [KEEP, 'contentLength']],
+  ['host', [KEEP, 'host']],
+  ['origin', [KEEP, 'origin']],
+  ['authorization', [KEEP, 'authorization']],
+  ['if-none-match', [KEEP, 'ifNoneMatch']],
+  ['x-api-key', [KEEP, 'apiKey']],
+  // Set by the gateway only: a client must not be able to claim an identity or a hop.
+  ['x-portico-consumer', [DROP, null]],
+  ['x-portico-claims', [DROP, null]],
+  ['x-request-id', [DROP, 'requestId']],
+  ['traceparent', [DROP, 'traceparent']],
+  ['x-forwarded-for', [DROP, 'forwardedFor']],
+  ['x-forwarded-proto', [DROP, 'forwardedProto']],
+  ['x-forwarded-host', [DROP, 'forwardedHost']],
+]);
+
+/**
+ * Copy forwardable request headers into `out` (flat name/value list) and fill `sink`.
+ * Returns true when the Connection header names extra headers, which the caller must then
+ * drop with `dropConnectionListed` (rare, so kept off the common path).
+ */
+export function scanRequestHeaders(raw: readonly string[], sink: RequestHeaderSink, out: string[]): boolean {
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i];
+    const rule = REQUEST_HEADERS.get(name.length < 20 ? name.toLowerCase() : '');
+    if (rule === undefined) {
+      out.push(name, raw[i + 1]);
+      continue;
+    }
+    const field = rule[1];
+    if (field !== null) {
+      const prev = sink[field];
+      // Repeated headers: keep the first for single-valued ones; list-valued ones are joined.
+      sink[field] = prev === null ? raw[i + 1] : field === 'forwardedFor' || field === 'connection' ? `${prev}, ${raw[i + 1]}` : prev;
+    }
+    if (rule[0] === KEEP) out.push(name, raw[i + 1]);
+  }
+  const c = sink.connection;
+  return c !== null && hasExtraConnectionTokens(c);
+}
+
+function hasExtraConnectionTokens(value: string): boolean {
+  // The overwhelmingly common values, without splitting.
+  if (value.length <= 10) {
+    const v = value.toLowerCase();
+    if (v === 'keep-alive' || v === 'close') return false;
+  }
+  for (const token of value.split(',')) {
+    const t = token.trim().toLowerCase();
+    if (t !== '' && t !== 'keep-alive' && t !== 'close') return true;
+  }
+  return false;
+}
+
+/** Remove from a flat header list every header named in a Connection header value. */
+export function dropConnectionListed(headers: string[], connection: string): string[] {
+  const listed = new Set(connection.split(',').map((t) => t.trim().toLowerCase()));
+  const kept: string[] = [];
+  for (let i = 0; i < headers.length; i += 2) if (!listed.has(headers[i].toLowerCase())) kept.push(headers[i], headers[i + 1]);
+  return kept;
+}
+
+const RESPONSE_HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+]);
+
+/**
+ * Upstream raw response headers (undici gives Buffers) -> flat string list for writeHead,
+ * without hop-by-hop headers and without those the upstream's Connection header names.
+ * Also reports the cache-relevant values through `seen`.
+ */
+export function filterResponseHeaders(raw: readonly Buffer[], out: string[], seen: ResponseHeaderSink | null): void {
+  let connection: string | null = null;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i].toString('latin1');
+    const lower = name.toLowerCase();
+    if (RESPONSE_HOP_BY_HOP.has(lower)) {
+      if (lower === 'connection') connection = raw[i + 1].toString('latin1');
+      continue;
+    }
+    const value = raw[i + 1].toString('latin1');
+    if (seen !== null) seen.responseHeader(lower, value);
+    out.push(name, value);
+  }
+  if (connection !== null && hasExtraConnectionTokens(connection)) {
+    const kept = dropConnectionListed(out, connection);
+    out.length = 0;
+    for (const v of kept) out.push(v);
+  }
+}
+
+export interface ResponseHeaderSink {
+  responseHeader(lowerName: string, value: string): void;
+}

@@ -1,0 +1,101 @@
+// upStack against the in-memory Docker fake: order, idempotence, single recreate, Ctrl-C.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { Writable } from 'node:stream';
+import os from 'node:os';
+import path from 'node:path';
+import { parseManifest } from '../../src/manifest/load.js';
+import { upStack, type UpRequest } from '../../src/engine/stack-up.js';
+import type { ImageSpec } from '../../src/compile/plan.js';
+import { FakeDocker } from './helpers/fake-docker.js';
+
+const sink = () => new Writable({ write: (_c, _e, cb) => cb() });
+
+const MANIFEST = `version: 1
+name: shop
+gateway: { port: 45999 }
+services:
+  orders: { template: node-fastify, replicas: 2, dependsOn: [users] }
+  users: { template: node-express }
+`;
+
+describe('upStack with a fake engine', () => {
+  let dir: string;
+  let docker: FakeDocker;
+  let tags: Record<string, string>;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'portico-up-'));
+    await writeFile(path.join(dir, 'portico.yaml'), MANIFEST);
+    docker = new FakeDocker();
+    tags = { orders: 'o1', users: 'u1', gateway: 'g1', registry: 'r1' };
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const up = (over: Partial<UpRequest> = {}) =>
+    upStack({
+      docker,
+      loaded: parseManifest(MANIFEST, path.join(dir, 'portico.yaml')),
+      scope: 'stack',
+      wait: true,
+      timeoutMs: 5000,
+      build: false,
+      version: '0.0.0-test',
+      ctx: { ci: true, stdout: sink(), stderr: sink(), color: false, env: {}, signal: new AbortController().signal },
+      json: true,
+      ensureImage: async (spec: ImageSpec) => {
+        const key = spec.kind === 'runtime' ? spec.runtime : spec.service;
+        return { ref: `img/${key}:${tags[key]}`, outcome: 'built' };
+      },
+      ...over,
+    });
+
+  it('starts registry, then users, then orders (after users is healthy); the gateway once services are starting', async () => {
+    const result = await up();
+    expect(result.actions).toEqual({ created: 5, recreated: 0, started: 0, unchanged: 0, removed: 0 });
+    const starts = docker.calls.filter((c) => c.startsWith('start ')).map((c) => c.slice(6));
+    expect(starts[0]).toBe('shop-registry-1');
+    expect(starts.indexOf('shop-users-1')).toBeLessThan(starts.indexOf('shop-orders-1'));
+    expect(starts.indexOf('shop-gateway-1')).toBeGreaterThan(starts.indexOf('shop-users-1'));
+    expect(starts).toHaveLength(5);
+    expect([...docker.networks.keys()]).toEqual(['shop_net']);
+    expect(result.status.gateway.url).toBe('http://127.0.0.1:45999');
+  });
+
+  it('a second run changes nothing; a changed image recreates only its containers', async () => {
+    await up();
+    const ids = [...docker.containers.keys()].sort();
+    docker.calls = [];
+    expect((await up()).actions).toEqual({ created: 0, recreated: 0, started: 0, unchanged: 5, removed: 0 });
+    expect(docker.calls).toEqual([]);
+    expect([...docker.containers.keys()].sort()).toEqual(ids);
+
+    tags.users = 'u2';
+    expect((await up()).actions).toEqual({ created: 0, recreated: 1, started: 0, unchanged: 4, removed: 0 });
+    expect(docker.calls.filter((c) => c.startsWith('create'))).toEqual(['create shop-users-1']);
+  });
+
+  it('fails with exit 1 when a container turns unhealthy, leaving a state the next run converges from', async () => {
+    docker.healthOf = (name) => (name === 'shop-users-1' ? 'unhealthy' : 'healthy');
+    await expect(up()).rejects.toMatchObject({ exitCode: 1 });
+    // orders depends on users: never started.
+    expect(docker.calls).not.toContain('start shop-orders-1');
+    docker.healthOf = () => 'healthy';
+    // Created but never started (orders x2): the next run starts them.
+    expect((await up()).actions).toMatchObject({ started: 2, created: 0, recreated: 0 });
+  });
+
+  it('Ctrl-C removes the containers the run created and rethrows the interruption', async () => {
+    const abort = new AbortController();
+    docker.healthOf = (name, n) => {
+      if (name === 'shop-users-1' && n === 2) abort.abort(new Error('interrupted'));
+      return 'starting';
+    };
+    await expect(
+      up({ ctx: { ci: true, stdout: sink(), stderr: sink(), color: false, env: {}, signal: abort.signal } }),
+    ).rejects.toThrow('interrupted');
+    expect(docker.containers.size).toBe(0);
+  });
+});

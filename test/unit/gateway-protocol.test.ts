@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { dropConnectionListed, filterResponseHeaders, scanRequestHeaders, type RequestHeaderSink } from '../../src/runtime/gateway/headers.js';
+import { requestIdFor, traceparentFor } from '../../src/runtime/gateway/ids.js';
+import { SseParser, type SseEvent } from '../../src/runtime/gateway/sse.js';
+import { ApiKeys } from '../../src/runtime/gateway/auth.js';
+import { jwtReason } from '../../src/runtime/gateway/jwt.js';
+import { errors } from 'jose';
+import { parseGatewayConfig } from '../../src/runtime/gateway/config.js';
+
+function sink(): RequestHeaderSink {
+  return { requestId: null, traceparent: null, connection: null, contentLength: null, transferEncoding: null, forwardedFor: null, forwardedProto: null, forwardedHost: null, host: null, origin: null, apiKey: null, authorization: null, ifNoneMatch: null };
+}
+
+describe('request header scan', () => {
+  it('drops hop-by-hop and gateway-owned headers and remembers values', () => {
+    const s = sink();
+    const out: string[] = [];
+    const extra = scanRequestHeaders(['Host', 'a', 'Connection', 'keep-alive, X-Hop', 'X-Hop', '1', 'X-Request-Id', 'r1', 'X-Forwarded-For', '1.1.1.1', 'x-forwarded-for', '2.2.2.2', 'Accept', '*/*'], s, out);
+    expect(extra).toBe(true);
+    expect(s).toMatchObject({ host: 'a', requestId: 'r1', forwardedFor: '1.1.1.1, 2.2.2.2' });
+    expect(dropConnectionListed(out, s.connection!)).toEqual(['Host', 'a', 'Accept', '*/*']);
+  });
+
+  it('filters response hop-by-hop headers and those named in Connection', () => {
+    const out: string[] = [];
+    filterResponseHeaders([Buffer.from('Connection'), Buffer.from('x-a'), Buffer.from('X-A'), Buffer.from('1'), Buffer.from('Transfer-Encoding'), Buffer.from('chunked'), Buffer.from('Content-Type'), Buffer.from('text/plain')], out, null);
+    expect(out).toEqual(['Content-Type', 'text/plain']);
+  });
+});
+
+describe('ids', () => {
+  it('keeps sane request ids and generates others', () => {
+    expect(requestIdFor('abc-1')).toBe('abc-1');
+    expect(requestIdFor('has space')).toMatch(/^[0-9a-f]{32}$/);
+    expect(requestIdFor(null)).not.toBe(requestIdFor(null));
+  });
+  it('continues valid traceparents and refuses all-zero ids', () => {
+    expect(traceparentFor('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00')).toMatch(/^00-0af7651916cd43dd8448eb211c80319c-[0-9a-f]{16}-00$/);
+    expect(traceparentFor('00-00000000000000000000000000000000-b7ad6b7169203331-01')).not.toContain('0000000000000000000000000000000');
+  });
+});
+
+describe('SseParser', () => {
+  it('parses events split across chunks, with comments and CRLF', () => {
+    const events: SseEvent[] = [];
+    const p = new SseParser((e) => events.push(e));
+    p.push(': ping\n\nid: 3\r\nevent: snap');
+    p.push('shot\ndata: {"a":\ndata: 1}\n\n');
+    expect(events).toEqual([{ id: '3', event: 'snapshot', data: '{"a":\n1}' }]);
+  });
+});
+
+describe('auth helpers', () => {
+  it('matches API keys by digest and skips keys whose env var is unset', () => {
+    const warnings: object[] = [];
+    const keys = new ApiKeys([{ name: 'a', env: 'A' }, { name: 'b', env: 'B' }], { A: 'secret-a' }, { info() {}, warn: (o) => warnings.push(o), error() {} });
+    expect(keys.size).toBe(1);
+    expect(keys.check('secret-a')).toBe('a');
+    expect(keys.check('secret-b')).toBeNull();
+    expect(warnings).toHaveLength(1);
+  });
+  it('maps jose errors to reasons', () => {
+    expect(jwtReason(new errors.JOSEAlgNotAllowed('x'))).toBe('token algorithm not allowed');
+    expect(jwtReason(new Error('x'))).toBe('token rejected');
+  });
+});
+
+describe('parseGatewayConfig', () => {
+  it('names the file and the problem', () => {
+    expect(() => parseGatewayConfig('{', 'g.json')).toThrow(/g.json: not valid JSON/);
+    expect(() => parseGatewayConfig('{"version":1}', 'g.json')).toThrow(/g.json: invalid \(project:/);
+  });
+});
