@@ -4,14 +4,11 @@
 import { execa } from 'execa';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packageRoot } from '../../src/paths.js';
+import { bin, freePort, root } from '../integration/helpers/stack.js';
 
-const root = packageRoot();
-const bin = path.join(root, 'bin', 'portico.js');
 const project = `qs${randomBytes(3).toString('hex')}`;
 const LABEL = `dev.portico.project=${project}`;
 
@@ -36,17 +33,6 @@ const ciEnv = { NO_COLOR: undefined, FORCE_COLOR: undefined, GITHUB_ACTIONS: 'tr
 function oneJson(stdout: string): any {
   expect(stdout.trim().startsWith('{') || stdout.trim().startsWith('[')).toBe(true);
   return JSON.parse(stdout);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function labelled(kind: 'ps' | 'network'): Promise<string[]> {

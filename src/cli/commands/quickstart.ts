@@ -16,7 +16,7 @@ import { paint } from '../ui/paint.js';
 import { inquirerPrompter, type Prompter } from '../ui/prompter.js';
 import { portProblem } from '../../scaffold/inputs.js';
 import { workspaceVars } from '../../scaffold/workspace.js';
-import { createServer } from 'node:net';
+import { canBind } from '../../engine/ports.js';
 import {
   apiKeyEnvName,
   applyDemoSettings,
@@ -199,15 +199,6 @@ async function freePort(ctx: CommandContext): Promise<number> {
   throw new PorticoError(`ports ${DEFAULT_GATEWAY_PORT}-${DEFAULT_GATEWAY_PORT + PORT_SEARCH - 1} are all taken.`, {
     exitCode: ExitCode.ENVIRONMENT,
     hint: 'Pass a free one: `portico quickstart --port <n>`.',
-  });
-}
-
-// TODO(merge engine): use canBind from engine/ports.ts.
-function canBind(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen({ host, port, exclusive: true }, () => server.close(() => resolve(true)));
   });
 }
 
