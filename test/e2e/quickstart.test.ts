@@ -128,6 +128,7 @@ describe('portico quickstart', () => {
 
     const doctor = await portico(['doctor', '--json'], dir, ciEnv);
     expect(oneJson(doctor.stdout)).toHaveProperty('checks');
+    expect(doctor.stderr).toMatch(/✔ docker .*\n[\s\S]*(ready for|not ready)/); // the report for people, on stderr
 
     const validate = await portico(['validate', '--json'], dir, ciEnv);
     expect(oneJson(validate.stdout)).toMatchObject({ valid: true });
