@@ -8,7 +8,7 @@ export interface RegistryScenarioResult {
   project: string;
   health: { intervalMs: number; timeoutMs: number; retries: number };
   setupMs: number;
-  kill: { toCriticalMs: number; load: LoadReport };
+  kill: { toCriticalMs: number; killCallMs: number; lastCheck: string | undefined; load: LoadReport };
   scaleOut: { startToPassingMs: number; passingToTrafficMs: number | null; load: LoadReport };
   registryRestart: { backMs: number; allPassingMs: number; load: LoadReport };
 }

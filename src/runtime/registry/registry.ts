@@ -3,7 +3,7 @@
 import type { AddressInfo } from 'node:net';
 import type { DiscoveryConfig } from '../contract/index.js';
 import { createTokenCheck } from './auth.js';
-import { Catalog, systemClock, type Clock } from './catalog.js';
+import { Catalog, systemClock, type Clock, type ProbeTarget } from './catalog.js';
 import { probe as realProbe, type Prober } from './probe.js';
 import { createRegistryServer } from './server.js';
 import { createAddressPolicy } from './validate.js';
@@ -49,12 +49,19 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
   catalog.subscribe((change) => log({ level: 'info', msg: 'change', index: change.index, service: change.service, instances: change.instances.map((i) => `${i.id}=${i.status}`) }));
 
   let closed = false;
+  // Failed probes are logged while they lead up to critical (not forever after), so the log
+  // tells why an instance left the rotation without repeating it every interval.
+  const record = (target: ProbeTarget, ok: boolean, output: string) => {
+    const before = catalog.instance(target.service, target.id)?.status;
+    catalog.recordProbe(target, ok, output);
+    if (!ok && before !== undefined && before !== 'critical') log({ level: 'warn', msg: 'probe failed', service: target.service, id: target.id, output });
+  };
   const inFlight = new Set<Promise<void>>();
   const runDueProbes = (): Promise<void>[] =>
     catalog.dueProbes(clock.now()).map((target) => {
       const p = prober(target).then(
-        (result) => catalog.recordProbe(target, result.ok, result.output),
-        (error: unknown) => catalog.recordProbe(target, false, String(error)),
+        (result) => record(target, result.ok, result.output),
+        (error: unknown) => record(target, false, String(error)),
       ).then(() => {
         // A failure may make confirmation probes due at once: start them without waiting a tick.
         if (!closed) runDueProbes();
