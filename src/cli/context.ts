@@ -49,6 +49,11 @@ export function createContext(o: ContextOverrides & { colorFlag?: boolean } = {}
   const color =
     o.color ?? (o.colorFlag !== false && env.NO_COLOR === undefined && (stdoutIsTTY || isTruthyEnv(env.FORCE_COLOR)));
   const stdinIsTTY = o.stdinIsTTY ?? Boolean(process.stdin.isTTY);
+  // Libraries that decide on colour themselves when first loaded (listr2 through colorette,
+  // which turns colour on for CI=true on GitHub Actions even without a TTY) and child
+  // processes (npm, builds) follow this decision. Only for the real process environment:
+  // in-process tests pass their own env and must not change the test runner's.
+  if (!color && o.env === undefined && env.NO_COLOR === undefined) env.NO_COLOR = '1';
   return {
     cwd: path.resolve(o.cwd ?? process.cwd()),
     env,

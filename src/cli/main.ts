@@ -4,6 +4,7 @@ import { Argument, Command, CommanderError } from 'commander';
 import { createContext, type CommandContext } from './context.js';
 import { ExitCode } from './errors.js';
 import { handleError } from './handle-error.js';
+import { writeJsonError } from './json-error.js';
 
 declare const __PORTICO_VERSION__: string;
 export const VERSION = typeof __PORTICO_VERSION__ === 'string' ? __PORTICO_VERSION__ : '0.0.0-dev';
@@ -70,7 +71,13 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
       const ctx = contextFor(cmd);
       const opts = { ...cmd.opts(), args: cmd.args, ...namedArgs(cmd, args) };
       const mod = await load();
-      const code = await mod.run(opts, ctx);
+      let code: number | void;
+      try {
+        code = await mod.run(opts, ctx);
+      } catch (error) {
+        if (cmd.opts().json === true) writeJsonError(error, ctx.stdout);
+        throw error;
+      }
       exitCode = typeof code === 'number' ? code : ExitCode.OK;
     };
 
@@ -178,6 +185,9 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     .argument('[dir]', 'directory for the demo workspace', 'portico-demo')
     .option('-y, --yes', 'never prompt')
     .option('--no-up', 'create the workspace but do not start it')
+    .option('-p, --port <n>', 'gateway host port (default 8080, or the next free port)')
+    .option('--timeout <seconds>', 'how long `up` waits for health', '120')
+    .addHelpText('after', '\nRe-run on its own workspace, it finishes what is missing and starts it again.\nExample:\n  $ portico quickstart --yes && curl http://127.0.0.1:8080/api/catalog/items')
     .action(lazy(() => import('./commands/quickstart.js')));
 
   program

@@ -64,16 +64,15 @@ export async function run(options: { json?: boolean }, ctx: CommandContext): Pro
   }
 
   const ready = checks.every((c) => c.ok);
-  if (options.json) {
-    ctx.stdout.write(JSON.stringify({ ready, checks }, null, 2) + '\n');
-  } else {
-    const p = paint(ctx.color);
-    for (const c of checks) {
-      ctx.stdout.write(`${c.ok ? p.green('✔') : p.red('✖')} ${c.name.padEnd(13)} ${c.detail}\n`);
-      if (!c.ok && c.fix) ctx.stdout.write(`  ${p.dim('fix')} ${c.fix}\n`);
-    }
-    ctx.stdout.write(ready ? `${p.green('ready')} for \`portico up\`\n` : `${p.red('not ready')}: fix the items above\n`);
+  if (options.json) ctx.stdout.write(JSON.stringify({ ready, checks }, null, 2) + '\n');
+  // The report for people: on stderr with --json, so stdout stays one document.
+  const out = options.json ? ctx.stderr : ctx.stdout;
+  const p = paint(ctx.color);
+  for (const c of checks) {
+    out.write(`${c.ok ? p.green('✔') : p.red('✖')} ${c.name.padEnd(13)} ${c.detail}\n`);
+    if (!c.ok && c.fix) out.write(`  ${p.dim('fix')} ${c.fix}\n`);
   }
+  out.write(ready ? `${p.green('ready')} for \`portico up\`\n` : `${p.red('not ready')}: fix the items above\n`);
   return ready ? ExitCode.OK : ExitCode.ENVIRONMENT;
 }
 

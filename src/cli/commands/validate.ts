@@ -6,6 +6,7 @@ import { ManifestError } from '../../manifest/load.js';
 import { loadValidManifest } from '../../manifest/validate.js';
 import type { CommandContext } from '../context.js';
 import { ExitCode, PorticoError } from '../errors.js';
+import { handleError } from '../handle-error.js';
 import { paint } from '../ui/paint.js';
 
 export interface ValidateCommandOptions {
@@ -29,12 +30,12 @@ export async function run(options: ValidateCommandOptions, ctx: CommandContext):
   } catch (error) {
     if (error instanceof ManifestError) {
       ctx.stdout.write(`${JSON.stringify({ valid: false, file: error.file, problems: error.problems })}\n`);
-      return error.exitCode;
+      return handleError(error, ctx); // the human message, on stderr
     }
     // No manifest at all (or unreadable): still one JSON document, and the usual exit code.
     if (error instanceof PorticoError && error.exitCode === ExitCode.USAGE) {
       ctx.stdout.write(`${JSON.stringify({ valid: false, file: null, problems: [{ path: '', message: error.message, line: 0, column: 0 }] })}\n`);
-      return error.exitCode;
+      return handleError(error, ctx);
     }
     throw error;
   }
