@@ -15,6 +15,21 @@ const requireShim = "import { createRequire as __porticoCreateRequire } from 'no
 
 await rm(new URL('../dist', import.meta.url), { recursive: true, force: true });
 
+// docker-modem loads its SSH transport (ssh2, with a native addon) at start-up although Portico
+// only talks to the local engine socket or TCP. Bundling a stub instead keeps the published
+// package free of runtime dependencies: `npm install portico` fetches nothing but the tarball.
+const stubSsh2 = {
+  name: 'stub-ssh2',
+  setup(b) {
+    b.onResolve({ filter: /^ssh2$/ }, () => ({ path: 'ssh2', namespace: 'portico-stub' }));
+    b.onLoad({ filter: /.*/, namespace: 'portico-stub' }, () => ({
+      contents:
+        "export class Client { constructor() { throw new Error('Portico does not support ssh:// Docker hosts; use a local socket or tcp:// (DOCKER_HOST).'); } }",
+      loader: 'js',
+    }));
+  },
+};
+
 const common = {
   absWorkingDir: root,
   bundle: true,
@@ -35,8 +50,7 @@ await Promise.all([
     outdir: 'dist/cli',
     splitting: true,
     chunkNames: 'chunks/[name]-[hash]',
-    // Docker's optional native SSH transport is never used (we talk to the local socket).
-    external: ['cpu-features', 'ssh2', 'esbuild'],
+    plugins: [stubSsh2],
   }),
   build({
     ...common,
