@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { PorticoError, ReportedError, ExitCode } from '../cli/errors.js';
 import type { CommandContext } from '../cli/context.js';
-import { taskList, type ListrTask } from '../cli/ui/tasks.js';
+import { rendererFor, taskList, type ListrTask } from '../cli/ui/tasks.js';
 import { paint } from '../cli/ui/paint.js';
 import { compileDiscovery } from '../compile/discovery.js';
 import { writeGeneratedFiles } from '../compile/write-artifacts.js';
@@ -69,6 +69,9 @@ export async function upStack(req: UpRequest): Promise<UpResult> {
   const manifest = loaded.manifest;
   const project = manifest.name;
   const out = (req.json ? ctx.stderr : ctx.stdout) as NodeJS.WritableStream;
+  // Docker's step-by-step build output is live feedback on a terminal; in CI logs it would be
+  // dozens of lines per image, so plain output shows only Portico's own progress lines.
+  const liveBuildLog = rendererFor(ctx, req.json) === 'default';
   const p = paint(ctx.color);
   const say = (line: string) => out.write(`${line}\n`);
   const signal = ctx.signal;
@@ -96,7 +99,7 @@ export async function upStack(req: UpRequest): Promise<UpResult> {
         state.runtime = await resolveRuntimeImage(docker, manifest.runtime.nodeImage, {
           signal,
           version: req.version,
-          report: { info: (m) => state.warnings.push(m), progress: (l) => (task.output = l) },
+          report: { info: (m) => state.warnings.push(m), progress: (l) => (task.output = l), buildLog: liveBuildLog ? (l) => (task.output = l) : undefined },
         });
         task.title = `Runtime image ${state.runtime.ref}${state.runtime.source === 'host-built' ? ' (built from the host node)' : ''}`;
       },
@@ -117,7 +120,7 @@ export async function upStack(req: UpRequest): Promise<UpResult> {
                 runtime: state.runtime!,
                 force: req.build,
                 signal,
-                report: { info: (m) => state.warnings.push(m), progress: (l) => (sub.output = l) },
+                report: { info: (m) => state.warnings.push(m), progress: (l) => (sub.output = l), buildLog: liveBuildLog ? (l) => (sub.output = l) : undefined },
               });
               state.images[imageKey(spec)] = built;
               sub.title = `${imageKey(spec)}: ${built.ref} (${built.outcome === 'cached' ? 'up to date' : built.outcome})`;

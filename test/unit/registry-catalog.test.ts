@@ -167,6 +167,19 @@ describe('registry catalog', () => {
     expect(status('cache', 'shop-cache-1')).toBe('critical');
   });
 
+  it('ends the start period at the first passing probe (as Docker does)', () => {
+    const { clock, probeAll, status } = setup({ startPeriodMs: 5000 });
+    probeAll(true);
+    expect(status('cache', 'shop-cache-1')).toBe('passing');
+    // Dies one second later, well inside the 5 s start period: the failures count at once.
+    clock.advance(1000);
+    for (let i = 0; i < 3; i++) {
+      probeAll(false);
+      clock.advance(recheckDelay({ ...service, check: { type: 'tcp' }, startPeriodMs: 5000 }));
+    }
+    expect(status('cache', 'shop-cache-1')).toBe('critical');
+  });
+
   it('registers as warning, probes right away, and answers the TTL to heartbeat within', () => {
     const { catalog, probeAll, status, changes } = setup();
     const result = catalog.register('orders', 'shop-orders-1', { ...reg, version: '1.2.0', metadata: { zone: 'a' } });

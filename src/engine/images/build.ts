@@ -200,7 +200,7 @@ async function buildOrExplain(
       signal: ctx.signal,
       onProgress: (line) => {
         lines.push(line);
-        ctx.report.progress?.(line);
+        ctx.report.buildLog?.(line);
       },
     });
   } catch (error) {

@@ -18,7 +18,10 @@ export interface RuntimeImage {
 
 export interface ImageReporter {
   info(message: string): void;
+  /** Portico's own progress (a pull, `npm run build`): worth a line even in CI logs. */
   progress?(line: string): void;
+  /** Docker's build stream, step by step: shown live on a terminal, kept out of plain logs. */
+  buildLog?(line: string): void;
 }
 
 /** How long `auto` tries to pull node:<major>-slim before falling back to the host-built image. */
@@ -149,5 +152,5 @@ export async function buildHostRuntimeImage(
     );
   }
   const context = tarStream(await hostRuntimeEntries());
-  await docker.buildImage(context, { tag, labels: { [LABEL.version]: options.version }, signal: options.signal, onProgress: options.report.progress });
+  await docker.buildImage(context, { tag, labels: { [LABEL.version]: options.version }, signal: options.signal, onProgress: options.report.buildLog });
 }

@@ -287,6 +287,9 @@ export class Catalog {
     if (ok) {
       entry.consecutiveFailures = 0;
       entry.passedSinceCritical = true;
+      // As in Docker: the first success ends the start period, so an instance that dies soon
+      // after starting is still found within the usual number of probes.
+      entry.graceUntil = Math.min(entry.graceUntil, now);
       const waitForHeartbeat = heartbeatGate(entry);
       if (waitForHeartbeat === null) this.setStatus(entry, 'passing', now, null);
       else entry.lastCheck.output = `${entry.lastCheck.output} (${waitForHeartbeat})`;
