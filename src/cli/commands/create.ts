@@ -96,14 +96,19 @@ function printNextSteps(
 ): void {
   const rel = (p: string) => path.relative(ctx.cwd, p) || '.';
   const { choices, workspace } = info;
+  // Commands in one column, what they do in the next.
+  const steps: [string, string][] = [
+    [`cd ${rel(info.serviceDir)}${info.installed ? '' : ' && npm install'} && npm test`, "run the service's own tests"],
+    ['portico up', 'build and start the stack, wait until healthy'],
+    [`curl http://127.0.0.1:${workspace.manifest.gateway.port}${choices.route.replace(/\/+$/, '')}/items`, 'call it through the gateway'],
+  ];
+  const width = Math.max(...steps.map(([command]) => command.length));
   const lines = [
     ...(info.createdWorkspace ? [`Created workspace "${workspace.manifest.name}" in ${workspace.dir}.`] : []),
     `Created ${rel(info.serviceDir)} from template ${choices.template.id} (port ${choices.port}, route ${choices.route}) and added it to ${rel(workspace.file)}.`,
     '',
     'Next steps:',
-    `  cd ${rel(info.serviceDir)}${info.installed ? '' : ' && npm install'} && npm test   run the service's own tests`,
-    '  portico up                 build and start the stack, wait until healthy',
-    `  curl http://127.0.0.1:${workspace.manifest.gateway.port}${choices.route.replace(/\/+$/, '')}/items`,
+    ...steps.map(([command, what]) => `  ${command.padEnd(width)}   ${what}`),
   ];
   ctx.stdout.write(`${lines.join('\n')}\n`);
 }
