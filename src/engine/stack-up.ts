@@ -13,7 +13,7 @@ import { imageKey, planImages, planStack, selectServices, startWaves, type Conta
 import type { LoadedManifest } from '../manifest/load.js';
 import type { DockerClient } from './docker/client.js';
 import { ensureImage, type BuiltImage } from './images/build.js';
-import { resolveRuntimeImage, type RuntimeImage } from './images/runtime-image.js';
+import { resolveRuntimeImage, type ImageReporter, type RuntimeImage } from './images/runtime-image.js';
 import { projectFilter } from './labels.js';
 import { diffContainers, summarize, type Action, type Diff } from './reconcile.js';
 import { diagnose, waitReady, type WaitFailure } from './health.js';
@@ -76,6 +76,13 @@ export async function upStack(req: UpRequest): Promise<UpResult> {
   const say = (line: string) => out.write(`${line}\n`);
   const signal = ctx.signal;
   const state: RunState = { images: {}, created: [], inflight: new Set(), warnings: [] };
+  /** Image progress shown as a task's output line; warnings collected for the summary. */
+  const reporterFor = (task: { output?: string }): ImageReporter => {
+    const show = (line: string) => {
+      task.output = line;
+    };
+    return { info: (m) => state.warnings.push(m), progress: show, buildLog: liveBuildLog ? show : undefined };
+  };
   const track = <T>(promise: Promise<T>): Promise<T> => {
     state.inflight.add(promise);
     void promise.finally(() => state.inflight.delete(promise)).catch(() => undefined);
@@ -99,7 +106,7 @@ export async function upStack(req: UpRequest): Promise<UpResult> {
         state.runtime = await resolveRuntimeImage(docker, manifest.runtime.nodeImage, {
           signal,
           version: req.version,
-          report: { info: (m) => state.warnings.push(m), progress: (l) => (task.output = l), buildLog: liveBuildLog ? (l) => (task.output = l) : undefined },
+          report: reporterFor(task),
         });
         task.title = `Runtime image ${state.runtime.ref}${state.runtime.source === 'host-built' ? ' (built from the host node)' : ''}`;
       },
@@ -120,7 +127,7 @@ export async function upStack(req: UpRequest): Promise<UpResult> {
                 runtime: state.runtime!,
                 force: req.build,
                 signal,
-                report: { info: (m) => state.warnings.push(m), progress: (l) => (sub.output = l), buildLog: liveBuildLog ? (l) => (sub.output = l) : undefined },
+                report: reporterFor(sub),
               });
               state.images[imageKey(spec)] = built;
               sub.title = `${imageKey(spec)}: ${built.ref} (${built.outcome === 'cached' ? 'up to date' : built.outcome})`;
