@@ -1,7 +1,7 @@
 // One catalogue of the errors the gateway itself answers with. Every body is JSON
 // `{ error, message, route? }`: clients and tests match on `error`, humans read `message`.
 // Never a stack trace.
-import type { ServerResponse } from 'node:http';
+import type { GatewayResponse } from './http1/response.js';
 
 export const GatewayErrors = {
   badRequest: { status: 400, error: 'bad_request' },
@@ -13,9 +13,11 @@ export const GatewayErrors = {
   uriTooLong: { status: 414, error: 'uri_too_long' },
   tooManyRequests: { status: 429, error: 'rate_limited' },
   headersTooLarge: { status: 431, error: 'request_headers_too_large' },
+  notImplemented: { status: 501, error: 'not_implemented' },
   badGateway: { status: 502, error: 'bad_gateway' },
   unavailable: { status: 503, error: 'service_unavailable' },
   gatewayTimeout: { status: 504, error: 'gateway_timeout' },
+  versionNotSupported: { status: 505, error: 'http_version_not_supported' },
 } as const;
 
 export type GatewayErrorKind = (typeof GatewayErrors)[keyof typeof GatewayErrors];
@@ -31,7 +33,7 @@ export function errorBody(kind: GatewayErrorKind, message: string, routeId?: str
  * signal left is to cut the connection.
  */
 export function sendError(
-  res: ServerResponse,
+  res: GatewayResponse,
   kind: GatewayErrorKind,
   message: string,
   routeId?: string,
@@ -50,7 +52,7 @@ export function sendError(
   res.end(body);
 }
 
-/** A complete HTTP/1.1 error response for a socket the HTTP parser rejected. */
+/** A complete HTTP/1.1 error response for a request refused before routing (then the socket closes). */
 export function rawErrorResponse(kind: GatewayErrorKind, message: string, reason: string): string {
   const body = errorBody(kind, message);
   return (

@@ -1,12 +1,14 @@
 // One client request through the gateway. The Exchange object is the only per-request
 // allocation of note: it carries the request's state through every stage and is itself the
-// undici dispatch handler, so proxying allocates no closures. Stages, in order:
+// upstream pool's handler, so proxying allocates no closures. Stages, in order:
 // limits -> headers -> path -> route -> ids -> CORS -> auth -> rate limit -> body size ->
 // cache -> breaker -> balancer -> upstream (with retries on another instance).
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Dispatcher } from 'undici';
+import { BodyAbortedError, BodyTooLargeError, type RequestBody } from './http1/body.js';
+import type { GatewayResponse, ResponseOwner } from './http1/response.js';
+import type { GatewayRequest } from './http1/server.js';
+import type { UpstreamError, UpstreamHandler, UpstreamLink } from './http1/upstream-pool.js';
 import { GatewayErrors, sendError, type GatewayErrorKind } from './errors.js';
-import { dropConnectionListed, filterResponseHeaders, scanRequestHeaders, type RequestHeaderSink } from './headers.js';
+import { dropConnectionListed, reportResponseHeaders, scanRequestHeaders, type RequestHeaderSink } from './headers.js';
 import { requestIdFor, traceparentFor } from './ids.js';
 import { normalizePath } from './paths.js';
 import type { AuthResult, Identity, RateDecision } from './plugins.js';
@@ -19,27 +21,20 @@ import type { CacheAttempt } from './cache-flow.js';
 export const MAX_URL_LENGTH = 8192;
 const INTERNAL_PREFIX = '/_portico/';
 
-const kExchange = Symbol('portico.exchange');
-type TaggedResponse = ServerResponse & { [kExchange]?: Exchange };
-
 /** What an Exchange needs from the gateway that owns it. */
 export interface ExchangeContext {
   /** The route table in force when the request arrived (hot reload swaps the reference). */
   table: RouteTable;
   hooks: ExchangeHooks;
-  internal(req: IncomingMessage, res: ServerResponse, path: string): void;
+  internal(req: GatewayRequest, res: GatewayResponse, path: string): void;
 }
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 /** Errors where the request certainly did not reach the application: safe to retry. */
-const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_CLOSED']);
-const TIMEOUT_ERRORS = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'PORTICO_CONNECT_TIMEOUT', 'PORTICO_UPSTREAM_CLOSED']);
+const TIMEOUT_ERRORS = new Set(['PORTICO_CONNECT_TIMEOUT', 'PORTICO_HEADERS_TIMEOUT', 'PORTICO_BODY_TIMEOUT']);
 
-export class BodyTooLargeError extends Error {
-  readonly code = 'PORTICO_BODY_TOO_LARGE';
-}
-
-export class Exchange implements RequestHeaderSink, Dispatcher.DispatchHandler {
+export class Exchange implements RequestHeaderSink, UpstreamHandler, ResponseOwner {
   // RequestHeaderSink
   requestId: string | null = null;
   traceparent: string | null = null;
@@ -64,15 +59,14 @@ export class Exchange implements RequestHeaderSink, Dispatcher.DispatchHandler {
   /** Headers the gateway adds to its answer (flat list): ids, CORS, RateLimit-*, x-cache. */
   responseExtras: string[] = [];
   upstreamPath = '';
-  body: IncomingMessage | AsyncIterable<Buffer> | null = null;
+  body: RequestBody | null = null;
   endpoint: UpstreamEndpoint | null = null;
   attempts = 0;
   status = 0;
   /** Set when the gateway answered itself (error kind), for logs and metrics. */
   errorKind: string | null = null;
   cacheStatus: 'HIT' | 'MISS' | null = null;
-  private abortUpstream: ((err?: Error) => void) | null = null;
-  private resumeUpstream: (() => void) | null = null;
+  private link: UpstreamLink | null = null;
   private upstreamDone = false;
   private breakerTrial = false;
   private dispatched = false;
@@ -83,8 +77,8 @@ export class Exchange implements RequestHeaderSink, Dispatcher.DispatchHandler {
 
   constructor(
     readonly ctx: ExchangeContext,
-    readonly req: IncomingMessage,
-    readonly res: ServerResponse,
+    readonly req: GatewayRequest,
+    readonly res: GatewayResponse,
   ) {}
 
   run(): void {
@@ -169,13 +163,13 @@ export class Exchange implements RequestHeaderSink, Dispatcher.DispatchHandler {
       if (!decision.allowed) return this.rejectRate(decision);
     }
 
-    if (this.contentLength !== null) {
-      const length = Number(this.contentLength);
-      if (!(length >= 0) || !Number.isSafeInteger(length)) return this.fail(GatewayErrors.badRequest, 'invalid Content-Length');
-      if (length > route.maxBodyBytes) return this.fail(GatewayErrors.payloadTooLarge, `request body larger than ${route.maxBodyBytes} bytes`);
-      if (length > 0) this.body = this.req;
-    } else if (this.transferEncoding !== null) {
-      this.body = limitBody(this.req, route.maxBodyBytes);
+    const body = this.req.body;
+    if (body !== null) {
+      // The server parsed and validated the framing; only the route's limit is checked here.
+      if (body.length > route.maxBodyBytes) return this.fail(GatewayErrors.payloadTooLarge, `request body larger than ${route.maxBodyBytes} bytes`);
+      body.setLimit(route.maxBodyBytes);
+      if (body.failed instanceof BodyTooLargeError) return this.fail(GatewayErrors.payloadTooLarge, `request body larger than ${route.maxBodyBytes} bytes`);
+      this.body = body;
     }
 
     if (plugins.cache !== null && this.ctx.hooks.serveFromCache(this, plugins.cache)) return;
@@ -198,9 +192,8 @@ export class Exchange implements RequestHeaderSink, Dispatcher.DispatchHandler {
     }
     this.endpoint = endpoint;
     this.addForwardedHeaders();
-    (this.res as TaggedResponse)[kExchange] = this;
     this.dispatched = true;
-    this.res.once('close', onResponseClose);
+    this.res.owner = this;
     this.dispatch();
   }
 
@@ -232,9 +225,9 @@ export class Exchange implements RequestHeaderSink, Dispatcher.DispatchHandler {
     this.endpoint!.pool.dispatch(
       {
         path: this.upstreamPath,
-        method: this.req.method as Dispatcher.HttpMethod,
+        method: this.req.method,
         headers: this.headers,
-        body: this.body as Dispatcher.DispatchOptions['body'],
+        body: this.body,
         headersTimeout: route.headersTimeout,
         bodyTimeout: route.bodyTimeout,
       },
@@ -253,14 +246,13 @@ export class Exchange implements RequestHeaderSink, Dispatcher.DispatchHandler {
     if (!this.dispatched) this.ctx.hooks.finished(this);
   }
 
-  // ---- undici DispatchHandler (legacy callback API: no wrapper allocations inside undici)
+  // ---- UpstreamHandler (called by the upstream pool)
 
-  onConnect(abort: (err?: Error) => void): void {
-    this.abortUpstream = abort;
+  onConnect(link: UpstreamLink): void {
+    this.link = link;
   }
 
-  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
-    this.resumeUpstream = resume;
+  onHeaders(statusCode: number, rawHeaders: string[]): void {
     this.status = statusCode;
     const route = this.route!;
     const endpoint = this.endpoint!;
@@ -273,13 +265,13 @@ export class Exchange implements RequestHeaderSink, Dispatcher.DispatchHandler {
       route.upstream.breaker.success();
     }
     this.breakerTrial = false;
-    const out: string[] = [];
-    filterResponseHeaders(rawHeaders, out, this.cacheAttempt === null ? null : this.cacheAttempt.facts);
+    // The pool already left out hop-by-hop headers; the list is ours to extend.
+    const out = rawHeaders;
+    if (this.cacheAttempt !== null) reportResponseHeaders(out, this.cacheAttempt.facts);
     if (this.cacheStatus !== null) this.ctx.hooks.onResponseHeaders(this, statusCode, out);
     const extras = this.responseExtras;
     for (let i = 0; i < extras.length; i++) out.push(extras[i]);
     this.res.writeHead(statusCode, out);
-    return true;
   }
 
   onData(chunk: Buffer): boolean {
@@ -287,11 +279,9 @@ export class Exchange implements RequestHeaderSink, Dispatcher.DispatchHandler {
     if (capture !== null) {
       capture.bytes += chunk.length;
       if (capture.bytes > capture.limit) this.capture = null;
-      else capture.chunks.push(chunk);
+      else capture.chunks.push(Buffer.from(chunk)); // the chunk is a transient view
     }
-    const ok = this.res.write(chunk);
-    if (!ok) this.res.once('drain', onResponseDrain);
-    return ok;
+    return this.res.write(chunk, true);
   }
 
   onComplete(): void {
@@ -301,7 +291,7 @@ export class Exchange implements RequestHeaderSink, Dispatcher.DispatchHandler {
     if (this.capture !== null) this.capture.store(this);
   }
 
-  onError(err: Error & { code?: string }): void {
+  onError(err: UpstreamError | BodyTooLargeError | BodyAbortedError): void {
     this.upstreamDone = true;
     const res = this.res;
     const route = this.route!;
@@ -316,7 +306,7 @@ export class Exchange implements RequestHeaderSink, Dispatcher.DispatchHandler {
     if (err instanceof BodyTooLargeError) {
       return this.fail(GatewayErrors.payloadTooLarge, `request body larger than ${route.maxBodyBytes} bytes`);
     }
-    if (code === 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH' || code === 'UND_ERR_ABORTED' || code === 'ECONNABORTED') {
+    if (err instanceof BodyAbortedError) {
       if (!res.headersSent) return this.fail(GatewayErrors.badRequest, 'request body ended early');
       res.destroy();
       return;
@@ -332,7 +322,7 @@ export class Exchange implements RequestHeaderSink, Dispatcher.DispatchHandler {
       if (next !== undefined && next !== endpoint && upstream.breaker.allow(now)) {
         this.endpoint = next;
         this.upstreamDone = false;
-        this.abortUpstream = null;
+        this.link = null;
         this.dispatch();
         return;
       }
@@ -341,11 +331,12 @@ export class Exchange implements RequestHeaderSink, Dispatcher.DispatchHandler {
     return this.fail(GatewayErrors.badGateway, `service ${upstream.name} could not be reached`);
   }
 
-  /** Response socket closed: abort the upstream request if it is still running. */
+  /** The answer completed or the client went away: abort the upstream request if still running. */
   closed(): void {
-    if (!this.upstreamDone && this.abortUpstream !== null) {
+    if (!this.upstreamDone) {
       this.upstreamDone = true;
-      this.abortUpstream();
+      if (this.link !== null) this.link.abort();
+      else this.endpoint?.pool.cancel(this);
     }
     if (this.breakerTrial) {
       this.breakerTrial = false;
@@ -354,31 +345,14 @@ export class Exchange implements RequestHeaderSink, Dispatcher.DispatchHandler {
     this.ctx.hooks.finished(this);
   }
 
+  /** The client socket drained: let the upstream send more. */
   resume(): void {
-    this.resumeUpstream?.();
+    this.link?.resume();
   }
-}
-
-function onResponseClose(this: TaggedResponse): void {
-  this[kExchange]?.closed();
-}
-
-function onResponseDrain(this: TaggedResponse): void {
-  this[kExchange]?.resume();
 }
 
 function withoutHeader(headers: string[], lowerName: string): string[] {
   const kept: string[] = [];
   for (let i = 0; i < headers.length; i += 2) if (headers[i].toLowerCase() !== lowerName) kept.push(headers[i], headers[i + 1]);
   return kept;
-}
-
-/** A chunked request body that fails (-> 413) once it exceeds the route's limit. */
-async function* limitBody(req: IncomingMessage, max: number): AsyncIterable<Buffer> {
-  let total = 0;
-  for await (const chunk of req) {
-    total += (chunk as Buffer).length;
-    if (total > max) throw new BodyTooLargeError(`request body larger than ${max} bytes`);
-    yield chunk as Buffer;
-  }
 }

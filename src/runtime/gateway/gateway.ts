@@ -1,11 +1,14 @@
 // The in-process gateway: createGateway() builds the HTTP server, the route table and the
 // upstream pools from a config; main.ts (the container entry) and the tests share it.
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { STATUS_CODES } from 'node:http';
+import type { AddressInfo, Server, Socket } from 'node:net';
 import type { DiscoveryConfig, GatewayConfig } from '../contract/index.js';
 import { ConfigError, parseGatewayConfig, parseDiscoveryConfig } from './config.js';
 import { RegistryWatch } from './registry-watch.js';
-import { GatewayErrors, rawErrorResponse } from './errors.js';
+import { GatewayErrors, rawErrorResponse, type GatewayErrorKind } from './errors.js';
+import type { HeadError } from './http1/head.js';
+import type { GatewayResponse } from './http1/response.js';
+import { GatewayServer, type GatewayRequest } from './http1/server.js';
 import { Exchange, MAX_URL_LENGTH, type ExchangeContext } from './exchange.js';
 import type { ExchangeHooks } from './hooks.js';
 import { compileRoutes, type RouteTable } from './routes.js';
@@ -43,7 +46,7 @@ export interface ServerTimeouts {
 export const DEFAULT_SERVER_TIMEOUTS: ServerTimeouts = { headersMs: 10_000, requestMs: 300_000, keepAliveMs: 5_000 };
 
 export interface Gateway {
-  readonly server: http.Server;
+  readonly server: Server;
   readonly upstreams: Upstreams;
   /** Start listening; resolves with the bound address. */
   listen(port: number, host?: string): Promise<AddressInfo>;
@@ -118,11 +121,11 @@ class GatewayCore implements ExchangeContext {
     this.features.metrics?.close();
   }
 
-  handle = (req: IncomingMessage, res: ServerResponse): void => {
+  handle = (req: GatewayRequest, res: GatewayResponse): void => {
     new Exchange(this, req, res).run();
   };
 
-  internal(req: IncomingMessage, res: ServerResponse, url: string): void {
+  internal(req: GatewayRequest, res: GatewayResponse, url: string): void {
     const path = url.split('?')[0];
     if (path === '/_portico/health') {
       const body = JSON.stringify({
@@ -170,32 +173,16 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const gatewayCore = core;
 
   const timeouts = { ...DEFAULT_SERVER_TIMEOUTS, ...options.serverTimeouts };
-  const server = http.createServer(
-    {
-      maxHeaderSize: MAX_HEADER_BYTES,
-      // Slowloris: slow headers or bodies are cut off (checked every second, not Node's 30 s).
-      headersTimeout: timeouts.headersMs,
-      requestTimeout: timeouts.requestMs,
-      keepAliveTimeout: timeouts.keepAliveMs,
-      connectionsCheckingInterval: Math.min(1_000, timeouts.headersMs),
-      requireHostHeader: true,
-    },
-    gatewayCore.handle,
-  );
-  server.on('clientError', onClientError);
+  // Slowloris: slow headers or bodies are cut off (checked at most every second).
+  const http1 = new GatewayServer({ maxHeaderBytes: MAX_HEADER_BYTES, maxUrlLength: MAX_URL_LENGTH, ...timeouts }, gatewayCore.handle, refuseRequest);
+  const server = http1.server;
   let reloading: Promise<unknown> = Promise.resolve();
 
   return {
     server,
     upstreams,
     listen(port, host = '0.0.0.0') {
-      return new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          server.off('error', reject);
-          resolve(server.address() as AddressInfo);
-        });
-      });
+      return http1.listen(port, host);
     },
     reload(config, discovery) {
       // One reload at a time, in call order: a later file change always wins.
@@ -208,9 +195,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       return next;
     },
     async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      await closed;
+      await http1.close();
       gatewayCore.stop();
       await upstreams.close();
     },
@@ -220,31 +205,22 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   };
 }
 
-/** Requests the HTTP parser rejects get a JSON answer too (431/414/400/408), then the socket closes. */
-function onClientError(err: Error & { code?: string; rawPacket?: Buffer }, socket: Socket): void {
-  if (err.code === 'ECONNRESET' || !socket.writable) {
+const REFUSALS: Record<HeadError['status'], GatewayErrorKind> = {
+  400: GatewayErrors.badRequest,
+  408: GatewayErrors.requestTimeout,
+  414: GatewayErrors.uriTooLong,
+  431: GatewayErrors.headersTooLarge,
+  501: GatewayErrors.notImplemented,
+  505: GatewayErrors.versionNotSupported,
+  502: GatewayErrors.badGateway,
+};
+
+/** Requests the HTTP parser refuses get a JSON answer too (400/408/414/431/501/505), then the socket closes. */
+function refuseRequest(error: HeadError, socket: Socket): void {
+  if (!socket.writable) {
     socket.destroy();
     return;
   }
-  let response: string;
-  switch (err.code) {
-    case 'HPE_HEADER_OVERFLOW': {
-      const packet = err.rawPacket;
-      const lineEnd = packet === undefined ? -1 : packet.indexOf('\r\n');
-      const requestLineTooLong = lineEnd === -1 || lineEnd > MAX_URL_LENGTH;
-      response = requestLineTooLong
-        ? rawErrorResponse(GatewayErrors.uriTooLong, `request target longer than ${MAX_URL_LENGTH} bytes`, 'URI Too Long')
-        : rawErrorResponse(GatewayErrors.headersTooLarge, `request headers larger than ${MAX_HEADER_BYTES} bytes`, 'Request Header Fields Too Large');
-      break;
-    }
-    case 'ERR_HTTP_REQUEST_TIMEOUT':
-      response = rawErrorResponse(GatewayErrors.requestTimeout, 'request not received in time', 'Request Timeout');
-      break;
-    case 'HPE_UNEXPECTED_CONTENT_LENGTH':
-      response = rawErrorResponse(GatewayErrors.badRequest, 'both Content-Length and Transfer-Encoding present', 'Bad Request');
-      break;
-    default:
-      response = rawErrorResponse(GatewayErrors.badRequest, `malformed HTTP request (${err.code ?? 'parse error'})`, 'Bad Request');
-  }
-  socket.end(response);
+  const kind = REFUSALS[error.status];
+  socket.end(rawErrorResponse(kind, error.message, STATUS_CODES[kind.status] ?? 'Error'));
 }

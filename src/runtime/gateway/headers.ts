@@ -1,7 +1,7 @@
-// Header handling on the hot path, working on Node's flat `rawHeaders` arrays (no per-request
+// Header handling on the hot path, working on flat [name, value, ...] arrays (no per-request
 // header objects). Request side: one pass that drops hop-by-hop headers and headers the
-// gateway owns, and remembers the values later stages need. Response side: drop hop-by-hop
-// headers from the upstream's answer.
+// gateway owns, and remembers the values later stages need. Response side: hop-by-hop
+// headers are already gone (http1/head.ts); the cache learns the rest here.
 
 /** What a request-header pass reads; implemented by the per-request Exchange. */
 export interface RequestHeaderSink {
@@ -33,7 +33,7 @@ const REQUEST_HEADERS = new Map<string, readonly [number, keyof RequestHeaderSin
   ['te', [DROP, null]],
   ['trailer', [DROP, null]],
   ['upgrade', [DROP, null]],
-  // Node already answered `100 Continue` to the client; the upstream gets the body directly.
+  // The gateway answered `100 Continue` to the client itself; the upstream gets the body directly.
   ['expect', [DROP, null]],
   ['transfer-encoding', [DROP, 'transferEncoding']],
   ['content-length', [KEEP, 'contentLength']],
@@ -98,40 +98,9 @@ export function dropConnectionListed(headers: string[], connection: string): str
   return kept;
 }
 
-const RESPONSE_HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authenticate',
-  'transfer-encoding',
-  'te',
-  'trailer',
-  'upgrade',
-]);
-
-/**
- * Upstream raw response headers (undici gives Buffers) -> flat string list for writeHead,
- * without hop-by-hop headers and without those the upstream's Connection header names.
- * Also reports the cache-relevant values through `seen`.
- */
-export function filterResponseHeaders(raw: readonly Buffer[], out: string[], seen: ResponseHeaderSink | null): void {
-  let connection: string | null = null;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i].toString('latin1');
-    const lower = name.toLowerCase();
-    if (RESPONSE_HOP_BY_HOP.has(lower)) {
-      if (lower === 'connection') connection = raw[i + 1].toString('latin1');
-      continue;
-    }
-    const value = raw[i + 1].toString('latin1');
-    if (seen !== null) seen.responseHeader(lower, value);
-    out.push(name, value);
-  }
-  if (connection !== null && hasExtraConnectionTokens(connection)) {
-    const kept = dropConnectionListed(out, connection);
-    out.length = 0;
-    for (const v of kept) out.push(v);
-  }
+/** Tell a sink (the cache's response facts) about every header of an upstream answer. */
+export function reportResponseHeaders(headers: readonly string[], seen: ResponseHeaderSink): void {
+  for (let i = 0; i < headers.length; i += 2) seen.responseHeader(headers[i].toLowerCase(), headers[i + 1]);
 }
 
 export interface ResponseHeaderSink {

@@ -1,9 +1,9 @@
 // The upstream services the routes point at: per service a round-robin over its instances
-// (each with a keep-alive undici Pool, shared by origin) and a circuit breaker.
+// (each with a keep-alive UpstreamPool, shared by origin) and a circuit breaker.
 // Instances come from discovery.json (static) until the registry has been reached; from then
 // on the registry's `passing` instances win for every service it knows about, and the last
 // known set is kept while the registry is unreachable.
-import { Pool } from 'undici';
+import { UpstreamPool } from './http1/upstream-pool.js';
 import type { DiscoveryConfig, GatewayRoute, RegistryInstance } from '../contract/index.js';
 import { RoundRobin, type Endpoint } from './balancer.js';
 import { CircuitBreaker, type BreakerState } from './breaker.js';
@@ -14,10 +14,10 @@ export interface InstanceAddress {
   port: number;
 }
 
-export type UpstreamEndpoint = Endpoint<Pool>;
+export type UpstreamEndpoint = Endpoint<UpstreamPool>;
 
 export class Upstream {
-  readonly balancer = new RoundRobin<Pool>();
+  readonly balancer = new RoundRobin<UpstreamPool>();
   readonly breaker: CircuitBreaker;
   source: 'static' | 'registry' = 'static';
 
@@ -30,7 +30,7 @@ export class Upstream {
 }
 
 interface PoolEntry {
-  pool: Pool;
+  pool: UpstreamPool;
   refs: number;
 }
 
@@ -131,7 +131,7 @@ export class Upstreams {
     const pools = [...this.pools.values()].map((p) => p.pool);
     this.pools.clear();
     this.services.clear();
-    await Promise.all(pools.map((p) => p.close().catch(() => p.destroy())));
+    await Promise.all(pools.map((p) => p.close()));
   }
 
   private refreshAll(): void {
@@ -165,21 +165,19 @@ export class Upstreams {
         next.push(kept);
         continue;
       }
-      next.push({ id: i.id, address: i.address, port: i.port, origin, pool: this.acquire(origin, upstream.name), failures: 0, ejections: 0, ejectedUntil: 0 });
+      next.push({ id: i.id, address: i.address, port: i.port, origin, pool: this.acquire(origin, i.address, i.port, upstream.name), failures: 0, ejections: 0, ejectedUntil: 0 });
     }
     upstream.balancer.endpoints = next;
     for (const gone of previous.values()) this.releasePool(gone.origin);
   }
 
-  private acquire(origin: string, service: string): Pool {
+  private acquire(origin: string, address: string, port: number, service: string): UpstreamPool {
     let entry = this.pools.get(origin);
     if (entry === undefined) {
-      const pool = new Pool(origin, {
-        connections: 512,
-        pipelining: 1,
-        keepAliveTimeout: 10_000,
-        keepAliveMaxTimeout: 60_000,
-        connect: { timeout: this.connectTimeouts.get(service) ?? 2_000 },
+      const pool = new UpstreamPool(address, port, {
+        maxConnections: 512,
+        idleTimeoutMs: 10_000,
+        connectTimeoutMs: this.connectTimeouts.get(service) ?? 2_000,
       });
       entry = { pool, refs: 0 };
       this.pools.set(origin, entry);
@@ -193,7 +191,7 @@ export class Upstreams {
     const entry = this.pools.get(origin);
     if (entry === undefined || --entry.refs > 0) return;
     this.pools.delete(origin);
-    entry.pool.close().catch(() => entry.pool.destroy());
+    void entry.pool.close();
   }
 }
 
