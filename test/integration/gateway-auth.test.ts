@@ -88,6 +88,18 @@ describe('gateway authentication', () => {
     expect(none.json().message).toBe('no credentials');
   });
 
+  it('checks every request of a keep-alive connection, whatever key the previous one presented', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const statuses: number[] = [];
+    for (const key of ['ci-key-value', 'ci-key-valuE', 'ci-key-value', 'other-key-value', 'nope']) {
+      statuses.push((await send(gw.port, '/req/x', { headers: { 'x-api-key': key }, agent })).status);
+    }
+    const consumer = (await send(gw.port, '/req/x', { headers: { 'x-api-key': 'other-key-value' }, agent })).json().headers['x-portico-consumer'];
+    agent.destroy();
+    expect(statuses).toEqual([200, 401, 200, 200, 401]);
+    expect(consumer).toBe('other');
+  });
+
   it('lets anonymous requests through an optional route but still refuses bad credentials', async () => {
     const anon = await send(gw.port, '/opt/x', { headers: { 'x-portico-consumer': 'spoofed' } });
     expect(anon.status).toBe(200);

@@ -6,7 +6,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { GatewayConfig } from '../contract/index.js';
 import type { GatewayLogger } from './log.js';
-import type { AuthResult, RouteAuth } from './plugins.js';
+import type { AuthResult, CredentialMemo, RouteAuth } from './plugins.js';
 
 interface StoredKey {
   name: string;
@@ -47,6 +47,13 @@ export class ApiKeys {
   }
 }
 
+/** The last API key a connection presented, with its verdict, by the authenticator that gave it. */
+interface RememberedKey {
+  by: Authenticator;
+  presented: string;
+  result: AuthResult;
+}
+
 /** One authenticator per config, shared by the routes that use auth. */
 export class Authenticator implements RouteAuth {
   constructor(
@@ -54,11 +61,19 @@ export class Authenticator implements RouteAuth {
     private readonly jwt: TokenVerifier | null,
   ) {}
 
-  authenticate(apiKey: string | null, authorization: string | null): AuthResult | Promise<AuthResult> {
+  authenticate(apiKey: string | null, authorization: string | null, memo?: CredentialMemo): AuthResult | Promise<AuthResult> {
     if (apiKey !== null) {
       if (this.apiKeys.size === 0) return { ok: false, reason: 'API keys are not accepted here' };
+      // A keep-alive connection usually presents the same key on every request: its verdict is
+      // reused instead of hashing again. Comparing with the connection's own previous input
+      // (not with a stored secret) tells a timing observer nothing it did not send itself; a
+      // reload builds a new authenticator, so an old verdict never outlives its config.
+      const remembered = memo?.credential as RememberedKey | null | undefined;
+      if (remembered != null && remembered.by === this && remembered.presented === apiKey) return remembered.result;
       const name = this.apiKeys.check(apiKey);
-      return name === null ? { ok: false, reason: 'invalid API key' } : { ok: true, identity: { kind: 'apiKey', consumer: name, claims: null, cacheKey: `k:${name}` } };
+      const result: AuthResult = name === null ? { ok: false, reason: 'invalid API key' } : { ok: true, identity: { kind: 'apiKey', consumer: name, claims: null, cacheKey: `k:${name}` } };
+      if (memo !== undefined) memo.credential = { by: this, presented: apiKey, result } satisfies RememberedKey;
+      return result;
     }
     if (authorization !== null) {
       if (authorization.length < 7 || authorization.slice(0, 7).toLowerCase() !== 'bearer ') return { ok: false, reason: 'Authorization must be "Bearer <token>"' };

@@ -122,7 +122,7 @@ export class Exchange implements RequestHeaderSink, UpstreamHandler, ResponseOwn
     this.clientIp = hooks.clientIp(this);
 
     if (plugins.auth !== null) {
-      const result = plugins.auth.authenticate(this.apiKey, this.authorization);
+      const result = plugins.auth.authenticate(this.apiKey, this.authorization, this.req.session);
       if (result instanceof Promise) {
         result.then(
           (r) => this.afterAuth(r),
@@ -209,7 +209,7 @@ export class Exchange implements RequestHeaderSink, UpstreamHandler, ResponseOwn
   }
 
   private addForwardedHeaders(): void {
-    const remote = this.req.socket.remoteAddress ?? '';
+    const remote = this.req.session.remoteAddress;
     const trusted = this.ctx.hooks.isTrustedProxy(remote);
     const h = this.headers;
     h.push('x-forwarded-for', trusted && this.forwardedFor !== null ? `${this.forwardedFor}, ${remote}` : remote);

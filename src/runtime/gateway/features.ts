@@ -68,7 +68,7 @@ export function buildFeatures(config: GatewayConfig, options: FeatureOptions, pr
   sweeper.unref();
 
   const hooks: ExchangeHooks = {
-    clientIp: (ex) => clientAddress(ex.req.socket.remoteAddress ?? '', ex.forwardedFor, trusted),
+    clientIp: (ex) => clientAddress(ex.req.session.remoteAddress, ex.forwardedFor, trusted),
     isTrustedProxy: (remote) => trusted.has(remote),
     cors: (ex, compiled, preflight) => {
       const cors = compiled as CompiledCors;
@@ -108,7 +108,7 @@ export function buildFeatures(config: GatewayConfig, options: FeatureOptions, pr
           instance: ex.endpoint?.id ?? null,
           status,
           ms: Math.round(seconds * 1e6) / 1e3,
-          ip: ex.clientIp || ex.req.socket.remoteAddress,
+          ip: ex.clientIp || ex.req.session.remoteAddress,
           attempts: ex.attempts,
           cache: ex.cacheStatus,
           error: ex.errorKind,

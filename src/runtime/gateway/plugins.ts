@@ -14,9 +14,14 @@ export interface Identity {
 
 export type AuthResult = { ok: true; identity: Identity | null } | { ok: false; reason: string };
 
+/** Per-connection slot where an authenticator may remember its last verdict. */
+export interface CredentialMemo {
+  credential: unknown;
+}
+
 export interface RouteAuth {
   /** Synchronous when the credential is an API key; a promise for JWT verification. */
-  authenticate(apiKey: string | null, authorization: string | null): AuthResult | Promise<AuthResult>;
+  authenticate(apiKey: string | null, authorization: string | null, memo?: CredentialMemo): AuthResult | Promise<AuthResult>;
 }
 
 export interface RateDecision {

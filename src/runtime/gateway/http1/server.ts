@@ -23,6 +23,19 @@ export interface ServerLimits {
   keepAliveMs: number;
 }
 
+/**
+ * What the gateway remembers per client connection between its requests: the peer address
+ * (read once) and the last API-key verdict (see auth.ts).
+ */
+export class ConnectionSession {
+  readonly remoteAddress: string;
+  credential: unknown = null;
+
+  constructor(socket: Socket) {
+    this.remoteAddress = socket.remoteAddress ?? '';
+  }
+}
+
 /** The parsed request handed to the gateway. */
 export class GatewayRequest {
   private headerObject: Record<string, string> | null = null;
@@ -36,6 +49,7 @@ export class GatewayRequest {
     readonly socket: Socket,
     /** null when the request has no body. */
     readonly body: RequestBody | null,
+    readonly session: ConnectionSession,
   ) {}
 
   /** Lowercase name -> value (repeats joined with ", "); built on first use only. */
@@ -87,6 +101,7 @@ class ClientConnection implements ResponseConnection, BodySource {
     private readonly server: GatewayServer,
   ) {
     this.headSince = Date.now();
+    this.session = new ConnectionSession(socket);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => this.res?.drained());
@@ -173,7 +188,7 @@ class ClientConnection implements ResponseConnection, BodySource {
       this.bodyRemaining = head.contentLength;
     }
     this.body = body;
-    const req = new GatewayRequest(head.method, head.url, head.rawHeaders, head.versionMinor, this.socket, body);
+    const req = new GatewayRequest(head.method, head.url, head.rawHeaders, head.versionMinor, this.socket, body, this.session);
     const res = new GatewayResponse(this, head.method === 'HEAD', head.versionMinor === 0);
     this.req = req;
     this.res = res;
@@ -190,6 +205,7 @@ class ClientConnection implements ResponseConnection, BodySource {
   }
 
   private keepAliveRequested = true;
+  private readonly session: ConnectionSession;
 
   /** Feed body bytes; returns bytes used, or -1 when the body was malformed (connection cut). */
   private feedBody(chunk: Buffer, offset: number): number {
