@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dropConnectionListed, scanRequestHeaders, type RequestHeaderSink } from '../../src/runtime/gateway/headers.js';
 import { parseResponseHead, type ResponseHead } from '../../src/runtime/gateway/http1/head.js';
-import { requestIdFor, traceparentFor } from '../../src/runtime/gateway/ids.js';
+import { assignIds } from '../../src/runtime/gateway/ids.js';
 import { SseParser, type SseEvent } from '../../src/runtime/gateway/sse.js';
 import { ApiKeys } from '../../src/runtime/gateway/auth.js';
 import { jwtReason } from '../../src/runtime/gateway/jwt.js';
@@ -29,14 +29,39 @@ describe('request header scan', () => {
 });
 
 describe('ids', () => {
+  it('uses a trace it starts as the request id, and never a continued trace as one', () => {
+    const fresh = { requestId: null, traceparent: null } as { requestId: string | null; traceparent: string | null };
+    assignIds(fresh);
+    expect(fresh.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    expect(fresh.requestId).toBe(fresh.traceparent!.slice(3, 35));
+    const continued = { requestId: 'bad id', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' } as { requestId: string | null; traceparent: string | null };
+    assignIds(continued);
+    expect(continued.traceparent).toMatch(/^00-0af7651916cd43dd8448eb211c80319c-[0-9a-f]{16}-01$/);
+    expect(continued.requestId).toMatch(/^[0-9a-f]{32}$/);
+    expect(continued.requestId).not.toBe('0af7651916cd43dd8448eb211c80319c');
+    const kept = { requestId: 'req-1', traceparent: null } as { requestId: string | null; traceparent: string | null };
+    assignIds(kept);
+    expect(kept.requestId).toBe('req-1');
+  });
+
   it('keeps sane request ids and generates others', () => {
-    expect(requestIdFor('abc-1')).toBe('abc-1');
-    expect(requestIdFor('has space')).toMatch(/^[0-9a-f]{32}$/);
-    expect(requestIdFor(null)).not.toBe(requestIdFor(null));
+    const ids = (requestId: string | null, traceparent: string | null = null) => {
+      const x = { requestId, traceparent };
+      assignIds(x);
+      return x;
+    };
+    expect(ids('abc-1').requestId).toBe('abc-1');
+    expect(ids('has space').requestId).toMatch(/^[0-9a-f]{32}$/);
+    expect(ids(null).requestId).not.toBe(ids(null).requestId);
   });
   it('continues valid traceparents and refuses all-zero ids', () => {
-    expect(traceparentFor('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00')).toMatch(/^00-0af7651916cd43dd8448eb211c80319c-[0-9a-f]{16}-00$/);
-    expect(traceparentFor('00-00000000000000000000000000000000-b7ad6b7169203331-01')).not.toContain('0000000000000000000000000000000');
+    const trace = (traceparent: string) => {
+      const x = { requestId: null, traceparent } as { requestId: string | null; traceparent: string | null };
+      assignIds(x);
+      return x.traceparent;
+    };
+    expect(trace('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00')).toMatch(/^00-0af7651916cd43dd8448eb211c80319c-[0-9a-f]{16}-00$/);
+    expect(trace('00-00000000000000000000000000000000-b7ad6b7169203331-01')).not.toContain('0000000000000000000000000000000');
   });
 });
 

@@ -9,7 +9,7 @@ import type { GatewayRequest } from './http1/server.js';
 import type { UpstreamError, UpstreamHandler, UpstreamLink } from './http1/upstream-pool.js';
 import { GatewayErrors, sendError, type GatewayErrorKind } from './errors.js';
 import { dropConnectionListed, reportResponseHeaders, scanRequestHeaders, type RequestHeaderSink } from './headers.js';
-import { requestIdFor, traceparentFor } from './ids.js';
+import { assignIds } from './ids.js';
 import { normalizePath } from './paths.js';
 import type { AuthResult, Identity, RateDecision } from './plugins.js';
 import { hostOf, stripPrefix } from './router.js';
@@ -110,9 +110,8 @@ export class Exchange implements RequestHeaderSink, UpstreamHandler, ResponseOwn
     const route = hit.value;
     this.route = route;
 
-    this.requestId = requestIdFor(this.requestId);
-    this.traceparent = traceparentFor(this.traceparent);
-    this.responseExtras.push('x-request-id', this.requestId, 'traceparent', this.traceparent);
+    assignIds(this);
+    this.responseExtras.push('x-request-id', this.requestId!, 'traceparent', this.traceparent!);
 
     const plugins = route.plugins;
     // Without CORS on the route, a preflight is an ordinary OPTIONS request for the upstream.

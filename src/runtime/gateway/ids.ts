@@ -17,24 +17,36 @@ function randomHex(bytes: number): string {
 
 const REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 
-/** The client's x-request-id when it is sane (bounded, printable, no spaces), else a new one. */
-export function requestIdFor(incoming: string | null): string {
-  if (incoming !== null && REQUEST_ID.test(incoming)) return incoming;
-  return randomHex(16);
-}
-
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 const ZERO_TRACE = '00000000000000000000000000000000';
 const ZERO_SPAN = '0000000000000000';
 
+/** The two ids of a request, as received (null when absent) and then as forwarded. */
+export interface RequestIds {
+  requestId: string | null;
+  traceparent: string | null;
+}
+
 /**
- * The traceparent to send upstream: same trace as the client's when it sent a valid one
- * (keeping its flags), with the gateway's own span as parent; else a new sampled trace.
+ * Replace the received ids with the ones to forward and return: the client's x-request-id
+ * when it is sane (bounded, printable, no spaces); its traceparent continued (same trace and
+ * flags, the gateway's own span as parent) when valid, else a new sampled trace. When the
+ * gateway starts the trace itself, the new trace id doubles as the request id if the client
+ * sent none: unique per request, and one random draw instead of two on the common path.
  */
-export function traceparentFor(incoming: string | null): string {
-  if (incoming !== null) {
-    const m = TRACEPARENT.exec(incoming);
-    if (m !== null && m[1] !== ZERO_TRACE && m[2] !== ZERO_SPAN) return `00-${m[1]}-${randomHex(8)}-${m[3]}`;
+export function assignIds(ids: RequestIds): void {
+  const incomingId = ids.requestId;
+  const keepId = incomingId !== null && REQUEST_ID.test(incomingId);
+  const incomingTrace = ids.traceparent;
+  if (incomingTrace !== null) {
+    const m = TRACEPARENT.exec(incomingTrace);
+    if (m !== null && m[1] !== ZERO_TRACE && m[2] !== ZERO_SPAN) {
+      ids.traceparent = `00-${m[1]}-${randomHex(8)}-${m[3]}`;
+      if (!keepId) ids.requestId = randomHex(16);
+      return;
+    }
   }
-  return `00-${randomHex(16)}-${randomHex(8)}-01`;
+  const traceId = randomHex(16);
+  ids.traceparent = `00-${traceId}-${randomHex(8)}-01`;
+  if (!keepId) ids.requestId = traceId;
 }
