@@ -3,7 +3,7 @@
 // exponential backoff (with jitter), and never clears what it knows on failure: the gateway
 // keeps balancing over the last known good set while the registry is away. Until the first
 // snapshot arrives, the upstreams keep using discovery.json's static instances.
-import { request } from 'undici';
+import http from 'node:http';
 import type { WatchChange, WatchSnapshot } from '../contract/index.js';
 import type { GatewayLogger } from './log.js';
 import { SseParser, type SseEvent } from './sse.js';
@@ -66,15 +66,9 @@ export class RegistryWatch {
     if (this.lastEventId !== null) headers['last-event-id'] = this.lastEventId;
     if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
     try {
-      const res = await request(new URL('/v1/watch', this.options.url), {
-        method: 'GET',
-        headers,
-        signal: abort.signal,
-        headersTimeout: 5_000,
-        bodyTimeout: this.options.idleTimeoutMs ?? 45_000,
-      });
+      const res = await openStream(new URL('/v1/watch', this.options.url), headers, abort.signal, this.options.idleTimeoutMs ?? 45_000);
       if (res.statusCode !== 200) {
-        await res.body.dump();
+        res.resume();
         throw new Error(`registry watch answered ${res.statusCode}`);
       }
       this.state = 'connected';
@@ -82,8 +76,8 @@ export class RegistryWatch {
       this.backoff = this.minBackoff;
       this.options.logger.info({ registry: this.options.url, resumeFrom: this.lastEventId }, 'registry watch connected');
       const parser = new SseParser((event) => this.onEvent(event));
-      res.body.setEncoding('utf8');
-      for await (const chunk of res.body) parser.push(chunk as string);
+      res.setEncoding('utf8');
+      for await (const chunk of res) parser.push(chunk as string);
       throw new Error('registry closed the watch stream');
     } catch (error) {
       if (this.stopped) return;
@@ -118,4 +112,26 @@ export class RegistryWatch {
     if (event.id !== null) this.lastEventId = event.id;
     this.applied++;
   }
+}
+
+/** Response headers must arrive within this. */
+const HEADERS_TIMEOUT_MS = 5_000;
+
+/**
+ * GET an event stream. Resolves once the response headers are in; the stream then fails
+ * (ending the caller's read loop) when nothing at all arrives for `idleMs`, pings included.
+ */
+function openStream(url: URL, headers: Record<string, string>, signal: AbortSignal, idleMs: number): Promise<http.IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { headers, signal, agent: false }, (res) => {
+      clearTimeout(headersTimer);
+      req.setTimeout(idleMs, () => req.destroy(new Error(`registry watch stream idle for ${idleMs} ms`)));
+      resolve(res);
+    });
+    const headersTimer = setTimeout(() => req.destroy(new Error('registry watch: no response headers in time')), HEADERS_TIMEOUT_MS);
+    req.on('error', (error) => {
+      clearTimeout(headersTimer);
+      reject(error);
+    });
+  });
 }
