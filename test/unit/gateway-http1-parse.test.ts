@@ -79,10 +79,10 @@ describe('request head: valid', () => {
     expect(req(head('GET /x HTTP/1.0', 'Host: a')).rawHeaders).toEqual(['Host', 'a']);
   });
 
-  it('reports Expect: 100-continue (case-insensitive) for HTTP/1.1 only', () => {
+  it('reports Expect: 100-continue (case-insensitive) for HTTP/1.1 only, and refuses other expectations (417)', () => {
     expect(req(head('POST / HTTP/1.1', 'Host: a', 'Content-Length: 3', 'Expect: 100-continue')).expectContinue).toBe(true);
     expect(req(head('POST / HTTP/1.1', 'Host: a', 'Content-Length: 3', 'expect: 100-Continue')).expectContinue).toBe(true);
-    expect(req(head('POST / HTTP/1.1', 'Host: a', 'Content-Length: 3', 'Expect: something-else')).expectContinue).toBe(false);
+    expect(reqError(head('POST / HTTP/1.1', 'Host: a', 'Content-Length: 3', 'Expect: something-else')).status).toBe(417);
     expect(req(head('POST / HTTP/1.0', 'Content-Length: 3', 'Expect: 100-continue')).expectContinue).toBe(false);
   });
 

@@ -54,6 +54,17 @@ interface RememberedKey {
   result: AuthResult;
 }
 
+/**
+ * Equality in time that depends on the length only: behind a trusted proxy that multiplexes
+ * clients onto one connection, the remembered key may be another client's.
+ */
+function sameString(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}
+
 /** One authenticator per config, shared by the routes that use auth. */
 export class Authenticator implements RouteAuth {
   constructor(
@@ -65,11 +76,10 @@ export class Authenticator implements RouteAuth {
     if (apiKey !== null) {
       if (this.apiKeys.size === 0) return { ok: false, reason: 'API keys are not accepted here' };
       // A keep-alive connection usually presents the same key on every request: its verdict is
-      // reused instead of hashing again. Comparing with the connection's own previous input
-      // (not with a stored secret) tells a timing observer nothing it did not send itself; a
-      // reload builds a new authenticator, so an old verdict never outlives its config.
+      // reused instead of hashing again (compared in constant time, see sameString). A reload
+      // builds a new authenticator, so an old verdict never outlives its config.
       const remembered = memo?.credential as RememberedKey | null | undefined;
-      if (remembered != null && remembered.by === this && remembered.presented === apiKey) return remembered.result;
+      if (remembered != null && remembered.by === this && sameString(remembered.presented, apiKey)) return remembered.result;
       const name = this.apiKeys.check(apiKey);
       const result: AuthResult = name === null ? { ok: false, reason: 'invalid API key' } : { ok: true, identity: { kind: 'apiKey', consumer: name, claims: null, cacheKey: `k:${name}` } };
       if (memo !== undefined) memo.credential = { by: this, presented: apiKey, result } satisfies RememberedKey;

@@ -10,6 +10,7 @@ export const GatewayErrors = {
   notFound: { status: 404, error: 'no_route' },
   requestTimeout: { status: 408, error: 'request_timeout' },
   payloadTooLarge: { status: 413, error: 'payload_too_large' },
+  expectationFailed: { status: 417, error: 'expectation_failed' },
   uriTooLong: { status: 414, error: 'uri_too_long' },
   tooManyRequests: { status: 429, error: 'rate_limited' },
   headersTooLarge: { status: 431, error: 'request_headers_too_large' },

@@ -3,7 +3,7 @@
 // upstream pool's handler, so proxying allocates no closures. Stages, in order:
 // limits -> headers -> path -> route -> ids -> CORS -> auth -> rate limit -> body size ->
 // cache -> breaker -> balancer -> upstream (with retries on another instance).
-import { BodyAbortedError, BodyTooLargeError, type RequestBody } from './http1/body.js';
+import { BodyAbortedError, BodyTimeoutError, BodyTooLargeError, type RequestBody } from './http1/body.js';
 import type { GatewayResponse, ResponseOwner } from './http1/response.js';
 import type { GatewayRequest } from './http1/server.js';
 import type { UpstreamError, UpstreamHandler, UpstreamLink } from './http1/upstream-pool.js';
@@ -31,7 +31,7 @@ export interface ExchangeContext {
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 /** Errors where the request certainly did not reach the application: safe to retry. */
-const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'PORTICO_CONNECT_TIMEOUT', 'PORTICO_UPSTREAM_CLOSED']);
+const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'PORTICO_CONNECT_TIMEOUT', 'PORTICO_UPSTREAM_CLOSED', 'PORTICO_POOL_CLOSED']);
 const TIMEOUT_ERRORS = new Set(['PORTICO_CONNECT_TIMEOUT', 'PORTICO_HEADERS_TIMEOUT', 'PORTICO_BODY_TIMEOUT']);
 
 export class Exchange implements RequestHeaderSink, UpstreamHandler, ResponseOwner {
@@ -168,6 +168,7 @@ export class Exchange implements RequestHeaderSink, UpstreamHandler, ResponseOwn
       if (body.length > route.maxBodyBytes) return this.fail(GatewayErrors.payloadTooLarge, `request body larger than ${route.maxBodyBytes} bytes`);
       body.setLimit(route.maxBodyBytes);
       if (body.failed instanceof BodyTooLargeError) return this.fail(GatewayErrors.payloadTooLarge, `request body larger than ${route.maxBodyBytes} bytes`);
+      if (body.failed instanceof BodyTimeoutError) return this.fail(GatewayErrors.requestTimeout, body.failed.message);
       this.body = body;
     }
 
@@ -227,6 +228,7 @@ export class Exchange implements RequestHeaderSink, UpstreamHandler, ResponseOwn
         method: this.req.method,
         headers: this.headers,
         body: this.body,
+        emptyLength: this.body === null && this.req.contentLength === 0 ? 0 : -1,
         headersTimeout: route.headersTimeout,
         bodyTimeout: route.bodyTimeout,
       },
@@ -290,7 +292,7 @@ export class Exchange implements RequestHeaderSink, UpstreamHandler, ResponseOwn
     if (this.capture !== null) this.capture.store(this);
   }
 
-  onError(err: UpstreamError | BodyTooLargeError | BodyAbortedError): void {
+  onError(err: UpstreamError | BodyTooLargeError | BodyAbortedError | BodyTimeoutError): void {
     this.upstreamDone = true;
     const res = this.res;
     const route = this.route!;
@@ -304,6 +306,11 @@ export class Exchange implements RequestHeaderSink, UpstreamHandler, ResponseOwn
     }
     if (err instanceof BodyTooLargeError) {
       return this.fail(GatewayErrors.payloadTooLarge, `request body larger than ${route.maxBodyBytes} bytes`);
+    }
+    if (err instanceof BodyTimeoutError) {
+      if (!res.headersSent) return this.fail(GatewayErrors.requestTimeout, err.message);
+      res.destroy();
+      return;
     }
     if (err instanceof BodyAbortedError) {
       if (!res.headersSent) return this.fail(GatewayErrors.badRequest, 'request body ended early');

@@ -209,6 +209,7 @@ const REFUSALS: Record<HeadError['status'], GatewayErrorKind> = {
   400: GatewayErrors.badRequest,
   408: GatewayErrors.requestTimeout,
   414: GatewayErrors.uriTooLong,
+  417: GatewayErrors.expectationFailed,
   431: GatewayErrors.headersTooLarge,
   501: GatewayErrors.notImplemented,
   505: GatewayErrors.versionNotSupported,

@@ -36,7 +36,8 @@ const REQUEST_HEADERS = new Map<string, readonly [number, keyof RequestHeaderSin
   // The gateway answered `100 Continue` to the client itself; the upstream gets the body directly.
   ['expect', [DROP, null]],
   ['transfer-encoding', [DROP, 'transferEncoding']],
-  ['content-length', [KEEP, 'contentLength']],
+  // Framing is written by the gateway for the upstream hop (http1/upstream-pool.ts).
+  ['content-length', [DROP, 'contentLength']],
   ['host', [KEEP, 'host']],
   ['origin', [KEEP, 'origin']],
   ['authorization', [KEEP, 'authorization']],
@@ -90,9 +91,13 @@ function hasExtraConnectionTokens(value: string): boolean {
   return false;
 }
 
+/** Names a Connection header may never remove: routing and framing are not the client's to hide. */
+const NOT_DROPPABLE = ['host', 'content-length', 'transfer-encoding'];
+
 /** Remove from a flat header list every header named in a Connection header value. */
 export function dropConnectionListed(headers: string[], connection: string): string[] {
   const listed = new Set(connection.split(',').map((t) => t.trim().toLowerCase()));
+  for (const name of NOT_DROPPABLE) listed.delete(name);
   const kept: string[] = [];
   for (let i = 0; i < headers.length; i += 2) if (!listed.has(headers[i].toLowerCase())) kept.push(headers[i], headers[i + 1]);
   return kept;

@@ -25,6 +25,10 @@ export class BodyAbortedError extends Error {
   readonly code = 'PORTICO_BODY_ABORTED';
 }
 
+export class BodyTimeoutError extends Error {
+  readonly code = 'PORTICO_BODY_TIMEOUT';
+}
+
 /** Queue this many bytes before an upstream is attached, then pause the client. */
 const QUEUE_HIGH_WATER = 64 * 1024;
 
@@ -71,7 +75,7 @@ export class RequestBody implements ChunkSink {
 
   /** Called when the upstream drained after `writeBody` returned false. */
   resume(): void {
-    if (!this.complete && this.failed === null) this.source.resume();
+    if (this.failed === null) this.source.resume();
   }
 
   /** Payload from the connection (ChunkSink for chunked bodies, direct for Content-Length). */
@@ -97,6 +101,11 @@ export class RequestBody implements ChunkSink {
   /** The client went away or sent a malformed body. */
   abort(): void {
     if (!this.complete) this.fail(new BodyAbortedError('request body ended early'));
+  }
+
+  /** The client took longer than the server allows for a whole request. */
+  timeOut(): void {
+    if (!this.complete) this.fail(new BodyTimeoutError('request body not received in time'));
   }
 
   private fail(error: Error): void {

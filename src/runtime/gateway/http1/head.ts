@@ -6,7 +6,7 @@
 // Transfer-Encoding, any transfer coding but a lone `chunked`, control characters in values.
 
 export interface HeadError {
-  readonly status: 400 | 408 | 414 | 431 | 501 | 505 | 502;
+  readonly status: 400 | 408 | 414 | 417 | 431 | 501 | 505 | 502;
   readonly message: string;
 }
 
@@ -93,6 +93,7 @@ interface Framing {
   keepAliveTimeoutS: number;
   host: number;
   expectContinue: boolean;
+  expectOther: boolean;
 }
 
 function fail(status: HeadError['status'], message: string): HeadError {
@@ -126,8 +127,12 @@ function parseFields(lines: string[], out: string[], framing: Framing, errorStat
     }
     const lower = name.toLowerCase();
     if (lower === 'content-length') {
+      const first = framing.contentLength === -1;
       const error = mergeContentLength(value, framing, errorStatus);
       if (error !== null) return error;
+      // Relayed once, as one number, however it was written ("5, 5" or repeated).
+      if (first) out.push(name, String(framing.contentLength));
+      continue;
     } else if (lower === 'transfer-encoding') {
       if (framing.transferEncoding) return fail(errorStatus, 'repeated Transfer-Encoding header');
       framing.transferEncoding = true;
@@ -144,6 +149,7 @@ function parseFields(lines: string[], out: string[], framing: Framing, errorStat
       framing.host++;
     } else if (lower === 'expect') {
       if (value.toLowerCase() === '100-continue') framing.expectContinue = true;
+      else framing.expectOther = true;
     } else if (lower === 'keep-alive') {
       const m = /(?:^|[\s,;])timeout\s*=\s*(\d+)/i.exec(value);
       if (m !== null) framing.keepAliveTimeoutS = Number(m[1]);
@@ -158,6 +164,7 @@ function parseFields(lines: string[], out: string[], framing: Framing, errorStat
 /** Remove from a flat header list the headers a Connection header names (rare: done in place). */
 function dropListed(headers: string[], listed: string): void {
   const names = new Set(listed.split(','));
+  names.delete('content-length'); // framing stays, whatever the upstream's Connection says
   let w = 0;
   for (let r = 0; r < headers.length; r += 2) {
     if (names.has(headers[r].toLowerCase())) continue;
@@ -183,7 +190,7 @@ function mergeContentLength(value: string, framing: Framing, errorStatus: 400 | 
 }
 
 function newFraming(): Framing {
-  return { contentLength: -1, chunked: false, connectionClose: false, connectionKeepAlive: false, transferEncoding: false, keepAliveTimeoutS: -1, host: 0, expectContinue: false };
+  return { contentLength: -1, chunked: false, connectionClose: false, connectionKeepAlive: false, transferEncoding: false, keepAliveTimeoutS: -1, host: 0, expectContinue: false, expectOther: false };
 }
 
 /** Splits a head into lines; null when it holds controls, a bare CR or a bare LF. */
@@ -220,7 +227,9 @@ export function parseRequestHead(head: string, maxUrlLength: number): RequestHea
   if (error !== null) return error;
   if (versionMinor === 1 && framing.host !== 1) return fail(400, framing.host === 0 ? 'missing Host header' : 'repeated Host header');
   if (framing.host > 1) return fail(400, 'repeated Host header');
-  const keepAlive = versionMinor === 1 ? !framing.connectionClose : framing.connectionKeepAlive && !framing.connectionClose;
+  if (framing.expectOther) return fail(417, 'only "Expect: 100-continue" is supported');
+  // RFC 9112 6.1: a chunked HTTP/1.0 request is framed by luck; never reuse the connection.
+  const keepAlive = versionMinor === 1 ? !framing.connectionClose : framing.connectionKeepAlive && !framing.connectionClose && !framing.chunked;
   return {
     method,
     url,

@@ -122,7 +122,7 @@ export class GatewayResponse {
    * wait in the socket's queue.
    */
   write(chunk: Buffer | string, transient = false): boolean {
-    if (this.destroyed) return false;
+    if (this.destroyed || this.writableFinished) return false;
     if (!this.headersSent) this.writeHead(this.statusCode);
     if (typeof chunk === 'string') chunk = Buffer.from(chunk, 'utf8');
     else if (transient && (this.mode === CHUNKED || this.pendingHead === null || chunk.length >= COALESCE_LIMIT)) chunk = Buffer.from(chunk);

@@ -46,6 +46,8 @@ export class GatewayRequest {
     /** Flat [name, value, ...] as received. */
     readonly rawHeaders: string[],
     readonly httpVersionMinor: number,
+    /** Declared Content-Length (normalized), or -1. */
+    readonly contentLength: number,
     readonly socket: Socket,
     /** null when the request has no body. */
     readonly body: RequestBody | null,
@@ -90,6 +92,7 @@ class ClientConnection implements ResponseConnection, BodySource {
   private pumping = false;
   private pausedByBody = false;
   private pausedByPipeline = false;
+  private waitingForDrain = false;
   closing = false;
   closed = false;
   /** When the gateway decided to close (answer sent with `connection: close`, or a refusal). */
@@ -104,7 +107,7 @@ class ClientConnection implements ResponseConnection, BodySource {
     this.session = new ConnectionSession(socket);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('drain', () => this.res?.drained());
+    socket.on('drain', () => this.onDrain());
     socket.on('error', () => socket.destroy());
     socket.on('end', () => this.onEnd());
     socket.on('close', () => this.onClose());
@@ -129,8 +132,9 @@ class ClientConnection implements ResponseConnection, BodySource {
     } else {
       this.buf = Buffer.concat([this.buf, chunk]);
     }
-    if (this.req !== null) {
-      // Pipelined bytes wait for the current answer; stop reading if they pile up.
+    if (this.req !== null || this.waitingForDrain) {
+      // Pipelined bytes wait for the current answer (or for the client to read the previous
+      // ones); stop reading if they pile up.
       if (this.buf.length > this.server.limits.maxHeaderBytes * 2 && !this.pausedByPipeline) {
         this.pausedByPipeline = true;
         this.socket.pause();
@@ -146,6 +150,12 @@ class ClientConnection implements ResponseConnection, BodySource {
     this.pumping = true;
     try {
       while (this.req === null && this.buf !== null && !this.closing && !this.closed) {
+        // A client that pipelines requests but does not read the answers (the gateway may
+        // answer some itself, at once) gets no more of them read until it does.
+        if (this.socket.writableNeedDrain) {
+          this.waitingForDrain = true;
+          break;
+        }
         if (!this.startRequest()) break;
       }
     } finally {
@@ -156,9 +166,18 @@ class ClientConnection implements ResponseConnection, BodySource {
   /** Returns false when no complete head is buffered (or the connection was refused). */
   private startRequest(): boolean {
     let buf = this.buf!;
-    // RFC 9112: ignore empty lines before a request line.
+    // RFC 9112: ignore empty lines before a request line (dropped, so they cannot pile up).
     let start = 0;
     while (start + 1 < buf.length && buf[start] === 13 && buf[start + 1] === 10) start += 2;
+    if (start > 0) {
+      if (start === buf.length) {
+        this.buf = null;
+        return false;
+      }
+      buf = buf.subarray(start);
+      this.buf = buf;
+      start = 0;
+    }
     const limits = this.server.limits;
     const end = buf.indexOf(CRLFCRLF, start);
     if (end === -1 || end - start + 4 > limits.maxHeaderBytes) {
@@ -188,7 +207,7 @@ class ClientConnection implements ResponseConnection, BodySource {
       this.bodyRemaining = head.contentLength;
     }
     this.body = body;
-    const req = new GatewayRequest(head.method, head.url, head.rawHeaders, head.versionMinor, this.socket, body, this.session);
+    const req = new GatewayRequest(head.method, head.url, head.rawHeaders, head.versionMinor, head.contentLength, this.socket, body, this.session);
     const res = new GatewayResponse(this, head.method === 'HEAD', head.versionMinor === 0);
     this.req = req;
     this.res = res;
@@ -230,6 +249,17 @@ class ClientConnection implements ResponseConnection, BodySource {
     return take;
   }
 
+  private onDrain(): void {
+    this.res?.drained();
+    if (!this.waitingForDrain) return;
+    this.waitingForDrain = false;
+    if (this.pausedByPipeline) {
+      this.pausedByPipeline = false;
+      if (!this.pausedByBody) this.socket.resume();
+    }
+    this.pump();
+  }
+
   // ---- BodySource
 
   pause(): void {
@@ -263,10 +293,11 @@ class ClientConnection implements ResponseConnection, BodySource {
     }
     this.idleSince = Date.now();
     if (this.buf !== null) this.headSince = this.idleSince;
-    if (this.pausedByPipeline) {
-      this.pausedByPipeline = false;
-      if (!this.pausedByBody) this.socket.resume();
-    }
+    // The body is complete: whatever paused reading for it no longer applies.
+    const wasPaused = this.pausedByBody || this.pausedByPipeline;
+    this.pausedByBody = false;
+    if (!this.waitingForDrain) this.pausedByPipeline = false;
+    if (wasPaused && !this.pausedByPipeline) this.socket.resume();
     if (this.server.closing) {
       this.startClosing();
       this.socket.end();
@@ -336,8 +367,10 @@ class ClientConnection implements ResponseConnection, BodySource {
       return;
     }
     if (this.body !== null && !this.body.complete && now - this.requestSince > limits.requestMs) {
-      if (this.res !== null && !this.res.headersSent) this.reject({ status: 408, message: 'request body not received in time' });
-      else this.cut();
+      if (this.res === null || this.res.headersSent) return this.cut();
+      // The exchange answers 408 (and aborts its upstream request); the connection then closes.
+      this.body.timeOut();
+      this.startClosing();
     }
   }
 

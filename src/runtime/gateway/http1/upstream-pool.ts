@@ -2,8 +2,9 @@
 // It replaced undici's Pool in the gateway: for a proxy that already holds the request as
 // flat header strings, writing the head itself and parsing the answer with head.ts costs a
 // fraction of undici's per-request machinery (measured: docs/gateway.md, "Performance").
-// Timeouts (connect, response headers, body idle), stale keep-alive connections (retried once
-// on a fresh connection when nothing was sent back and the request has no body), bounded
+// Timeouts (connect, response headers, body idle), stale keep-alive connections (an
+// idempotent request without a body is retried once on a fresh connection when a reused one
+// closed before any byte of the answer), bounded
 // connections with a wait queue, and the upstream's `Keep-Alive: timeout` hint are handled
 // here; the decisions about retries on other instances stay with the Exchange.
 import net from 'node:net';
@@ -15,9 +16,14 @@ export interface UpstreamRequest {
   method: string;
   /** Origin-form target sent upstream. */
   path: string;
-  /** Flat [name, value, ...] headers to send (Host included when the client sent one). */
+  /**
+   * Flat [name, value, ...] headers to send (Host included when the client sent one), without
+   * framing headers: Content-Length and Transfer-Encoding are written here, from the body.
+   */
   headers: readonly string[];
   body: RequestBody | null;
+  /** Content-Length to declare when there is no body (0 for an empty POST), else -1. */
+  emptyLength: number;
   headersTimeout: number;
   bodyTimeout: number;
 }
@@ -76,6 +82,9 @@ const BODY_UNTIL_CLOSE = 3;
 const IDLE = 4;
 
 const MAX_RESPONSE_HEAD_BYTES = 64 * 1024;
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
+/** How a connection the upstream closed while idle fails on reuse. */
+const STALE_SIGNS = new Set(['ECONNRESET', 'EPIPE', 'PORTICO_UPSTREAM_CLOSED']);
 
 // Upstream sockets read into one shared buffer (net's `onread`) instead of a new Buffer per
 // read pushed through a Readable stream: cheaper per response. Each read is handled before the
@@ -156,7 +165,8 @@ class UpstreamConnection implements UpstreamLink, BodySink, ChunkSink {
     socket.setKeepAlive(true, 30_000);
     socket.on('connect', () => {
       this.connected = true;
-      if (this.timerKind === TIMER_CONNECT) this.arm(TIMER_HEADERS, this.request!.headersTimeout);
+      if (this.timerKind === TIMER_CONNECT) this.disarm();
+      this.armHeadersTimeout();
     });
     socket.on('drain', () => this.request?.body?.resume());
     socket.on('end', () => this.onEnd());
@@ -173,13 +183,25 @@ class UpstreamConnection implements UpstreamLink, BodySink, ChunkSink {
     this.requestWritten = false;
     this.responseKeepAlive = true;
     this.headRequest = request.method === 'HEAD';
-    if (this.connected) this.arm(TIMER_HEADERS, request.headersTimeout);
     handler.onConnect(this);
     if (this.handler !== handler) return; // aborted from onConnect
     this.socket.write(requestHead(request, this.pool.hostHeader), 'latin1');
     const body = request.body;
-    if (body === null) this.requestWritten = true;
-    else body.attach(this);
+    if (body === null) {
+      this.requestWritten = true;
+      this.armHeadersTimeout();
+    } else {
+      body.attach(this);
+    }
+  }
+
+  /**
+   * The wait for the answer's head starts once the whole request is written (and the socket
+   * connected): a slow upload is the client's slowness, not the upstream's, and must not
+   * count against the service (504, ejection, breaker).
+   */
+  private armHeadersTimeout(): void {
+    if (this.connected && this.requestWritten && this.state === HEAD && this.handler !== null) this.arm(TIMER_HEADERS, this.request!.headersTimeout);
   }
 
   // ---- BodySink: the client's request body
@@ -199,6 +221,7 @@ class UpstreamConnection implements UpstreamLink, BodySink, ChunkSink {
     if (this.dead || this.handler === null) return;
     if (this.request!.body!.chunked) this.socket.write(LAST_CHUNK, 'latin1');
     this.requestWritten = true;
+    this.armHeadersTimeout();
   }
 
   failBody(error: Error): void {
@@ -373,9 +396,10 @@ class UpstreamConnection implements UpstreamLink, BodySink, ChunkSink {
     this.detach();
     this.destroy();
     if (handler === null || request === null) return;
-    // A reused connection the upstream had already closed: the request never reached it.
-    // Retried once on a fresh connection when that cannot duplicate anything (no body).
-    if (stale && request.body === null && code !== 'PORTICO_HEADERS_TIMEOUT') {
+    // A reused connection the upstream had closed while it sat idle: retried once on a fresh
+    // connection, only for a request that may safely run twice (RFC 9110 9.2.2: idempotent,
+    // and without a body, which is gone once sent), since the upstream might have seen it.
+    if (stale && request.body === null && IDEMPOTENT.has(request.method) && STALE_SIGNS.has(code) && !this.pool.closing) {
       this.pool.dispatchFresh(request, handler);
       return;
     }
@@ -445,7 +469,14 @@ function requestHead(request: UpstreamRequest, hostHeader: string): string {
     head += `${name}: ${headers[i + 1]}\r\n`;
   }
   if (!hasHost) head += `host: ${hostHeader}\r\n`;
-  if (request.body !== null && request.body.chunked) head += 'transfer-encoding: chunked\r\n';
+  const body = request.body;
+  if (body === null) {
+    if (request.emptyLength === 0) head += 'content-length: 0\r\n';
+  } else if (body.chunked) {
+    head += 'transfer-encoding: chunked\r\n';
+  } else {
+    head += `content-length: ${body.length}\r\n`;
+  }
   return head + '\r\n';
 }
 
@@ -462,7 +493,7 @@ export class UpstreamPool {
   private readonly idle: UpstreamConnection[] = [];
   private readonly open = new Set<UpstreamConnection>();
   private readonly waiting: Waiting[] = [];
-  private closing = false;
+  closing = false;
   private onDrained: (() => void) | null = null;
 
   constructor(
