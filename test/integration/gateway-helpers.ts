@@ -1,10 +1,12 @@
 // Shared fixtures for the gateway's in-process tests: real upstream HTTP servers and a real
-// gateway, all on 127.0.0.1 with OS-assigned ports.
+// gateway, all on 127.0.0.1 with OS-assigned ports, and a FixtureScope that closes them after
+// each test. Wire-level tools (raw sockets, a response parser) are in gateway-raw-helpers.ts.
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import type { DiscoveryConfig, GatewayConfig, GatewayRoute } from '../../src/runtime/contract/index.js';
 import { createGateway, type Gateway, type GatewayOptions } from '../../src/runtime/gateway/gateway.js';
 
+/** A running upstream and what it saw, for assertions on what the gateway forwarded. */
 export interface Upstream {
   name: string;
   port: number;
@@ -15,6 +17,7 @@ export interface Upstream {
   close(): Promise<void>;
 }
 
+/** How an upstream answers (the request body already read), for tests that need a particular answer. */
 export type UpstreamHandler = (req: http.IncomingMessage, res: http.ServerResponse, body: string) => void;
 
 const echo: UpstreamHandler = (req, res, body) => {
@@ -22,6 +25,7 @@ const echo: UpstreamHandler = (req, res, body) => {
   res.end(JSON.stringify({ method: req.method, url: req.url, headers: req.headers, body }));
 };
 
+/** A real Node HTTP upstream on 127.0.0.1 (echoes the request as JSON unless given a handler). */
 export async function startUpstream(name: string, handler: UpstreamHandler = echo): Promise<Upstream> {
   const up: Upstream = {
     name,
@@ -58,6 +62,7 @@ export async function deadPort(): Promise<number> {
   return port;
 }
 
+/** A complete route with permissive test defaults, so a test spells out only what it is about. */
 export function route(overrides: Partial<GatewayRoute> & Pick<GatewayRoute, 'service' | 'path'>): GatewayRoute {
   return {
     id: `${overrides.service}#0`,
@@ -76,6 +81,7 @@ export function route(overrides: Partial<GatewayRoute> & Pick<GatewayRoute, 'ser
   };
 }
 
+/** A complete gateway.json around `routes`, so a test spells out only what it is about. */
 export function gatewayConfig(routes: GatewayRoute[], overrides: Partial<GatewayConfig> = {}): GatewayConfig {
   return {
     version: 1,
@@ -116,6 +122,7 @@ export function discovery(services: Record<string, number[]>): DiscoveryConfig {
   };
 }
 
+/** A listening gateway with its port, for requests and for closing it. */
 export interface RunningGateway {
   gateway: Gateway;
   port: number;
@@ -123,12 +130,17 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-export async function startGateway(options: Omit<GatewayOptions, 'metrics' | 'accessLog'> & Partial<Pick<GatewayOptions, 'metrics' | 'accessLog'>>): Promise<RunningGateway> {
+/** What startGateway takes: the gateway's options, with metrics and the access log optional. */
+export type StartGatewayOptions = Omit<GatewayOptions, 'metrics' | 'accessLog'> & Partial<Pick<GatewayOptions, 'metrics' | 'accessLog'>>;
+
+/** A real gateway listening on 127.0.0.1 (access log off unless asked for). */
+export async function startGateway(options: StartGatewayOptions): Promise<RunningGateway> {
   const gateway = await createGateway({ accessLog: false, ...options });
   const address = await gateway.listen(0, '127.0.0.1');
   return { gateway, port: address.port, url: `http://127.0.0.1:${address.port}`, close: () => gateway.close() };
 }
 
+/** A complete answer to `send`, for assertions on status, headers and body. */
 export interface Reply {
   status: number;
   headers: http.IncomingHttpHeaders;
@@ -180,4 +192,56 @@ export async function until(check: () => boolean | Promise<boolean>, ms = 5000):
     if (Date.now() > end) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** Wait `ms` (e.g. to give an unwanted request time to arrive before asserting it did not). */
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Everything one test (or one suite) started, so that closeAll leaves nothing listening or connected. */
+export interface FixtureScope {
+  /** startUpstream, closed by closeAll. */
+  upstream(name: string, handler?: UpstreamHandler): Promise<Upstream>;
+  /** startGateway, closed by closeAll. */
+  gateway(options: StartGatewayOptions): Promise<RunningGateway>;
+  /** A gateway with one route `/s` -> service s on `port` (gateway options and route fields overridable), closed by closeAll. */
+  gatewayFor(port: number, extra?: Partial<StartGatewayOptions>, routeExtra?: Partial<Parameters<typeof route>[0]>): Promise<RunningGateway>;
+  /** Run `cleanup` in closeAll; the last one registered runs first. */
+  onCleanup(cleanup: () => Promise<void> | void): void;
+  /** A client connection, destroyed before every other cleanup: a gateway closes only once its connections are gone. */
+  trackClient(client: { destroy(): void }): void;
+  /** Destroy the tracked clients, then run the cleanups in reverse order; the scope can be used again afterwards. */
+  closeAll(): Promise<void>;
+}
+
+/** Per-test ownership of fixtures: `const fixtures = fixtureScope(); afterEach(() => fixtures.closeAll());`. */
+export function fixtureScope(): FixtureScope {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const clients = new Set<{ destroy(): void }>();
+  const scope: FixtureScope = {
+    async upstream(name, handler) {
+      const u = await startUpstream(name, handler);
+      cleanups.push(() => u.close());
+      return u;
+    },
+    async gateway(options) {
+      const g = await startGateway(options);
+      cleanups.push(() => g.close());
+      return g;
+    },
+    gatewayFor(port, extra = {}, routeExtra = {}) {
+      return scope.gateway({ config: gatewayConfig([route({ service: 's', path: '/s', ...routeExtra })]), discovery: discovery({ s: [port] }), ...extra });
+    },
+    onCleanup(cleanup) {
+      cleanups.push(cleanup);
+    },
+    trackClient(client) {
+      clients.add(client);
+    },
+    async closeAll() {
+      for (const c of clients) c.destroy();
+      clients.clear();
+      while (cleanups.length > 0) await cleanups.pop()!();
+    },
+  };
+  return scope;
 }

@@ -6,46 +6,18 @@
 // bodiless POST replayed after a stale upstream connection, slow bodies (408), unknown
 // expectations (417), and chunked HTTP/1.0 requests keeping the connection.
 // Everything on 127.0.0.1, real sockets, bounded waits.
-import net, { type AddressInfo } from 'node:net';
+import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
-import { discovery, gatewayConfig, rawRequest, route, send, startGateway, startUpstream, until, type RunningGateway, type Upstream } from './gateway-helpers.js';
+import { fixtureScope, rawRequest, send, sleep, until } from './gateway-helpers.js';
+import { parseResponses, RawClient, rawUpstream, requestLine, targetOf, type RawUpstreamRequest } from './gateway-raw-helpers.js';
 
 const TEST_MS = 5_000;
 
 // ---------------------------------------------------------------- helpers
 
-const cleanups: (() => Promise<void> | void)[] = [];
-const clients = new Set<RawClient>();
-afterEach(async () => {
-  // Client sockets first: a gateway closes only once its connections are gone.
-  for (const c of clients) c.destroy();
-  clients.clear();
-  while (cleanups.length > 0) await cleanups.pop()!();
-});
-
-async function upstream(name: string, handler?: Parameters<typeof startUpstream>[1]): Promise<Upstream> {
-  const u = await startUpstream(name, handler);
-  cleanups.push(() => u.close());
-  return u;
-}
-
-async function gateway(...args: Parameters<typeof startGateway>): Promise<RunningGateway> {
-  const g = await startGateway(...args);
-  cleanups.push(() => g.close());
-  return g;
-}
-
-/** A gateway with one route `/s` -> service s on the given port (route fields overridable). */
-function gatewayFor(
-  port: number,
-  extra: Partial<Parameters<typeof startGateway>[0]> = {},
-  routeExtra: Partial<Parameters<typeof route>[0]> = {},
-): Promise<RunningGateway> {
-  return gateway({ config: gatewayConfig([route({ service: 's', path: '/s', ...routeExtra })]), discovery: discovery({ s: [port] }), ...extra });
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const fixtures = fixtureScope();
+afterEach(() => fixtures.closeAll());
 
 /** Resolves true on 'drain', false after `ms`. */
 function drainOrTimeout(socket: net.Socket, ms: number): Promise<boolean> {
@@ -64,252 +36,6 @@ function drainOrTimeout(socket: net.Socket, ms: number): Promise<boolean> {
   });
 }
 
-interface ParsedResponse {
-  status: number;
-  /** Lowercase names; repeats joined with ", ". */
-  headers: Record<string, string>;
-  body: Buffer;
-  text: string;
-}
-
-/** Parse one response from `buf` at `off` (independent of the code under test); null when incomplete. */
-function parseOne(buf: Buffer, off: number, closed: boolean): { res: ParsedResponse; next: number } | null {
-  const end = buf.indexOf('\r\n\r\n', off, 'latin1');
-  if (end === -1) return null;
-  const lines = buf.toString('latin1', off, end).split('\r\n');
-  const m = /^HTTP\/1\.[01] (\d{3})(?: .*)?$/.exec(lines[0]);
-  if (m === null) throw new Error(`not a status line at byte ${off}: ${JSON.stringify(buf.toString('latin1', off, Math.min(end, off + 80)))}`);
-  const headers: Record<string, string> = {};
-  for (const line of lines.slice(1)) {
-    const colon = line.indexOf(':');
-    const name = line.slice(0, colon).toLowerCase();
-    const value = line.slice(colon + 1).trim();
-    headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
-  }
-  const status = Number(m[1]);
-  let p = end + 4;
-  const make = (body: Buffer): ParsedResponse => ({ status, headers, body, text: body.toString('utf8') });
-  if (status < 200 || status === 204 || status === 304) return { res: make(Buffer.alloc(0)), next: p };
-  if (headers['transfer-encoding'] !== undefined) {
-    if (headers['transfer-encoding'].toLowerCase() !== 'chunked') throw new Error(`unexpected transfer-encoding ${headers['transfer-encoding']}`);
-    const parts: Buffer[] = [];
-    for (;;) {
-      const le = buf.indexOf('\r\n', p, 'latin1');
-      if (le === -1) return null;
-      const size = parseInt(buf.toString('latin1', p, le).split(';')[0], 16);
-      if (Number.isNaN(size)) throw new Error('bad chunk size line');
-      p = le + 2;
-      if (size === 0) {
-        for (;;) {
-          const te = buf.indexOf('\r\n', p, 'latin1');
-          if (te === -1) return null;
-          const line = buf.toString('latin1', p, te);
-          p = te + 2;
-          if (line === '') break;
-        }
-        return { res: make(Buffer.concat(parts)), next: p };
-      }
-      if (p + size + 2 > buf.length) return null;
-      parts.push(buf.subarray(p, p + size));
-      p += size + 2;
-    }
-  }
-  if (headers['content-length'] !== undefined) {
-    const n = Number(headers['content-length']);
-    if (p + n > buf.length) return null;
-    return { res: make(buf.subarray(p, p + n)), next: p + n };
-  }
-  if (!closed) return null;
-  return { res: make(buf.subarray(p)), next: buf.length };
-}
-
-/** All complete final (non-1xx) responses in `buf`. */
-function parseResponses(buf: Buffer, closed = false): { responses: ParsedResponse[]; rest: number } {
-  const responses: ParsedResponse[] = [];
-  let off = 0;
-  while (off < buf.length) {
-    const r = parseOne(buf, off, closed);
-    if (r === null) break;
-    off = r.next;
-    if (r.res.status >= 200) responses.push(r.res);
-  }
-  return { responses, rest: buf.length - off };
-}
-
-/** A raw TCP client: write bytes, wait for what comes back. */
-class RawClient {
-  readonly socket: net.Socket;
-  readonly connected: Promise<void>;
-  private chunks: Buffer[] = [];
-  private listeners = new Set<() => void>();
-  closed = false;
-  closedAt = 0;
-
-  constructor(port: number, options: { allowHalfOpen?: boolean } = {}) {
-    this.socket = net.connect({ port, host: '127.0.0.1', allowHalfOpen: options.allowHalfOpen ?? false });
-    this.socket.setNoDelay(true);
-    this.connected = new Promise((resolve, reject) => {
-      this.socket.once('connect', resolve);
-      this.socket.once('error', reject);
-    });
-    this.socket.on('error', () => {});
-    this.socket.on('data', (c: Buffer) => {
-      this.chunks.push(c);
-      this.notify();
-    });
-    this.socket.on('close', () => {
-      this.closed = true;
-      this.closedAt = Date.now();
-      this.notify();
-    });
-    clients.add(this);
-  }
-
-  static async open(port: number, options: { allowHalfOpen?: boolean } = {}): Promise<RawClient> {
-    const c = new RawClient(port, options);
-    await c.connected;
-    return c;
-  }
-
-  get data(): Buffer {
-    if (this.chunks.length > 1) this.chunks = [Buffer.concat(this.chunks)];
-    return this.chunks[0] ?? Buffer.alloc(0);
-  }
-
-  get text(): string {
-    return this.data.toString('latin1');
-  }
-
-  write(data: string | Buffer): void {
-    if (this.socket.destroyed) return;
-    this.socket.write(typeof data === 'string' ? Buffer.from(data, 'latin1') : data);
-  }
-
-  destroy(): void {
-    this.socket.destroy();
-  }
-
-  private notify(): void {
-    for (const l of [...this.listeners]) l();
-  }
-
-  /** Resolve with check()'s value once it is truthy (re-checked on every data/close event). */
-  waitFor<T>(check: () => T | null | undefined | false, ms = 3_000, what = 'condition'): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const run = (): void => {
-        let v: T | null | undefined | false;
-        try {
-          v = check();
-        } catch (error) {
-          done();
-          reject(error);
-          return;
-        }
-        if (v) {
-          done();
-          resolve(v);
-        }
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new Error(`timed out after ${ms} ms waiting for ${what}; received ${this.data.length} bytes: ${JSON.stringify(this.text.slice(0, 400))}; closed=${this.closed}`));
-      }, ms);
-      const listener = (): void => run();
-      const done = (): void => {
-        clearTimeout(timer);
-        this.listeners.delete(listener);
-      };
-      this.listeners.add(listener);
-      run();
-    });
-  }
-
-  /** Wait for `n` complete (non-1xx) responses. */
-  responses(n: number, ms = 3_000): Promise<ParsedResponse[]> {
-    return this.waitFor(
-      () => {
-        const { responses } = parseResponses(this.data, this.closed);
-        if (responses.length >= n) return responses;
-        if (this.closed) throw new Error(`connection closed after ${responses.length} of ${n} responses: ${JSON.stringify(this.text.slice(0, 600))}`);
-        return null;
-      },
-      ms,
-      `${n} responses`,
-    );
-  }
-
-  waitClosed(ms = 3_000): Promise<true> {
-    return this.waitFor(() => this.closed, ms, 'the connection to close');
-  }
-}
-
-interface RawUpstreamRequest {
-  /** Index of the TCP connection (0-based, accept order). */
-  conn: number;
-  /** Index of the request on its connection. */
-  index: number;
-  head: string;
-  body: Buffer;
-}
-
-interface RawUpstream {
-  port: number;
-  connections: number;
-  /** Connections that have closed (index -> time). */
-  closedAt: Map<number, number>;
-  /** Every byte received, per connection. */
-  received: Buffer[];
-  requests: RawUpstreamRequest[];
-}
-
-/**
- * A raw net upstream: parses requests (Content-Length bodies only, which is the point: it
- * frames exactly as the gateway declared) and hands each to `onRequest` with the socket.
- */
-async function rawUpstream(onRequest: (socket: net.Socket, req: RawUpstreamRequest) => void): Promise<RawUpstream> {
-  const sockets = new Set<net.Socket>();
-  const up: RawUpstream = { port: 0, connections: 0, closedAt: new Map(), received: [], requests: [] };
-  const server = net.createServer((socket) => {
-    const conn = up.connections++;
-    up.received[conn] = Buffer.alloc(0);
-    sockets.add(socket);
-    socket.on('close', () => {
-      sockets.delete(socket);
-      up.closedAt.set(conn, Date.now());
-    });
-    socket.on('error', () => {});
-    let buf = Buffer.alloc(0);
-    let index = 0;
-    socket.on('data', (chunk: Buffer) => {
-      up.received[conn] = Buffer.concat([up.received[conn], chunk]);
-      buf = Buffer.concat([buf, chunk]);
-      for (;;) {
-        const end = buf.indexOf('\r\n\r\n');
-        if (end === -1) return;
-        const head = buf.toString('latin1', 0, end);
-        const cl = /\r\ncontent-length:\s*(\d+)/i.exec(head);
-        const length = cl === null ? 0 : Number(cl[1]);
-        if (buf.length < end + 4 + length) return;
-        const req = { conn, index: index++, head, body: buf.subarray(end + 4, end + 4 + length) };
-        buf = buf.subarray(end + 4 + length);
-        up.requests.push(req);
-        onRequest(socket, req);
-        if (socket.destroyed) return;
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  up.port = (server.address() as AddressInfo).port;
-  cleanups.push(async () => {
-    for (const s of sockets) s.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-  return up;
-}
-
-/** Request line of a raw upstream request ("POST /a HTTP/1.1"). */
-const requestLine = (r: RawUpstreamRequest): string => r.head.slice(0, r.head.indexOf('\r\n'));
-const targetOf = (r: RawUpstreamRequest): string => requestLine(r).split(' ')[1];
 /** Every Content-Length line of a raw head, as sent. */
 const contentLengthLines = (head: string): string[] => head.split('\r\n').filter((l) => /^content-length\s*:/i.test(l));
 
@@ -319,11 +45,11 @@ const ok = (socket: net.Socket, text = 'ok'): void => void socket.write(`HTTP/1.
 
 describe('1. request framing is written by the gateway', { timeout: TEST_MS }, () => {
   it('Connection: content-length cannot strip the framing: the upstream gets one POST whose body is the smuggled text', async () => {
-    const up = await rawUpstream((socket) => ok(socket));
-    const gw = await gatewayFor(up.port);
+    const up = await rawUpstream(fixtures, (socket) => ok(socket));
+    const gw = await fixtures.gatewayFor(up.port);
     const smuggled = 'GET /admin HTTP/1.1\r\nHost: x\r\n\r\n';
     expect(smuggled.length).toBe(32);
-    const c = await RawClient.open(gw.port);
+    const c = await RawClient.open(fixtures, gw.port);
     c.write(`POST /s/a HTTP/1.1\r\nHost: x\r\nConnection: content-length\r\nContent-Length: ${smuggled.length}\r\n\r\n${smuggled}`);
     const [r] = await c.responses(1);
     expect(r.status).toBe(200);
@@ -344,9 +70,9 @@ describe('1. request framing is written by the gateway', { timeout: TEST_MS }, (
     ['a list of equal values', 'Content-Length: 5, 5\r\n'],
     ['a repeated identical header', 'Content-Length: 5\r\nContent-Length: 5\r\n'],
   ])('Content-Length as %s is forwarded as a single content-length: 5', async (_label, framing) => {
-    const up = await rawUpstream((socket) => ok(socket));
-    const gw = await gatewayFor(up.port);
-    const c = await RawClient.open(gw.port);
+    const up = await rawUpstream(fixtures, (socket) => ok(socket));
+    const gw = await fixtures.gatewayFor(up.port);
+    const c = await RawClient.open(fixtures, gw.port);
     c.write(`POST /s/cl HTTP/1.1\r\nHost: x\r\n${framing}\r\nhello`);
     const [r] = await c.responses(1);
     expect(r.status).toBe(200);
@@ -362,22 +88,22 @@ describe('1. request framing is written by the gateway', { timeout: TEST_MS }, (
 
 describe('2. a keep-alive connection after a body that met upstream backpressure', { timeout: TEST_MS }, () => {
   it('answers the next request on the same connection promptly after a ~100 KB POST', async () => {
-    const up = await upstream('u', (_req, res, body) => res.end(`got ${body.length}`));
+    const up = await fixtures.upstream('u', (_req, res, body) => res.end(`got ${body.length}`));
     // keepAliveMs is the default (5 s): a stuck connection would only be noticed when it closes.
-    const gw = await gatewayFor(up.port, { serverTimeouts: { keepAliveMs: 5_000 } });
-    const c = await RawClient.open(gw.port);
+    const gw = await fixtures.gatewayFor(up.port, { serverTimeouts: { keepAliveMs: 5_000 } });
+    const c = await RawClient.open(fixtures, gw.port);
     let answered = 0;
     for (const [round, size] of [100_000, 100_000, 300_000].entries()) {
       // Head and body in one write: the gateway reads 64 KB pieces, each more than the upstream
       // socket's high-water mark, so the body ends in a read whose upstream write returned false.
       c.write(Buffer.concat([Buffer.from(`POST /s/big HTTP/1.1\r\nHost: x\r\nContent-Length: ${size}\r\n\r\n`), Buffer.alloc(size, 97)]));
-      const rs = await c.responses(answered + 1, 2_000);
+      const rs = await c.responses(answered + 1, { ms: 2_000 });
       expect(rs[answered].status).toBe(200);
       expect(rs[answered].text).toBe(`got ${size}`);
       answered++;
       const sentAt = Date.now();
       c.write(`GET /s/next-${round} HTTP/1.1\r\nHost: x\r\n\r\n`);
-      const next = await c.responses(answered + 1, 1_000);
+      const next = await c.responses(answered + 1, { ms: 1_000 });
       expect(next[answered].status).toBe(200);
       expect(next[answered].text).toBe('got 0');
       expect(Date.now() - sentAt).toBeLessThan(500);
@@ -392,10 +118,10 @@ describe('2. a keep-alive connection after a body that met upstream backpressure
 
 describe('3. a slow upload is the client being slow, not the upstream', { timeout: TEST_MS }, () => {
   it('gets 200 when the upload takes longer than the route headerMs, and three of them do not open the breaker', async () => {
-    const up = await upstream('u', (_req, res, body) => res.end(`got ${body}`));
-    const gw = await gatewayFor(up.port, {}, { timeouts: { connectMs: 1000, headerMs: 300, bodyMs: 5000 }, circuitBreaker: { failureThreshold: 3, resetAfterMs: 10_000 } });
+    const up = await fixtures.upstream('u', (_req, res, body) => res.end(`got ${body}`));
+    const gw = await fixtures.gatewayFor(up.port, {}, { timeouts: { connectMs: 1000, headerMs: 300, bodyMs: 5000 }, circuitBreaker: { failureThreshold: 3, resetAfterMs: 10_000 } });
     const slowUpload = async (i: number): Promise<{ status: number; text: string; ms: number }> => {
-      const c = await RawClient.open(gw.port);
+      const c = await RawClient.open(fixtures, gw.port);
       const body = `slow-${i}-abcd`; // 11 bytes, sent one every 75 ms: ~825 ms
       const started = Date.now();
       c.write(`POST /s/upload-${i} HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\n\r\n`);
@@ -404,7 +130,7 @@ describe('3. a slow upload is the client being slow, not the upstream', { timeou
         if (c.closed) break;
         c.write(ch);
       }
-      const [r] = await c.responses(1, 1_500);
+      const [r] = await c.responses(1, { ms: 1_500 });
       return { status: r.status, text: r.text, ms: Date.now() - started };
     };
     const results = await Promise.all([slowUpload(1), slowUpload(2), slowUpload(3)]);
@@ -422,11 +148,11 @@ describe('3. a slow upload is the client being slow, not the upstream', { timeou
 
 describe('4. a stream of CRLF before a request line', { timeout: TEST_MS }, () => {
   it('is dropped, not buffered: 408 (or close) after headersMs, and the gateway stays responsive', async () => {
-    const up = await upstream('u', (_req, res) => res.end('pong'));
+    const up = await fixtures.upstream('u', (_req, res) => res.end('pong'));
     const headersMs = 1_000;
     const spreadMs = 800;
-    const gw = await gatewayFor(up.port, { serverTimeouts: { headersMs } });
-    const c = await RawClient.open(gw.port);
+    const gw = await fixtures.gatewayFor(up.port, { serverTimeouts: { headersMs } });
+    const c = await RawClient.open(fixtures, gw.port);
     const baseMemory = process.memoryUsage().arrayBuffers;
     let peakMemory = 0;
     const elu = performance.eventLoopUtilization();
@@ -474,7 +200,7 @@ describe('4. a stream of CRLF before a request line', { timeout: TEST_MS }, () =
     expect(closedAfter).toBeGreaterThanOrEqual(headersMs - 50);
     expect(closedAfter).toBeLessThan(headersMs + 1_500);
     if (c.data.length > 0) {
-      const { responses } = parseResponses(c.data, true);
+      const { responses } = parseResponses(c.data, { closed: true });
       expect(responses.map((r) => r.status)).toEqual([408]);
       expect(JSON.parse(responses[0].text)).toMatchObject({ error: 'request_timeout' });
     }
@@ -511,14 +237,14 @@ function scanAnswers(buf: Buffer): { answers: { status: number; message: string 
 
 describe('5. a client that pipelines gateway-answered requests without reading', { timeout: TEST_MS }, () => {
   it('gets no more requests read once the write queue is full; the answers then arrive in order', async () => {
-    const up = await upstream('u');
-    const gw = await gatewayFor(up.port);
+    const up = await fixtures.upstream('u');
+    const gw = await fixtures.gatewayFor(up.port);
     let serverSide: net.Socket | null = null;
     gw.gateway.server.on('connection', (s: net.Socket) => (serverSide = s));
 
     // Never reads (paused, no data listener) and keeps its side open.
     const socket = net.connect({ port: gw.port, host: '127.0.0.1', allowHalfOpen: true });
-    cleanups.push(() => void socket.destroy());
+    fixtures.onCleanup(() => void socket.destroy());
     socket.on('error', () => {});
     await new Promise((resolve) => socket.once('connect', resolve));
     socket.pause();
@@ -597,10 +323,10 @@ describe('6. a reused upstream connection that closes without answering', { time
   };
 
   it('a POST without a body reaches the upstream exactly once and the client gets 502', async () => {
-    const up = await rawUpstream(dropsSecond);
-    const gw = await gatewayFor(up.port);
+    const up = await rawUpstream(fixtures, dropsSecond);
+    const gw = await fixtures.gatewayFor(up.port);
     expect((await send(gw.port, '/s/warm')).status).toBe(200);
-    const c = await RawClient.open(gw.port);
+    const c = await RawClient.open(fixtures, gw.port);
     c.write('POST /s/charge HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n');
     const [r] = await c.responses(1);
     expect(r.status).toBe(502);
@@ -614,10 +340,10 @@ describe('6. a reused upstream connection that closes without answering', { time
   });
 
   it('a GET is retried once on a fresh connection and succeeds', async () => {
-    const up = await rawUpstream(dropsSecond);
-    const gw = await gatewayFor(up.port);
+    const up = await rawUpstream(fixtures, dropsSecond);
+    const gw = await fixtures.gatewayFor(up.port);
     expect((await send(gw.port, '/s/warm')).status).toBe(200);
-    const c = await RawClient.open(gw.port);
+    const c = await RawClient.open(fixtures, gw.port);
     c.write('GET /s/read HTTP/1.1\r\nHost: x\r\n\r\n');
     const [r] = await c.responses(1);
     expect(r.status).toBe(200);
@@ -634,15 +360,15 @@ describe('6. a reused upstream connection that closes without answering', { time
 
 describe('7. a request body that does not arrive within serverTimeouts.requestMs', { timeout: TEST_MS }, () => {
   it('gets a 408 JSON answer and the upstream request is aborted at once', async () => {
-    const up = await rawUpstream(() => {}); // never answers
+    const up = await rawUpstream(fixtures, () => {}); // never answers
     const requestMs = 600;
-    const gw = await gatewayFor(up.port, { serverTimeouts: { requestMs, headersMs: 400 } });
+    const gw = await fixtures.gatewayFor(up.port, { serverTimeouts: { requestMs, headersMs: 400 } });
     // Half-open allowed: the client keeps its side open, so only the gateway can end the exchange.
-    const c = await RawClient.open(gw.port, { allowHalfOpen: true });
+    const c = await RawClient.open(fixtures, gw.port, { allowHalfOpen: true });
     const started = Date.now();
     c.write('POST /s/slow-body HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789');
     await until(() => up.received.length === 1 && up.received[0].toString('latin1').endsWith('0123456789'), 2_000);
-    const [r] = await c.responses(1, 2_500);
+    const [r] = await c.responses(1, { ms: 2_500 });
     const answeredAt = Date.now();
     expect(r.status).toBe(408);
     expect(r.headers['content-type']).toMatch(/^application\/json/);
@@ -663,10 +389,10 @@ describe('7. a request body that does not arrive within serverTimeouts.requestMs
 
 describe('8. an expectation other than 100-continue', { timeout: TEST_MS }, () => {
   it('gets 417 with a JSON body and nothing reaches the upstream', async () => {
-    const up = await upstream('u');
-    const gw = await gatewayFor(up.port);
+    const up = await fixtures.upstream('u');
+    const gw = await fixtures.gatewayFor(up.port);
     const raw = await rawRequest(gw.port, 'POST /s/expect HTTP/1.1\r\nHost: x\r\nExpect: something-else\r\nContent-Length: 5\r\n\r\nhello', 2_000);
-    const { responses } = parseResponses(Buffer.from(raw, 'latin1'), true);
+    const { responses } = parseResponses(Buffer.from(raw, 'latin1'), { closed: true });
     expect(responses.map((r) => r.status)).toEqual([417]);
     expect(responses[0].headers['content-type']).toMatch(/^application\/json/);
     expect(JSON.parse(responses[0].text)).toMatchObject({ error: 'expectation_failed' });
@@ -680,19 +406,19 @@ describe('8. an expectation other than 100-continue', { timeout: TEST_MS }, () =
 
 describe('9. an HTTP/1.0 request with Transfer-Encoding: chunked and Connection: keep-alive', { timeout: TEST_MS }, () => {
   it('gets its answer and then the connection is closed', async () => {
-    const up = await upstream('u', (_req, res, body) => {
+    const up = await fixtures.upstream('u', (_req, res, body) => {
       res.setHeader('content-type', 'text/plain');
       res.end(`got ${body}`);
     });
-    const gw = await gatewayFor(up.port);
-    const c = await RawClient.open(gw.port);
+    const gw = await fixtures.gatewayFor(up.port);
+    const c = await RawClient.open(fixtures, gw.port);
     c.write('POST /s/old-chunked HTTP/1.0\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n');
     const [r] = await c.responses(1);
     expect(r.status).toBe(200);
     expect(r.text).toBe('got hello');
     expect(r.headers.connection).toBe('close');
     await c.waitClosed(1_500);
-    expect(parseResponses(c.data, true).rest).toBe(0);
+    expect(parseResponses(c.data, { closed: true }).rest).toBe(0);
     expect(up.requests.map((q) => [q.method, q.url, q.body])).toEqual([['POST', '/old-chunked', 'hello']]);
   });
 });

@@ -6,287 +6,17 @@
 // timeouts, and request smuggling.
 import { createHash } from 'node:crypto';
 import type http from 'node:http';
-import net, { type AddressInfo } from 'node:net';
+import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { discovery, gatewayConfig, rawRequest, route, send, startGateway, startUpstream, until, type RunningGateway, type Upstream } from './gateway-helpers.js';
+import { fixtureScope, rawRequest, send, sleep, until, type RunningGateway, type Upstream } from './gateway-helpers.js';
+import { parseResponses, RawClient, rawUpstream, targetOf } from './gateway-raw-helpers.js';
 
 const TEST_MS = 5_000;
 
 // ---------------------------------------------------------------- helpers
 
-const cleanups: (() => Promise<void> | void)[] = [];
-const clients = new Set<RawClient>();
-afterEach(async () => {
-  // Client sockets first: a gateway closes only once its connections are gone.
-  for (const c of clients) c.destroy();
-  clients.clear();
-  while (cleanups.length > 0) await cleanups.pop()!();
-});
-
-async function upstream(name: string, handler?: Parameters<typeof startUpstream>[1]): Promise<Upstream> {
-  const u = await startUpstream(name, handler);
-  cleanups.push(() => u.close());
-  return u;
-}
-
-async function gateway(...args: Parameters<typeof startGateway>): Promise<RunningGateway> {
-  const g = await startGateway(...args);
-  cleanups.push(() => g.close());
-  return g;
-}
-
-/** A gateway with one route `/s` -> service s on the given port. */
-function gatewayFor(port: number, extra: Partial<Parameters<typeof startGateway>[0]> = {}): Promise<RunningGateway> {
-  return gateway({ config: gatewayConfig([route({ service: 's', path: '/s' })]), discovery: discovery({ s: [port] }), ...extra });
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-interface ParsedResponse {
-  status: number;
-  reason: string;
-  /** Lowercase names; repeats joined with ", ". */
-  headers: Record<string, string>;
-  body: Buffer;
-  text: string;
-  /** Data chunks on the wire (chunked framing only). */
-  chunks: number;
-}
-
-/**
- * Parse one response from `buf` at `off` (independent of the code under test). Returns null
- * when incomplete; throws when the bytes are not a response at all.
- */
-function parseOne(buf: Buffer, off: number, head: boolean, closed: boolean): { res: ParsedResponse; next: number } | null {
-  const end = buf.indexOf('\r\n\r\n', off, 'latin1');
-  if (end === -1) return null;
-  const lines = buf.toString('latin1', off, end).split('\r\n');
-  const m = /^HTTP\/1\.[01] (\d{3})(?: (.*))?$/.exec(lines[0]);
-  if (m === null) throw new Error(`not a status line at byte ${off}: ${JSON.stringify(buf.toString('latin1', off, Math.min(end, off + 80)))}`);
-  const headers: Record<string, string> = {};
-  for (const line of lines.slice(1)) {
-    const colon = line.indexOf(':');
-    const name = line.slice(0, colon).toLowerCase();
-    const value = line.slice(colon + 1).trim();
-    headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
-  }
-  const status = Number(m[1]);
-  let p = end + 4;
-  const make = (body: Buffer, chunks = 0): ParsedResponse => ({ status, reason: m[2] ?? '', headers, body, text: body.toString('utf8'), chunks });
-  if (head || status < 200 || status === 204 || status === 304) return { res: make(Buffer.alloc(0)), next: p };
-  if (headers['transfer-encoding'] !== undefined) {
-    if (headers['transfer-encoding'].toLowerCase() !== 'chunked') throw new Error(`unexpected transfer-encoding ${headers['transfer-encoding']}`);
-    const parts: Buffer[] = [];
-    for (;;) {
-      const le = buf.indexOf('\r\n', p, 'latin1');
-      if (le === -1) return null;
-      const sizeText = buf.toString('latin1', p, le).split(';')[0];
-      if (!/^[0-9a-fA-F]+$/.test(sizeText)) throw new Error(`bad chunk size line ${JSON.stringify(buf.toString('latin1', p, Math.min(le, p + 40)))}`);
-      const size = parseInt(sizeText, 16);
-      p = le + 2;
-      if (size === 0) {
-        for (;;) {
-          const te = buf.indexOf('\r\n', p, 'latin1');
-          if (te === -1) return null;
-          const line = buf.toString('latin1', p, te);
-          p = te + 2;
-          if (line === '') break;
-        }
-        return { res: make(Buffer.concat(parts), parts.length), next: p };
-      }
-      if (p + size + 2 > buf.length) return null;
-      parts.push(buf.subarray(p, p + size));
-      if (buf[p + size] !== 13 || buf[p + size + 1] !== 10) throw new Error('chunk data not followed by CRLF');
-      p += size + 2;
-    }
-  }
-  if (headers['content-length'] !== undefined) {
-    const n = Number(headers['content-length']);
-    if (p + n > buf.length) return null;
-    return { res: make(buf.subarray(p, p + n)), next: p + n };
-  }
-  if (!closed) return null; // close-delimited: complete only once the connection closed
-  return { res: make(buf.subarray(p)), next: buf.length };
-}
-
-/** All complete responses in `buf`, informational (1xx) ones skipped. `head[i]`: the i-th answer is to a HEAD. */
-function parseResponses(buf: Buffer, opts: { head?: boolean[]; closed?: boolean } = {}): { responses: ParsedResponse[]; rest: number } {
-  const responses: ParsedResponse[] = [];
-  let off = 0;
-  while (off < buf.length) {
-    const r = parseOne(buf, off, opts.head?.[responses.length] ?? false, opts.closed ?? false);
-    if (r === null) break;
-    off = r.next;
-    if (r.res.status >= 200) responses.push(r.res);
-  }
-  return { responses, rest: buf.length - off };
-}
-
-/** A raw TCP client: write bytes, wait for what comes back. */
-class RawClient {
-  readonly socket: net.Socket;
-  readonly connected: Promise<void>;
-  private chunks: Buffer[] = [];
-  private listeners = new Set<() => void>();
-  closed = false;
-  closedAt = 0;
-
-  constructor(port: number) {
-    this.socket = net.connect(port, '127.0.0.1');
-    this.socket.setNoDelay(true);
-    this.connected = new Promise((resolve, reject) => {
-      this.socket.once('connect', resolve);
-      this.socket.once('error', reject);
-    });
-    this.socket.on('error', () => {});
-    this.socket.on('data', (c: Buffer) => {
-      this.chunks.push(c);
-      this.notify();
-    });
-    this.socket.on('close', () => {
-      this.closed = true;
-      this.closedAt = Date.now();
-      this.notify();
-    });
-    clients.add(this);
-  }
-
-  static async open(port: number): Promise<RawClient> {
-    const c = new RawClient(port);
-    await c.connected;
-    return c;
-  }
-
-  get data(): Buffer {
-    if (this.chunks.length > 1) this.chunks = [Buffer.concat(this.chunks)];
-    return this.chunks[0] ?? Buffer.alloc(0);
-  }
-
-  get text(): string {
-    return this.data.toString('latin1');
-  }
-
-  write(data: string | Buffer): void {
-    this.socket.write(typeof data === 'string' ? Buffer.from(data, 'latin1') : data);
-  }
-
-  destroy(): void {
-    this.socket.destroy();
-  }
-
-  private notify(): void {
-    for (const l of [...this.listeners]) l();
-  }
-
-  /** Resolve with check()'s value once it is truthy (re-checked on every data/close event). */
-  waitFor<T>(check: () => T | null | undefined | false, ms = 3_000, what = 'condition'): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const run = (): boolean => {
-        let v: T | null | undefined | false;
-        try {
-          v = check();
-        } catch (error) {
-          done();
-          reject(error);
-          return true;
-        }
-        if (v) {
-          done();
-          resolve(v);
-          return true;
-        }
-        return false;
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new Error(`timed out waiting for ${what}; received ${this.data.length} bytes: ${JSON.stringify(this.text.slice(0, 400))}; closed=${this.closed}`));
-      }, ms);
-      const listener = (): void => void run();
-      const done = (): void => {
-        clearTimeout(timer);
-        this.listeners.delete(listener);
-      };
-      this.listeners.add(listener);
-      run();
-    });
-  }
-
-  /** Wait for `n` complete (non-1xx) responses. */
-  responses(n: number, opts: { head?: boolean[] } = {}, ms = 3_000): Promise<ParsedResponse[]> {
-    return this.waitFor(
-      () => {
-        const { responses } = parseResponses(this.data, { ...opts, closed: this.closed });
-        if (responses.length >= n) return responses;
-        if (this.closed) throw new Error(`connection closed after ${responses.length} of ${n} responses: ${JSON.stringify(this.text.slice(0, 600))}`);
-        return null;
-      },
-      ms,
-      `${n} responses`,
-    );
-  }
-
-  waitClosed(ms = 3_000): Promise<true> {
-    return this.waitFor(() => this.closed, ms, 'the connection to close');
-  }
-}
-
-interface RawUpstreamRequest {
-  /** Index of the TCP connection (0-based, accept order). */
-  conn: number;
-  /** Index of the request on its connection. */
-  index: number;
-  head: string;
-  body: Buffer;
-}
-
-interface RawUpstream {
-  port: number;
-  connections: number;
-  requests: RawUpstreamRequest[];
-}
-
-/**
- * A raw net upstream: parses requests (Content-Length bodies) and hands each to `onRequest`
- * with the socket, which answers (or misbehaves) with raw bytes.
- */
-async function rawUpstream(onRequest: (socket: net.Socket, req: RawUpstreamRequest) => void): Promise<RawUpstream> {
-  const sockets = new Set<net.Socket>();
-  const up: RawUpstream = { port: 0, connections: 0, requests: [] };
-  const server = net.createServer((socket) => {
-    const conn = up.connections++;
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => {});
-    let buf = Buffer.alloc(0);
-    let index = 0;
-    socket.on('data', (chunk: Buffer) => {
-      buf = Buffer.concat([buf, chunk]);
-      for (;;) {
-        const end = buf.indexOf('\r\n\r\n');
-        if (end === -1) return;
-        const head = buf.toString('latin1', 0, end);
-        const cl = /\r\ncontent-length:\s*(\d+)/i.exec(head);
-        const length = cl === null ? 0 : Number(cl[1]);
-        if (buf.length < end + 4 + length) return;
-        const req = { conn, index: index++, head, body: buf.subarray(end + 4, end + 4 + length) };
-        buf = buf.subarray(end + 4 + length);
-        up.requests.push(req);
-        onRequest(socket, req);
-        if (socket.destroyed) return;
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  up.port = (server.address() as AddressInfo).port;
-  cleanups.push(async () => {
-    for (const s of sockets) s.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-  return up;
-}
-
-/** Request target of a raw upstream request ("GET /x HTTP/1.1" -> "/x"). */
-const targetOf = (r: RawUpstreamRequest): string => r.head.slice(0, r.head.indexOf('\r\n')).split(' ')[1];
+const fixtures = fixtureScope();
+afterEach(() => fixtures.closeAll());
 
 /** Deterministic pseudo-random numbers (xorshift32), so failures reproduce. */
 function prng(seed: number): () => number {
@@ -345,22 +75,21 @@ describe('gateway HTTP/1.1 data plane', { timeout: TEST_MS }, () => {
   let up: Upstream;
   let gw: RunningGateway;
 
+  // Lives for the whole suite; each test's client connections are still closed by `fixtures`.
+  const suite = fixtureScope();
+
   beforeAll(async () => {
-    up = await startUpstream('u', mainHandler);
-    gw = await startGateway({ config: gatewayConfig([route({ service: 's', path: '/s' })]), discovery: discovery({ s: [up.port] }) });
+    up = await suite.upstream('u', mainHandler);
+    gw = await suite.gatewayFor(up.port);
   });
-  afterAll(async () => {
-    for (const c of clients) c.destroy();
-    await gw.close();
-    await up.close();
-  });
+  afterAll(() => suite.closeAll());
 
   const seen = (path: string): { method: string; url: string; headers: http.IncomingHttpHeaders; body: string }[] =>
     up.requests.filter((r) => new URL(r.url, 'http://u').pathname === path);
 
   describe('connection handling', () => {
     it('answers pipelined requests on one connection in order, even when the first is the slowest', async () => {
-      const c = await RawClient.open(gw.port);
+      const c = await RawClient.open(fixtures, gw.port);
       c.write(
         'GET /s/pipe-one?delay=150 HTTP/1.1\r\nHost: a\r\n\r\n' +
           'GET /s/pipe-two HTTP/1.1\r\nHost: a\r\n\r\n' +
@@ -377,7 +106,7 @@ describe('gateway HTTP/1.1 data plane', { timeout: TEST_MS }, () => {
     });
 
     it('answers pipelined requests behind a streamed (chunked) answer, and none after Connection: close', async () => {
-      const c = await RawClient.open(gw.port);
+      const c = await RawClient.open(fixtures, gw.port);
       c.write(
         'GET /s/streamed HTTP/1.1\r\nHost: a\r\n\r\n' +
           'GET /s/pipe-close HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n' +
@@ -396,7 +125,7 @@ describe('gateway HTTP/1.1 data plane', { timeout: TEST_MS }, () => {
     });
 
     it('splits a chunked request from the pipelined request after it exactly at the last chunk', async () => {
-      const c = await RawClient.open(gw.port);
+      const c = await RawClient.open(fixtures, gw.port);
       c.write(
         'POST /s/pipe-chunked HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n' +
           'GET /s/pipe-after-chunked HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n',
@@ -407,7 +136,7 @@ describe('gateway HTTP/1.1 data plane', { timeout: TEST_MS }, () => {
     });
 
     it('HTTP/1.0 without keep-alive: connection: close, Content-Length body, then the gateway closes', async () => {
-      const c = await RawClient.open(gw.port);
+      const c = await RawClient.open(fixtures, gw.port);
       c.write('GET /s/old-cl HTTP/1.0\r\n\r\n');
       await c.waitClosed();
       const { responses, rest } = parseResponses(c.data, { closed: true });
@@ -422,7 +151,7 @@ describe('gateway HTTP/1.1 data plane', { timeout: TEST_MS }, () => {
     });
 
     it('HTTP/1.0 without keep-alive: an upstream answer without length is sent close-delimited (never chunked)', async () => {
-      const c = await RawClient.open(gw.port);
+      const c = await RawClient.open(fixtures, gw.port);
       c.write('GET /s/streamed HTTP/1.0\r\nHost: a\r\n\r\n');
       await c.waitClosed();
       const { responses } = parseResponses(c.data, { closed: true });
@@ -436,7 +165,7 @@ describe('gateway HTTP/1.1 data plane', { timeout: TEST_MS }, () => {
     });
 
     it('HTTP/1.0 with Connection: keep-alive keeps the connection for the next request', async () => {
-      const c = await RawClient.open(gw.port);
+      const c = await RawClient.open(fixtures, gw.port);
       c.write('GET /s/old-ka-1 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n');
       const [first] = await c.responses(1);
       expect(first.status).toBe(200);
@@ -460,7 +189,7 @@ describe('gateway HTTP/1.1 data plane', { timeout: TEST_MS }, () => {
     });
 
     it('sends no body after the head of a HEAD answer (the next pipelined answer follows at once)', async () => {
-      const c = await RawClient.open(gw.port);
+      const c = await RawClient.open(fixtures, gw.port);
       c.write(
         'HEAD /s/head-json HTTP/1.1\r\nHost: a\r\n\r\n' +
           'HEAD /s/streamed HTTP/1.1\r\nHost: a\r\n\r\n' +
@@ -477,7 +206,7 @@ describe('gateway HTTP/1.1 data plane', { timeout: TEST_MS }, () => {
     });
 
     it('passes 204 and 304 through without a body or body framing', async () => {
-      const c = await RawClient.open(gw.port);
+      const c = await RawClient.open(fixtures, gw.port);
       c.write(
         'GET /s/nocontent HTTP/1.1\r\nHost: a\r\n\r\n' +
           'GET /s/notmodified HTTP/1.1\r\nHost: a\r\nIf-None-Match: "v1"\r\n\r\n' +
@@ -507,7 +236,7 @@ describe('gateway HTTP/1.1 data plane', { timeout: TEST_MS }, () => {
         at += size;
       }
       wire += '0\r\nX-Checksum: whatever\r\n\r\n';
-      const c = await RawClient.open(gw.port);
+      const c = await RawClient.open(fixtures, gw.port);
       c.write('POST /s/chunked-in HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n');
       const bytes = Buffer.from(wire, 'latin1');
       for (let i = 0; i < bytes.length; ) {
@@ -527,7 +256,7 @@ describe('gateway HTTP/1.1 data plane', { timeout: TEST_MS }, () => {
     });
 
     it('answers Expect: 100-continue before the body is sent, then forwards the body', async () => {
-      const c = await RawClient.open(gw.port);
+      const c = await RawClient.open(fixtures, gw.port);
       c.write('POST /s/continue HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n');
       await c.waitFor(() => c.text.includes('\r\n\r\n'), 2_000, '100 Continue');
       expect(c.text).toBe('HTTP/1.1 100 Continue\r\n\r\n');
@@ -541,7 +270,7 @@ describe('gateway HTTP/1.1 data plane', { timeout: TEST_MS }, () => {
 
     it('assembles a Content-Length body sent in several delayed TCP writes (head split too)', async () => {
       const body = 'abcdefghij' + '0123456789' + 'KLMNOPQRST' + 'uvwxyz';
-      const c = await RawClient.open(gw.port);
+      const c = await RawClient.open(fixtures, gw.port);
       c.write('POST /s/split HTTP/1.1\r\nHo');
       await sleep(40);
       c.write(`st: a\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r`);
@@ -566,7 +295,7 @@ describe('gateway HTTP/1.1 data plane', { timeout: TEST_MS }, () => {
       // A client that ignores the 400 and keeps its side open, streaming bytes. A gateway that
       // keeps reading (and buffering) them can be made to hold unbounded memory per connection.
       const socket = net.connect({ port: gw.port, host: '127.0.0.1', allowHalfOpen: true });
-      cleanups.push(() => void socket.destroy());
+      fixtures.onCleanup(() => void socket.destroy());
       socket.on('error', () => {});
       let reply = '';
       socket.on('data', (d: Buffer) => (reply += d.toString('latin1')));
@@ -617,7 +346,7 @@ describe('gateway HTTP/1.1 data plane', { timeout: TEST_MS }, () => {
 describe('gateway HTTP/1.1 upstream side', { timeout: TEST_MS }, () => {
   it('relays a large multi-chunk chunked answer re-chunked and intact, and reuses the upstream connection', async () => {
     const body = payload(1_500_000, 3);
-    const up = await rawUpstream((socket, req) => {
+    const up = await rawUpstream(fixtures, (socket, req) => {
       if (targetOf(req) !== '/big') {
         socket.write('HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nnext');
         return;
@@ -645,10 +374,10 @@ describe('gateway HTTP/1.1 upstream side', { timeout: TEST_MS }, () => {
       };
       pump();
     });
-    const gw = await gatewayFor(up.port);
-    const c = await RawClient.open(gw.port);
+    const gw = await fixtures.gatewayFor(up.port);
+    const c = await RawClient.open(fixtures, gw.port);
     c.write('GET /s/big HTTP/1.1\r\nHost: a\r\n\r\n');
-    const [r] = await c.responses(1, {}, 4_000);
+    const [r] = await c.responses(1, { ms: 4_000 });
     expect(r.status).toBe(200);
     expect(r.headers['transfer-encoding']).toBe('chunked');
     expect(r.headers['content-length']).toBeUndefined();
@@ -669,7 +398,7 @@ describe('gateway HTTP/1.1 upstream side', { timeout: TEST_MS }, () => {
 
   it('relays an HTTP/1.0 close-delimited answer completely', async () => {
     const body = payload(300_000, 11);
-    const up = await rawUpstream((socket) => {
+    const up = await rawUpstream(fixtures, (socket) => {
       socket.write('HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n');
       let at = 0;
       const pump = (): void => {
@@ -684,17 +413,17 @@ describe('gateway HTTP/1.1 upstream side', { timeout: TEST_MS }, () => {
       };
       pump();
     });
-    const gw = await gatewayFor(up.port);
-    const c = await RawClient.open(gw.port);
+    const gw = await fixtures.gatewayFor(up.port);
+    const c = await RawClient.open(fixtures, gw.port);
     c.write('GET /s/old HTTP/1.1\r\nHost: a\r\n\r\n');
-    const [r] = await c.responses(1, {}, 4_000);
+    const [r] = await c.responses(1, { ms: 4_000 });
     expect(r.status).toBe(200);
     expect(r.headers['transfer-encoding']).toBe('chunked');
     expect(r.body.length).toBe(body.length);
     expect(sha(r.body)).toBe(sha(body));
     // The client connection stays usable; the upstream connection could not be reused.
     c.write('GET /s/old2 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
-    const rs = await c.responses(2, {}, 4_000);
+    const rs = await c.responses(2, { ms: 4_000 });
     expect(sha(rs[1].body)).toBe(sha(body));
     expect(up.connections).toBe(2);
   });
@@ -704,8 +433,8 @@ describe('gateway HTTP/1.1 upstream side', { timeout: TEST_MS }, () => {
     ['two different Content-Lengths', 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!'],
     ['a malformed status line', 'HTTP/1.1 2000 OK\r\nContent-Length: 5\r\n\r\nhello'],
   ])('answers 502 to an upstream response with %s', async (_label, answer) => {
-    const up = await rawUpstream((socket) => socket.write(answer));
-    const gw = await gatewayFor(up.port);
+    const up = await rawUpstream(fixtures, (socket) => socket.write(answer));
+    const gw = await fixtures.gatewayFor(up.port);
     const r = await send(gw.port, '/s/ambiguous');
     expect(r.status).toBe(502);
     expect(r.json()).toMatchObject({ error: 'bad_gateway', route: 's#0' });
@@ -713,9 +442,9 @@ describe('gateway HTTP/1.1 upstream side', { timeout: TEST_MS }, () => {
   });
 
   it('cuts the client connection (never a complete-looking answer) when the upstream chunked body is malformed', async () => {
-    const up = await rawUpstream((socket) => socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\nworld\r\n0\r\n\r\n'));
-    const gw = await gatewayFor(up.port);
-    const c = await RawClient.open(gw.port);
+    const up = await rawUpstream(fixtures, (socket) => socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\nworld\r\n0\r\n\r\n'));
+    const gw = await fixtures.gatewayFor(up.port);
+    const c = await RawClient.open(fixtures, gw.port);
     c.write('GET /s/bad-chunks HTTP/1.1\r\nHost: a\r\n\r\n');
     await c.waitClosed(3_000);
     // The head and "hello" may have been relayed, but never the terminating chunk.
@@ -727,7 +456,7 @@ describe('gateway HTTP/1.1 upstream side', { timeout: TEST_MS }, () => {
     let upstreamClosed!: (early: boolean) => void;
     const closedEarly = new Promise<boolean>((resolve) => (upstreamClosed = resolve));
     let writes = 0;
-    const up = await upstream('slow', (req, res) => {
+    const up = await fixtures.upstream('slow', (req, res) => {
       if (req.url !== '/stream') {
         res.end('quick');
         return;
@@ -747,8 +476,8 @@ describe('gateway HTTP/1.1 upstream side', { timeout: TEST_MS }, () => {
         upstreamClosed(!res.writableFinished);
       });
     });
-    const gw = await gatewayFor(up.port);
-    const c = await RawClient.open(gw.port);
+    const gw = await fixtures.gatewayFor(up.port);
+    const c = await RawClient.open(fixtures, gw.port);
     c.write('GET /s/stream HTTP/1.1\r\nHost: a\r\n\r\n');
     await c.waitFor(() => c.text.includes('first;'), 2_000, 'the first body bytes');
     const at = Date.now();
@@ -773,10 +502,10 @@ describe('gateway HTTP/1.1 upstream side', { timeout: TEST_MS }, () => {
   });
 
   it('stale keep-alive: an upstream that closes each connection right after answering does not fail GETs', async () => {
-    const up = await rawUpstream((socket, req) => {
+    const up = await rawUpstream(fixtures, (socket, req) => {
       socket.end(`HTTP/1.1 200 OK\r\nContent-Length: ${targetOf(req).length}\r\n\r\n${targetOf(req)}`);
     });
-    const gw = await gatewayFor(up.port);
+    const gw = await fixtures.gatewayFor(up.port);
     for (let i = 0; i < 6; i++) {
       const r = await send(gw.port, `/s/n${i}`);
       expect(r.status, `request ${i}: ${r.body}`).toBe(200);
@@ -789,14 +518,14 @@ describe('gateway HTTP/1.1 upstream side', { timeout: TEST_MS }, () => {
   it('stale keep-alive: a GET sent on a connection the upstream closes without answering is retried on a fresh one', async () => {
     // Each connection answers its first request (keep-alive) and closes when a second arrives:
     // exactly the race of an upstream closing an idle connection as the gateway reuses it.
-    const up = await rawUpstream((socket, req) => {
+    const up = await rawUpstream(fixtures, (socket, req) => {
       if (req.index > 0) {
         socket.destroy();
         return;
       }
       socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${targetOf(req).length}\r\n\r\n${targetOf(req)}`);
     });
-    const gw = await gatewayFor(up.port);
+    const gw = await fixtures.gatewayFor(up.port);
     for (let i = 0; i < 4; i++) {
       const r = await send(gw.port, `/s/g${i}`);
       expect(r.status, `request ${i}: ${r.body}`).toBe(200);
@@ -815,14 +544,14 @@ describe('gateway HTTP/1.1 upstream side', { timeout: TEST_MS }, () => {
   });
 
   it('stale keep-alive: a POST with a body is not replayed on a fresh connection', async () => {
-    const up = await rawUpstream((socket, req) => {
+    const up = await rawUpstream(fixtures, (socket, req) => {
       if (req.index > 0) {
         socket.destroy();
         return;
       }
       socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
     });
-    const gw = await gatewayFor(up.port);
+    const gw = await fixtures.gatewayFor(up.port);
     expect((await send(gw.port, '/s/warm')).status).toBe(200);
     const r = await send(gw.port, '/s/order', { method: 'POST', body: 'pay once' });
     expect(r.status).toBe(502);
@@ -830,8 +559,8 @@ describe('gateway HTTP/1.1 upstream side', { timeout: TEST_MS }, () => {
   });
 
   it('reuses one upstream connection for 20 sequential requests', async () => {
-    const up = await upstream('reuse');
-    const gw = await gatewayFor(up.port);
+    const up = await fixtures.upstream('reuse');
+    const gw = await fixtures.gatewayFor(up.port);
     for (let i = 0; i < 20; i++) {
       const r = await send(gw.port, `/s/r${i}`);
       expect(r.status).toBe(200);
@@ -844,9 +573,9 @@ describe('gateway HTTP/1.1 upstream side', { timeout: TEST_MS }, () => {
 
 describe('gateway HTTP/1.1 client timeouts', { timeout: TEST_MS }, () => {
   it('closes an idle keep-alive client connection after serverTimeouts.keepAliveMs', async () => {
-    const up = await upstream('u');
-    const gw = await gatewayFor(up.port, { serverTimeouts: { keepAliveMs: 300 } });
-    const c = await RawClient.open(gw.port);
+    const up = await fixtures.upstream('u');
+    const gw = await fixtures.gatewayFor(up.port, { serverTimeouts: { keepAliveMs: 300 } });
+    const c = await RawClient.open(fixtures, gw.port);
     c.write('GET /s/idle-1 HTTP/1.1\r\nHost: a\r\n\r\n');
     await c.responses(1);
     // Well inside the idle limit the connection still serves requests.
@@ -865,9 +594,9 @@ describe('gateway HTTP/1.1 client timeouts', { timeout: TEST_MS }, () => {
   });
 
   it('answers 408 (or closes) when the request head arrives too slowly', async () => {
-    const up = await upstream('u');
-    const gw = await gatewayFor(up.port, { serverTimeouts: { headersMs: 500 } });
-    const c = await RawClient.open(gw.port);
+    const up = await fixtures.upstream('u');
+    const gw = await fixtures.gatewayFor(up.port, { serverTimeouts: { headersMs: 500 } });
+    const c = await RawClient.open(fixtures, gw.port);
     const started = Date.now();
     c.write('GET /s/slow-head HTTP/1.1\r\nHost: a\r\n');
     await c.waitClosed(3_000);
@@ -879,9 +608,9 @@ describe('gateway HTTP/1.1 client timeouts', { timeout: TEST_MS }, () => {
   });
 
   it('applies the headers timeout to the second request on a keep-alive connection too', async () => {
-    const up = await upstream('u');
-    const gw = await gatewayFor(up.port, { serverTimeouts: { headersMs: 500, keepAliveMs: 4_000 } });
-    const c = await RawClient.open(gw.port);
+    const up = await fixtures.upstream('u');
+    const gw = await fixtures.gatewayFor(up.port, { serverTimeouts: { headersMs: 500, keepAliveMs: 4_000 } });
+    const c = await RawClient.open(fixtures, gw.port);
     c.write('GET /s/first HTTP/1.1\r\nHost: a\r\n\r\n');
     await c.responses(1);
     const firstLength = c.data.length;

@@ -5,7 +5,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { InstanceStatus, RegistryInstance } from '../../src/runtime/contract/index.js';
-import { deadPort, discovery, gatewayConfig, route, send, startGateway, startUpstream, until, type RunningGateway, type Upstream } from './gateway-helpers.js';
+import { deadPort, discovery, fixtureScope, gatewayConfig, route, send, startUpstream, until, type RunningGateway, type Upstream } from './gateway-helpers.js';
 
 function instance(service: string, id: string, port: number, status: InstanceStatus = 'passing'): RegistryInstance {
   return { service, id, address: '127.0.0.1', port, version: null, metadata: {}, status, source: 'self', registeredAt: new Date().toISOString(), lastCheck: null };
@@ -53,24 +53,20 @@ class FakeRegistry {
 }
 
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!();
-});
+const fixtures = fixtureScope();
+afterEach(() => fixtures.closeAll());
 
 async function upstreams(...names: string[]): Promise<Upstream[]> {
   const ups = await Promise.all(names.map((n) => startUpstream(n)));
-  cleanups.push(async () => void (await Promise.all(ups.map((u) => u.close()))));
+  fixtures.onCleanup(async () => void (await Promise.all(ups.map((u) => u.close()))));
   return ups;
 }
 
 async function gatewayWithRegistry(registryUrl: string, staticPorts: number[]): Promise<RunningGateway> {
-  const gw = await startGateway({
+  return fixtures.gateway({
     config: gatewayConfig([route({ id: 'o#0', service: 'orders', path: '/o' })], { registry: { url: registryUrl, tokenEnv: 'REG_TOKEN' } }),
     discovery: discovery({ orders: staticPorts }),
   });
-  cleanups.push(() => gw.close());
-  return gw;
 }
 
 /** A fake registry knowing `p1` as the orders instance, and a gateway watching it. */
@@ -90,7 +86,7 @@ async function restartedRegistry(port: number, index: number, services: Record<s
   restarted.index = index;
   restarted.services = services;
   await restarted.start();
-  cleanups.push(() => restarted.stop());
+  fixtures.onCleanup(() => restarted.stop());
   await until(() => restarted.lastEventIds.length > 0, 8000);
   return restarted;
 }
@@ -109,7 +105,7 @@ describe('gateway registry watch', () => {
     const registry = new FakeRegistry();
     registry.services = { orders: [instance('orders', 'p1', p1.port), instance('orders', 'crit', crit.port, 'critical')] };
     await registry.start();
-    cleanups.push(() => registry.stop());
+    fixtures.onCleanup(() => registry.stop());
     const gw = await gatewayWithRegistry(`http://127.0.0.1:${registry.port}`, [st.port]);
     await until(() => gw.gateway.upstreams.describe().orders.source === 'registry');
     for (let i = 0; i < 4; i++) expect((await send(gw.port, '/o/x')).headers['x-upstream']).toBe('p1');

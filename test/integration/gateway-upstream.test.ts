@@ -2,27 +2,15 @@
 // another instance, outlier ejection, the circuit breaker, connection reuse, client aborts.
 import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { deadPort, discovery, gatewayConfig, route, send, startGateway, startUpstream, type RunningGateway, type Upstream } from './gateway-helpers.js';
+import { deadPort, discovery, fixtureScope, gatewayConfig, route, send } from './gateway-helpers.js';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!();
-});
-async function upstream(name: string, handler?: Parameters<typeof startUpstream>[1]): Promise<Upstream> {
-  const u = await startUpstream(name, handler);
-  cleanups.push(() => u.close());
-  return u;
-}
-async function gateway(...args: Parameters<typeof startGateway>): Promise<RunningGateway> {
-  const g = await startGateway(...args);
-  cleanups.push(() => g.close());
-  return g;
-}
+const fixtures = fixtureScope();
+afterEach(() => fixtures.closeAll());
 
 describe('gateway upstream handling', () => {
   it('passes request bodies through untouched, malformed JSON included', async () => {
-    const up = await upstream('u');
-    const gw = await gateway({ config: gatewayConfig([route({ service: 's', path: '/s' })]), discovery: discovery({ s: [up.port] }) });
+    const up = await fixtures.upstream('u');
+    const gw = await fixtures.gateway({ config: gatewayConfig([route({ service: 's', path: '/s' })]), discovery: discovery({ s: [up.port] }) });
     const body = '{"broken": [1, 2,, }';
     const r = await send(gw.port, '/s/x', { method: 'POST', body, headers: { 'content-type': 'application/json' } });
     expect(r.status).toBe(200);
@@ -32,12 +20,12 @@ describe('gateway upstream handling', () => {
 
   it('streams the response: the first bytes arrive before the upstream finishes', async () => {
     let finish!: () => void;
-    const up = await upstream('slow', (_req, res) => {
+    const up = await fixtures.upstream('slow', (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.write('first ');
       finish = () => res.end('last');
     });
-    const gw = await gateway({ config: gatewayConfig([route({ service: 's', path: '/s' })]), discovery: discovery({ s: [up.port] }) });
+    const gw = await fixtures.gateway({ config: gatewayConfig([route({ service: 's', path: '/s' })]), discovery: discovery({ s: [up.port] }) });
     const firstChunk = await new Promise<string>((resolve, reject) => {
       http
         .get({ host: '127.0.0.1', port: gw.port, path: '/s/stream', agent: false }, (res) => {
@@ -54,8 +42,8 @@ describe('gateway upstream handling', () => {
   });
 
   it('streams large request bodies (chunked) to the upstream', async () => {
-    const up = await upstream('u', (_req, res, body) => res.end(String(body.length)));
-    const gw = await gateway({ config: gatewayConfig([route({ service: 's', path: '/s', maxBodyBytes: 10 * 1024 * 1024 })]), discovery: discovery({ s: [up.port] }) });
+    const up = await fixtures.upstream('u', (_req, res, body) => res.end(String(body.length)));
+    const gw = await fixtures.gateway({ config: gatewayConfig([route({ service: 's', path: '/s', maxBodyBytes: 10 * 1024 * 1024 })]), discovery: discovery({ s: [up.port] }) });
     const reply = await new Promise<string>((resolve, reject) => {
       const req = http.request({ host: '127.0.0.1', port: gw.port, path: '/s/upload', method: 'POST', agent: false }, (res) => {
         let text = '';
@@ -72,7 +60,7 @@ describe('gateway upstream handling', () => {
 
   it('answers 502 with a JSON body naming the route when no instance accepts connections', async () => {
     const port = await deadPort();
-    const gw = await gateway({ config: gatewayConfig([route({ id: 'orders#0', service: 'orders', path: '/o', retries: 0 })]), discovery: discovery({ orders: [port] }) });
+    const gw = await fixtures.gateway({ config: gatewayConfig([route({ id: 'orders#0', service: 'orders', path: '/o', retries: 0 })]), discovery: discovery({ orders: [port] }) });
     const r = await send(gw.port, '/o/1');
     expect(r.status).toBe(502);
     expect(r.json()).toEqual({ error: 'bad_gateway', message: 'service orders could not be reached', route: 'orders#0' });
@@ -80,10 +68,10 @@ describe('gateway upstream handling', () => {
   });
 
   it('answers 504 when the upstream does not send headers in time', async () => {
-    const up = await upstream('hang', () => {
+    const up = await fixtures.upstream('hang', () => {
       /* never answers */
     });
-    const gw = await gateway({
+    const gw = await fixtures.gateway({
       config: gatewayConfig([route({ id: 'slow#0', service: 'slow', path: '/slow', timeouts: { connectMs: 500, headerMs: 200, bodyMs: 200 } })]),
       discovery: discovery({ slow: [up.port] }),
     });
@@ -93,9 +81,9 @@ describe('gateway upstream handling', () => {
   });
 
   it('retries an idempotent request on another instance after a connection error', async () => {
-    const live = await upstream('live');
+    const live = await fixtures.upstream('live');
     const dead = await deadPort();
-    const gw = await gateway({ config: gatewayConfig([route({ service: 's', path: '/s', retries: 1 })]), discovery: discovery({ s: [dead, live.port] }) });
+    const gw = await fixtures.gateway({ config: gatewayConfig([route({ service: 's', path: '/s', retries: 1 })]), discovery: discovery({ s: [dead, live.port] }) });
     for (let i = 0; i < 6; i++) {
       const r = await send(gw.port, '/s/x');
       expect(r.status).toBe(200);
@@ -104,18 +92,18 @@ describe('gateway upstream handling', () => {
   });
 
   it('does not retry a request with a body', async () => {
-    const live = await upstream('live');
+    const live = await fixtures.upstream('live');
     const dead = await deadPort();
-    const gw = await gateway({ config: gatewayConfig([route({ service: 's', path: '/s', retries: 1 })]), discovery: discovery({ s: [dead, live.port] }) });
+    const gw = await fixtures.gateway({ config: gatewayConfig([route({ service: 's', path: '/s', retries: 1 })]), discovery: discovery({ s: [dead, live.port] }) });
     const statuses = new Set<number>();
     for (let i = 0; i < 2; i++) statuses.add((await send(gw.port, '/s/x', { method: 'POST', body: 'x' })).status);
     expect(statuses).toEqual(new Set([200, 502]));
   });
 
   it('ejects an instance that keeps failing (outlier ejection)', async () => {
-    const live = await upstream('live');
+    const live = await fixtures.upstream('live');
     const dead = await deadPort();
-    const gw = await gateway({
+    const gw = await fixtures.gateway({
       config: gatewayConfig([route({ service: 's', path: '/s', retries: 0, circuitBreaker: { failureThreshold: 100, resetAfterMs: 10_000 } })]),
       discovery: discovery({ s: [dead, live.port] }),
     });
@@ -128,11 +116,11 @@ describe('gateway upstream handling', () => {
 
   it('opens the circuit after repeated failures: 503 with Retry-After, then half-open, then closed', async () => {
     let failing = true;
-    const up = await upstream('flaky', (_req, res) => {
+    const up = await fixtures.upstream('flaky', (_req, res) => {
       res.statusCode = failing ? 503 : 200;
       res.end(failing ? 'down' : 'up');
     });
-    const gw = await gateway({
+    const gw = await fixtures.gateway({
       config: gatewayConfig([route({ id: 'f#0', service: 'f', path: '/f', circuitBreaker: { failureThreshold: 3, resetAfterMs: 300 } })]),
       discovery: discovery({ f: [up.port] }),
     });
@@ -151,8 +139,8 @@ describe('gateway upstream handling', () => {
   });
 
   it('reuses upstream connections (keep-alive pool)', async () => {
-    const up = await upstream('u');
-    const gw = await gateway({ config: gatewayConfig([route({ service: 's', path: '/s' })]), discovery: discovery({ s: [up.port] }) });
+    const up = await fixtures.upstream('u');
+    const gw = await fixtures.gateway({ config: gatewayConfig([route({ service: 's', path: '/s' })]), discovery: discovery({ s: [up.port] }) });
     for (let i = 0; i < 50; i++) expect((await send(gw.port, '/s/x')).status).toBe(200);
     expect(up.connections).toBe(1);
   });
@@ -160,12 +148,12 @@ describe('gateway upstream handling', () => {
   it('aborts the upstream request when the client goes away', async () => {
     let upstreamClosed!: () => void;
     const closed = new Promise<void>((resolve) => (upstreamClosed = resolve));
-    const up = await upstream('u', (req, res) => {
+    const up = await fixtures.upstream('u', (req, res) => {
       res.writeHead(200);
       res.write('partial');
       res.on('close', () => upstreamClosed());
     });
-    const gw = await gateway({ config: gatewayConfig([route({ service: 's', path: '/s' })]), discovery: discovery({ s: [up.port] }) });
+    const gw = await fixtures.gateway({ config: gatewayConfig([route({ service: 's', path: '/s' })]), discovery: discovery({ s: [up.port] }) });
     await new Promise<void>((resolve) => {
       const req = http.get({ host: '127.0.0.1', port: gw.port, path: '/s/x', agent: false }, (res) => {
         res.once('data', () => {
@@ -179,7 +167,7 @@ describe('gateway upstream handling', () => {
   });
 
   it('answers 503 when the service has no instances', async () => {
-    const gw = await gateway({ config: gatewayConfig([route({ id: 'e#0', service: 'e', path: '/e' })]), discovery: discovery({ e: [] }) });
+    const gw = await fixtures.gateway({ config: gatewayConfig([route({ id: 'e#0', service: 'e', path: '/e' })]), discovery: discovery({ e: [] }) });
     const r = await send(gw.port, '/e');
     expect(r.status).toBe(503);
     expect(r.json()).toMatchObject({ error: 'service_unavailable', route: 'e#0' });
@@ -187,7 +175,7 @@ describe('gateway upstream handling', () => {
 
   it('relays chunked, empty and large upstream answers intact', async () => {
     const big = Buffer.alloc(3 * 1024 * 1024, 'z');
-    const up = await upstream('shapes', (req, res) => {
+    const up = await fixtures.upstream('shapes', (req, res) => {
       if (req.url === '/chunked') {
         res.write('a');
         setTimeout(() => res.end('b'), 10);
@@ -199,7 +187,7 @@ describe('gateway upstream handling', () => {
         res.end(big);
       }
     });
-    const gw = await gateway({ config: gatewayConfig([route({ service: 's', path: '/s' })]), discovery: discovery({ s: [up.port] }) });
+    const gw = await fixtures.gateway({ config: gatewayConfig([route({ service: 's', path: '/s' })]), discovery: discovery({ s: [up.port] }) });
     const chunked = await send(gw.port, '/s/chunked');
     expect(chunked.body).toBe('ab');
     expect(chunked.headers['transfer-encoding']).toBe('chunked');
