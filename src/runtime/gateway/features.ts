@@ -22,7 +22,7 @@ export interface FeatureOptions {
 
 /**
  * Modules only some configs need, loaded on demand so a gateway that does not use them never
- * pays their memory: prom-client (metrics) and jose (JWT).
+ * pays their memory and start-up time: the metrics module and jose (JWT).
  */
 export interface LazyModules {
   metrics: typeof import('./metrics.js') | null;
