@@ -46,7 +46,9 @@ export function assignIds(ids: RequestIds): void {
       return;
     }
   }
-  const traceId = randomHex(16);
-  ids.traceparent = `00-${traceId}-${randomHex(8)}-01`;
+  // One hex conversion for trace id and span id together (the common path, per request).
+  const hex = randomHex(24);
+  const traceId = hex.slice(0, 32);
+  ids.traceparent = `00-${traceId}-${hex.slice(32)}-01`;
   if (!keepId) ids.requestId = traceId;
 }
