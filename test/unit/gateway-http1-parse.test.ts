@@ -4,7 +4,7 @@
 // proxy must refuse rather than guess at.
 import { describe, expect, it } from 'vitest';
 import { ChunkedDecoder, LAST_CHUNK, chunkPrefix } from '../../src/runtime/gateway/http1/chunked.js';
-import { isHeadError, parseRequestHead, parseResponseHead, type HeadError, type RequestHead, type ResponseHead } from '../../src/runtime/gateway/http1/head.js';
+import { headerList, isHeadError, parseRequestHead, parseResponseHead, type HeadError, type RequestHead, type ResponseHead } from '../../src/runtime/gateway/http1/head.js';
 
 const MAX_URL = 8192;
 
@@ -286,11 +286,23 @@ describe('response head', () => {
     expect(r.status).toBe(404);
     expect(r.reason).toBe('Not Found Here');
     expect(r.versionMinor).toBe(1);
-    expect(r.rawHeaders).toEqual(['Content-Type', 'text/plain', 'Content-Length', '9']);
+    expect(headerList(r.block)).toEqual(['Content-Type', 'text/plain', 'Content-Length', '9']);
+    expect(r.block).toBe('Content-Type: text/plain\r\nContent-Length: 9\r\n');
     expect(r.contentLength).toBe(9);
     expect(r.chunked).toBe(false);
     expect(r.keepAlive).toBe(true);
     expect(r.keepAliveTimeoutS).toBe(-1);
+  });
+
+  it('relays header lines as written, minus hop-by-hop ones, with one normalized Content-Length', () => {
+    const r = res(head('HTTP/1.1 200 OK', 'Server: up', 'Connection: keep-alive, X-Hop', 'X-Hop: secret', 'date: Thu, 01 Jan 2026 00:00:00 GMT', 'Keep-Alive: timeout=5', 'Content-Length: 5, 5', 'X-Last:  v  '));
+    expect(r.block).toBe('Server: up\r\ndate: Thu, 01 Jan 2026 00:00:00 GMT\r\nX-Last: v\r\nContent-Length: 5\r\n');
+    expect(r.hasDate).toBe(true);
+    expect(r.keepAliveTimeoutS).toBe(5);
+    const plain = res(head('HTTP/1.1 200 OK', 'X-A: 1', 'Transfer-Encoding: chunked', 'X-B: 2'));
+    expect(plain.block).toBe('X-A: 1\r\nX-B: 2\r\n');
+    expect(plain.hasDate).toBe(false);
+    expect(res('HTTP/1.1 204 No Content').block).toBe('');
   });
 
   it('accepts an empty reason phrase, with or without the space', () => {
@@ -304,7 +316,7 @@ describe('response head', () => {
     expect(res('HTTP/1.1 100 Continue').status).toBe(100);
     const hints = res(head('HTTP/1.1 103 Early Hints', 'Link: </a.css>; rel=preload'));
     expect(hints.status).toBe(103);
-    expect(hints.rawHeaders).toEqual(['Link', '</a.css>; rel=preload']);
+    expect(headerList(hints.block)).toEqual(['Link', '</a.css>; rel=preload']);
   });
 
   it('keep-alive: HTTP/1.1 unless Connection: close; HTTP/1.0 only with Connection: keep-alive', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dropConnectionListed, scanRequestHeaders, type RequestHeaderSink } from '../../src/runtime/gateway/headers.js';
-import { parseResponseHead, type ResponseHead } from '../../src/runtime/gateway/http1/head.js';
+import { headerList, parseResponseHead, type ResponseHead } from '../../src/runtime/gateway/http1/head.js';
 import { assignIds } from '../../src/runtime/gateway/ids.js';
 import { SseParser, type SseEvent } from '../../src/runtime/gateway/sse.js';
 import { ApiKeys } from '../../src/runtime/gateway/auth.js';
@@ -24,7 +24,7 @@ describe('request header scan', () => {
 
   it('filters response hop-by-hop headers and those named in Connection', () => {
     const head = parseResponseHead('HTTP/1.1 200 OK\r\nConnection: x-a\r\nX-A: 1\r\nTransfer-Encoding: chunked\r\nContent-Type: text/plain\r\nKeep-Alive: timeout=5') as ResponseHead;
-    expect(head.rawHeaders).toEqual(['Content-Type', 'text/plain']);
+    expect(headerList(head.block)).toEqual(['Content-Type', 'text/plain']);
   });
 });
 

@@ -7,6 +7,7 @@ import { BodyAbortedError, BodyTimeoutError, BodyTooLargeError, type RequestBody
 import type { GatewayResponse, ResponseOwner } from './http1/response.js';
 import type { GatewayRequest } from './http1/server.js';
 import type { UpstreamError, UpstreamHandler, UpstreamLink } from './http1/upstream-pool.js';
+import { headerList, type ResponseHead } from './http1/head.js';
 import { GatewayErrors, sendError, type GatewayErrorKind } from './errors.js';
 import { dropConnectionListed, reportResponseHeaders, scanRequestHeaders, type RequestHeaderSink } from './headers.js';
 import { assignIds } from './ids.js';
@@ -253,7 +254,8 @@ export class Exchange implements RequestHeaderSink, UpstreamHandler, ResponseOwn
     this.link = link;
   }
 
-  onHeaders(statusCode: number, rawHeaders: string[]): void {
+  onHeaders(head: ResponseHead): void {
+    const statusCode = head.status;
     this.status = statusCode;
     const route = this.route!;
     const endpoint = this.endpoint!;
@@ -266,10 +268,15 @@ export class Exchange implements RequestHeaderSink, UpstreamHandler, ResponseOwn
       route.upstream.breaker.success();
     }
     this.breakerTrial = false;
-    // The pool already left out hop-by-hop headers; the list is ours to extend.
-    const out = rawHeaders;
+    // The pool already left out hop-by-hop headers. Without the cache the upstream's header
+    // lines are relayed as text; the cache needs them as a list (to store and to read facts).
+    if (this.cacheStatus === null) {
+      this.res.writeHeadBlock(statusCode, head.block, head.contentLength !== -1, head.hasDate, this.responseExtras);
+      return;
+    }
+    const out = headerList(head.block);
     if (this.cacheAttempt !== null) reportResponseHeaders(out, this.cacheAttempt.facts);
-    if (this.cacheStatus !== null) this.ctx.hooks.onResponseHeaders(this, statusCode, out);
+    this.ctx.hooks.onResponseHeaders(this, statusCode, out);
     const extras = this.responseExtras;
     for (let i = 0; i < extras.length; i++) out.push(extras[i]);
     this.res.writeHead(statusCode, out);

@@ -30,8 +30,14 @@ export interface ResponseHead {
   status: number;
   reason: string;
   versionMinor: number;
-  /** Flat [name, value, ...] without hop-by-hop headers (nor those Connection names). */
-  rawHeaders: string[];
+  /**
+   * The header lines to relay, each ending in CRLF, as the upstream wrote them: without
+   * hop-by-hop headers (nor those its Connection header names), Content-Length normalized.
+   * Kept as text so relaying an answer costs no per-header work (see headerList()).
+   */
+  block: string;
+  /** The upstream sent a Date header. */
+  hasDate: boolean;
   contentLength: number;
   chunked: boolean;
   keepAlive: boolean;
@@ -58,11 +64,27 @@ export function isToken(s: string): boolean {
 }
 
 /**
- * Anything but CRLF line ends and visible characters, SP, HTAB and obs-text: NUL and other
- * controls, a CR not followed by LF, an LF not preceded by CR. One regex pass over the whole
- * head is cheaper than checking every line and value.
+ * True when the head holds anything but CRLF line ends and visible characters, SP, HTAB and
+ * obs-text: NUL and other controls, a CR not followed by LF, an LF not preceded by CR. One
+ * pass over the whole head (measured 4x faster than a regex with lookarounds).
  */
-const BAD_HEAD_BYTES = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)|(?<!\r)\n/;
+function hasBadHeadBytes(head: string): boolean {
+  const n = head.length;
+  for (let i = 0; i < n; i++) {
+    const c = head.charCodeAt(i);
+    if (c >= 32) {
+      if (c === 127) return true;
+      continue;
+    }
+    if (c === 13) {
+      if (head.charCodeAt(i + 1) !== 10) return true;
+      i++; // the LF of this CRLF
+    } else if (c !== 9) {
+      return true;
+    }
+  }
+  return false;
+}
 
 
 /** Request target: no whitespace or controls (it is delimited by single spaces). */
@@ -94,6 +116,8 @@ interface Framing {
   host: number;
   expectContinue: boolean;
   expectOther: boolean;
+  /** Header names the Connection header lists (comma-separated, lowercase), or null. */
+  listed: string | null;
 }
 
 function fail(status: HeadError['status'], message: string): HeadError {
@@ -103,62 +127,154 @@ function fail(status: HeadError['status'], message: string): HeadError {
 /** Hop-by-hop response headers: meaningful for one connection only, never relayed. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'transfer-encoding', 'te', 'trailer', 'upgrade']);
 
-/**
- * Parse the header lines of a head (everything after the start line) into `out`, collecting
- * framing facts. Returns an error for anything ambiguous. With `dropHopByHop` (responses),
- * hop-by-hop headers and those the Connection header names are left out of `out`.
- */
-function parseFields(lines: string[], out: string[], framing: Framing, errorStatus: 400 | 502, dropHopByHop: boolean): HeadError | null {
-  let listed: string | null = null;
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i];
-    const first = line.charCodeAt(0);
-    if (first === 32 || first === 9) return fail(errorStatus, 'obsolete header line folding is not accepted');
-    const colon = line.indexOf(':');
-    if (colon <= 0) return fail(errorStatus, 'malformed header line');
-    const name = line.slice(0, colon);
-    if (!isToken(name)) return fail(errorStatus, `invalid header name "${name.slice(0, 64)}"`);
-    const value = trimOws(line.slice(colon + 1));
-    // Only a handful of names matter here; lowercase a name only when its length fits one.
-    const len = name.length;
-    if (len !== 2 && len !== 4 && len !== 6 && len !== 7 && len !== 10 && len !== 14 && len !== 16 && len !== 17 && len !== 18) {
-      out.push(name, value);
-      continue;
-    }
-    const lower = name.toLowerCase();
-    if (lower === 'content-length') {
-      const first = framing.contentLength === -1;
-      const error = mergeContentLength(value, framing, errorStatus);
-      if (error !== null) return error;
-      // Relayed once, as one number, however it was written ("5, 5" or repeated).
-      if (first) out.push(name, String(framing.contentLength));
-      continue;
-    } else if (lower === 'transfer-encoding') {
+/** Header name lengths worth lowercasing: those of the framing and hop-by-hop names, and Date. */
+const NOTABLE_LENGTH = new Uint8Array(32);
+for (const name of ['te', 'host', 'date', 'expect', 'trailer', 'upgrade', 'connection', 'keep-alive', 'content-length', 'proxy-connection', 'transfer-encoding', 'proxy-authenticate']) NOTABLE_LENGTH[name.length] = 1;
+
+/** Read one framing-relevant header into `framing`; an error for anything ambiguous. */
+function readFramingHeader(lower: string, value: string, framing: Framing, errorStatus: 400 | 502): HeadError | null {
+  switch (lower) {
+    case 'content-length':
+      return mergeContentLength(value, framing, errorStatus);
+    case 'transfer-encoding':
       if (framing.transferEncoding) return fail(errorStatus, 'repeated Transfer-Encoding header');
       framing.transferEncoding = true;
       if (value.toLowerCase() !== 'chunked') return fail(errorStatus === 400 ? 501 : 502, `unsupported Transfer-Encoding "${value.slice(0, 64)}" (only chunked)`);
       framing.chunked = true;
-    } else if (lower === 'connection') {
-      for (const token of value.split(',')) {
-        const t = trimOws(token).toLowerCase();
-        if (t === 'close') framing.connectionClose = true;
-        else if (t === 'keep-alive') framing.connectionKeepAlive = true;
-        else if (t !== '') listed = listed === null ? t : `${listed},${t}`;
+      return null;
+    case 'connection': {
+      // The usual values without splitting.
+      const v = value.length <= 10 ? value.toLowerCase() : '';
+      if (v === 'keep-alive') framing.connectionKeepAlive = true;
+      else if (v === 'close') framing.connectionClose = true;
+      else {
+        for (const token of value.split(',')) {
+          const t = trimOws(token).toLowerCase();
+          if (t === 'close') framing.connectionClose = true;
+          else if (t === 'keep-alive') framing.connectionKeepAlive = true;
+          else if (t !== '') framing.listed = framing.listed === null ? t : `${framing.listed},${t}`;
+        }
       }
-    } else if (lower === 'host') {
+      return null;
+    }
+    case 'host':
       framing.host++;
-    } else if (lower === 'expect') {
+      return null;
+    case 'expect':
       if (value.toLowerCase() === '100-continue') framing.expectContinue = true;
       else framing.expectOther = true;
-    } else if (lower === 'keep-alive') {
+      return null;
+    case 'keep-alive': {
       const m = /(?:^|[\s,;])timeout\s*=\s*(\d+)/i.exec(value);
       if (m !== null) framing.keepAliveTimeoutS = Number(m[1]);
+      return null;
     }
-    if (!dropHopByHop || !HOP_BY_HOP.has(lower)) out.push(name, value);
+    default:
+      return null;
   }
-  if (framing.transferEncoding && framing.contentLength !== -1) return fail(errorStatus, 'both Content-Length and Transfer-Encoding present');
-  if (dropHopByHop && listed !== null) dropListed(out, listed);
+}
+
+/** Checks every header line gets; returns the colon's index, or an error. */
+function checkFieldLine(head: string, start: number, end: number, errorStatus: 400 | 502): number | HeadError {
+  const first = head.charCodeAt(start);
+  if (first === 32 || first === 9) return fail(errorStatus, 'obsolete header line folding is not accepted');
+  const colon = head.indexOf(':', start);
+  if (colon <= start || colon >= end) return fail(errorStatus, 'malformed header line');
+  for (let i = start; i < colon; i++) {
+    const c = head.charCodeAt(i);
+    if (c > 127 || TOKEN[c] === 0) return fail(errorStatus, `invalid header name "${head.slice(start, Math.min(colon, start + 64))}"`);
+  }
+  return colon;
+}
+
+/**
+ * Parse a request's header lines (from `pos` to the end of `head`) into `out` as flat
+ * [name, value, ...], collecting framing facts. Content-Length is kept once, normalized.
+ */
+function parseRequestFields(head: string, pos: number, out: string[], framing: Framing): HeadError | null {
+  const n = head.length;
+  while (pos < n) {
+    let end = head.indexOf(CRLF, pos);
+    if (end === -1) end = n;
+    const colon = checkFieldLine(head, pos, end, 400);
+    if (typeof colon !== 'number') return colon;
+    const name = head.slice(pos, colon);
+    const value = trimOws(head.slice(colon + 1, end));
+    pos = end + 2;
+    if (NOTABLE_LENGTH[name.length] !== 1) {
+      out.push(name, value);
+      continue;
+    }
+    const lower = name.toLowerCase();
+    const hadLength = framing.contentLength !== -1;
+    const error = readFramingHeader(lower, value, framing, 400);
+    if (error !== null) return error;
+    // Relayed once, as one number, however it was written ("5, 5" or repeated).
+    if (lower === 'content-length') {
+      if (!hadLength) out.push(name, String(framing.contentLength));
+      continue;
+    }
+    out.push(name, value);
+  }
+  if (framing.transferEncoding && framing.contentLength !== -1) return fail(400, 'both Content-Length and Transfer-Encoding present');
   return null;
+}
+
+/**
+ * Scan a response's header lines (from `pos`): validate them, read the framing, and cut the
+ * lines that must not be relayed (hop-by-hop; Content-Length, re-added once, normalized).
+ * Returns the block of lines to relay, or an error. A line is only split into name and value
+ * when its name's length makes it a candidate.
+ */
+function scanResponseFields(head: string, pos: number, framing: Framing, facts: { hasDate: boolean }): string | HeadError {
+  const n = head.length;
+  let block = '';
+  let keptFrom = pos;
+  while (pos < n) {
+    let end = head.indexOf(CRLF, pos);
+    if (end === -1) end = n;
+    const colon = checkFieldLine(head, pos, end, 502);
+    if (typeof colon !== 'number') return colon;
+    if (NOTABLE_LENGTH[colon - pos] === 1) {
+      const lower = head.slice(pos, colon).toLowerCase();
+      if (lower === 'date') {
+        facts.hasDate = true;
+      } else if (lower === 'content-length' || HOP_BY_HOP.has(lower)) {
+        const error = readFramingHeader(lower, trimOws(head.slice(colon + 1, end)), framing, 502);
+        if (error !== null) return error;
+        block += head.slice(keptFrom, pos);
+        keptFrom = end + 2;
+      }
+    }
+    pos = end + 2;
+  }
+  if (framing.transferEncoding && framing.contentLength !== -1) return fail(502, 'both Content-Length and Transfer-Encoding present');
+  if (keptFrom < n) block += `${head.slice(keptFrom)}${CRLF}`;
+  if (framing.contentLength !== -1) block += `Content-Length: ${framing.contentLength}${CRLF}`;
+  if (framing.listed !== null) block = withoutListed(block, framing.listed);
+  return block;
+}
+
+/** Relayed header lines as flat [name, value, ...] (for the cache, which needs them). */
+export function headerList(block: string): string[] {
+  const out: string[] = [];
+  let pos = 0;
+  while (pos < block.length) {
+    const end = block.indexOf(CRLF, pos);
+    const colon = block.indexOf(':', pos);
+    out.push(block.slice(pos, colon), trimOws(block.slice(colon + 1, end)));
+    pos = end + 2;
+  }
+  return out;
+}
+
+/** A block without the headers its Connection header named (rare, so done the simple way). */
+function withoutListed(block: string, listed: string): string {
+  const headers = headerList(block);
+  dropListed(headers, listed);
+  let out = '';
+  for (let i = 0; i < headers.length; i += 2) out += `${headers[i]}: ${headers[i + 1]}${CRLF}`;
+  return out;
 }
 
 /** Remove from a flat header list the headers a Connection header names (rare: done in place). */
@@ -174,28 +290,42 @@ function dropListed(headers: string[], listed: string): void {
   headers.length = w;
 }
 
-function mergeContentLength(value: string, framing: Framing, errorStatus: 400 | 502): HeadError | null {
-  // A list ("5, 5") is allowed by RFC 9110 only when all members agree.
-  let parsed = -1;
-  for (const part of value.split(',')) {
-    const digits = trimOws(part);
-    if (digits.length === 0 || digits.length > 15 || !/^\d+$/.test(digits)) return fail(errorStatus, 'invalid Content-Length');
-    const n = Number(digits);
-    if (parsed !== -1 && parsed !== n) return fail(errorStatus, 'conflicting Content-Length values');
-    parsed = n;
+/** Plain decimal digits (at most 15: a safe integer), or -1. */
+function decimal(s: string): number {
+  const n = s.length;
+  if (n === 0 || n > 15) return -1;
+  let v = 0;
+  for (let i = 0; i < n; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
   }
-  if (framing.contentLength !== -1 && framing.contentLength !== parsed) return fail(errorStatus, 'conflicting Content-Length values');
+  return v;
+}
+
+function mergeContentLength(value: string, framing: Framing, errorStatus: 400 | 502): HeadError | null {
+  let parsed = decimal(value);
+  if (parsed === -1) parsed = contentLengthList(value);
+  if (parsed === -1) return fail(errorStatus, 'invalid Content-Length');
+  if (parsed === -2 || (framing.contentLength !== -1 && framing.contentLength !== parsed)) return fail(errorStatus, 'conflicting Content-Length values');
   framing.contentLength = parsed;
   return null;
 }
 
-function newFraming(): Framing {
-  return { contentLength: -1, chunked: false, connectionClose: false, connectionKeepAlive: false, transferEncoding: false, keepAliveTimeoutS: -1, host: 0, expectContinue: false, expectOther: false };
+/** A list ("5, 5") is allowed by RFC 9110 only when all members agree: the value, -1 (invalid) or -2 (conflict). */
+function contentLengthList(value: string): number {
+  let parsed = -1;
+  for (const part of value.split(',')) {
+    const n = decimal(trimOws(part));
+    if (n === -1) return -1;
+    if (parsed !== -1 && parsed !== n) return -2;
+    parsed = n;
+  }
+  return parsed;
 }
 
-/** Splits a head into lines; null when it holds controls, a bare CR or a bare LF. */
-function splitLines(head: string): string[] | null {
-  return BAD_HEAD_BYTES.test(head) ? null : head.split(CRLF);
+function newFraming(): Framing {
+  return { contentLength: -1, chunked: false, connectionClose: false, connectionKeepAlive: false, transferEncoding: false, keepAliveTimeoutS: -1, host: 0, expectContinue: false, expectOther: false, listed: null };
 }
 
 /**
@@ -203,9 +333,9 @@ function splitLines(head: string): string[] | null {
  * `maxUrlLength` bounds the request target (414 beyond it).
  */
 export function parseRequestHead(head: string, maxUrlLength: number): RequestHead | HeadError {
-  const lines = splitLines(head);
-  if (lines === null) return fail(400, 'control characters, a bare CR or a bare LF in the request head');
-  const start = lines[0];
+  if (hasBadHeadBytes(head)) return fail(400, 'control characters, a bare CR or a bare LF in the request head');
+  const lineEnd = head.indexOf(CRLF);
+  const start = lineEnd === -1 ? head : head.slice(0, lineEnd);
   const sp1 = start.indexOf(' ');
   const sp2 = start.lastIndexOf(' ');
   if (sp1 <= 0 || sp2 === sp1) return fail(400, 'malformed request line');
@@ -223,7 +353,7 @@ export function parseRequestHead(head: string, maxUrlLength: number): RequestHea
 
   const rawHeaders: string[] = [];
   const framing = newFraming();
-  const error = parseFields(lines, rawHeaders, framing, 400, false);
+  const error = lineEnd === -1 ? null : parseRequestFields(head, lineEnd + 2, rawHeaders, framing);
   if (error !== null) return error;
   if (versionMinor === 1 && framing.host !== 1) return fail(400, framing.host === 0 ? 'missing Host header' : 'repeated Host header');
   if (framing.host > 1) return fail(400, 'repeated Host header');
@@ -244,26 +374,27 @@ export function parseRequestHead(head: string, maxUrlLength: number): RequestHea
 
 /** Parse a response head from an upstream. Errors carry status 502 (the upstream misbehaved). */
 export function parseResponseHead(head: string): ResponseHead | HeadError {
-  const lines = splitLines(head);
-  if (lines === null) return fail(502, 'control characters, a bare CR or a bare LF in the upstream response head');
-  const start = lines[0];
+  if (hasBadHeadBytes(head)) return fail(502, 'control characters, a bare CR or a bare LF in the upstream response head');
+  const lineEnd = head.indexOf(CRLF);
+  const start = lineEnd === -1 ? head : head.slice(0, lineEnd);
   // "HTTP/1.1 200 OK" (the reason phrase may be empty or contain spaces)
   if (start.length < 12 || !start.startsWith('HTTP/1.') || start.charCodeAt(8) !== 32) return fail(502, 'malformed upstream status line');
   const minor = start.charCodeAt(7) - 48;
   if (minor !== 0 && minor !== 1) return fail(502, 'unsupported upstream HTTP version');
-  const statusText = start.slice(9, 12);
-  if (!/^[1-9]\d\d$/.test(statusText) || (start.length > 12 && start.charCodeAt(12) !== 32)) return fail(502, 'malformed upstream status code');
+  const status = decimal(start.slice(9, 12));
+  if (status < 100 || (start.length > 12 && start.charCodeAt(12) !== 32)) return fail(502, 'malformed upstream status code');
   const reason = start.length > 13 ? start.slice(13) : '';
-  const rawHeaders: string[] = [];
   const framing = newFraming();
-  const error = parseFields(lines, rawHeaders, framing, 502, true);
-  if (error !== null) return error;
+  const facts = { hasDate: false };
+  const block = lineEnd === -1 ? '' : scanResponseFields(head, lineEnd + 2, framing, facts);
+  if (typeof block !== 'string') return block;
   const keepAlive = minor === 1 ? !framing.connectionClose : framing.connectionKeepAlive && !framing.connectionClose;
   return {
-    status: Number(statusText),
+    status,
     reason,
     versionMinor: minor,
-    rawHeaders,
+    block,
+    hasDate: facts.hasDate,
     contentLength: framing.contentLength,
     chunked: framing.chunked,
     keepAlive,

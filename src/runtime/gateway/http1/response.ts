@@ -40,6 +40,27 @@ function httpDate(): string {
   return dateText;
 }
 
+/**
+ * Format a flat [name, value, ...] list as header lines. Framing and connection management
+ * belong to this hop (the gateway writes its own): Transfer-Encoding and Connection are left
+ * out; Content-Length and Date are noted in `facts`.
+ */
+function headerLines(list: readonly string[], facts: { hasLength: boolean; hasDate: boolean }): string {
+  let lines = '';
+  for (let i = 0; i < list.length; i += 2) {
+    const name = list[i];
+    const len = name.length;
+    if (len === 14 || len === 4 || len === 17 || len === 10) {
+      const lower = name.toLowerCase();
+      if (lower === 'content-length') facts.hasLength = true;
+      else if (lower === 'date') facts.hasDate = true;
+      else if (lower === 'transfer-encoding' || lower === 'connection') continue;
+    }
+    lines += `${name}: ${list[i + 1]}\r\n`;
+  }
+  return lines;
+}
+
 export class GatewayResponse {
   statusCode = 200;
   headersSent = false;
@@ -77,27 +98,30 @@ export class GatewayResponse {
   /** Prepare the head; it is sent with the first body bytes (or at end()). */
   writeHead(status: number, headers?: readonly string[] | Record<string, string>): this {
     if (this.headersSent) return this;
+    const facts = { hasLength: false, hasDate: false };
+    let lines = this.extra === null ? '' : headerLines(this.extra, facts);
+    if (headers !== undefined) lines += headerLines(Array.isArray(headers) ? headers : Object.entries(headers).flat(), facts);
+    return this.commitHead(status, lines, facts.hasLength, facts.hasDate);
+  }
+
+  /**
+   * Prepare the head from header lines already formatted (each ending in CRLF, no framing or
+   * connection headers: an upstream's, see head.ts), plus the gateway's own `extras`.
+   */
+  writeHeadBlock(status: number, block: string, hasLength: boolean, hasDate: boolean, extras: readonly string[]): this {
+    if (this.headersSent) return this;
+    const facts = { hasLength, hasDate };
+    let lines = block;
+    if (this.extra !== null) lines += headerLines(this.extra, facts);
+    for (let i = 0; i < extras.length; i += 2) lines += `${extras[i]}: ${extras[i + 1]}\r\n`;
+    return this.commitHead(status, lines, facts.hasLength, facts.hasDate);
+  }
+
+  /** Status line, header lines, then this hop's framing and connection headers. */
+  private commitHead(status: number, lines: string, hasLength: boolean, hasDate: boolean): this {
     this.statusCode = status;
     this.headersSent = true;
-    let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
-    let hasLength = false;
-    let hasDate = false;
-    const add = (list: readonly string[]): void => {
-      for (let i = 0; i < list.length; i += 2) {
-        const name = list[i];
-        const len = name.length;
-        // Framing and connection management belong to this hop: the gateway sets its own.
-        if (len === 14 || len === 4 || len === 17 || len === 10) {
-          const lower = name.toLowerCase();
-          if (lower === 'content-length') hasLength = true;
-          else if (lower === 'date') hasDate = true;
-          else if (lower === 'transfer-encoding' || lower === 'connection') continue;
-        }
-        head += `${name}: ${list[i + 1]}\r\n`;
-      }
-    };
-    if (this.extra !== null) add(this.extra);
-    if (headers !== undefined) add(Array.isArray(headers) ? headers : Object.entries(headers).flat());
+    let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n${lines}`;
     this.keepAlive = this.conn.canKeepAlive();
     const bodyless = this.headRequest || status < 200 || status === 204 || status === 304;
     if (bodyless) this.mode = NONE;

@@ -10,7 +10,7 @@
 import net from 'node:net';
 import type { BodySink, RequestBody } from './body.js';
 import { ChunkedDecoder, LAST_CHUNK, chunkPrefix, type ChunkSink } from './chunked.js';
-import { isHeadError, parseResponseHead } from './head.js';
+import { isHeadError, parseResponseHead, type ResponseHead } from './head.js';
 
 export interface UpstreamRequest {
   method: string;
@@ -32,7 +32,8 @@ export interface UpstreamRequest {
 export interface UpstreamHandler {
   /** The request has a connection; `link.abort()` cancels it, `link.resume()` after backpressure. */
   onConnect(link: UpstreamLink): void;
-  onHeaders(status: number, rawHeaders: string[]): void;
+  /** The answer's head: status, and the header lines to relay (hop-by-hop ones removed). */
+  onHeaders(head: ResponseHead): void;
   /**
    * A piece of the answer's body: a view valid during this call only (copy to keep it).
    * Returns false to pause the upstream until `link.resume()`.
@@ -311,7 +312,7 @@ class UpstreamConnection implements UpstreamLink, BodySink, ChunkSink {
       }
       this.arm(TIMER_BODY, this.request!.bodyTimeout);
       const handler = this.handler!;
-      handler.onHeaders(status, head.rawHeaders);
+      handler.onHeaders(head);
       if (this.handler !== handler) return -1; // aborted while handling the head
       return offset;
     }
