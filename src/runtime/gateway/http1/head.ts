@@ -127,9 +127,15 @@ function fail(status: HeadError['status'], message: string): HeadError {
 /** Hop-by-hop response headers: meaningful for one connection only, never relayed. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'transfer-encoding', 'te', 'trailer', 'upgrade']);
 
-/** Header name lengths worth lowercasing: those of the framing and hop-by-hop names, and Date. */
-const NOTABLE_LENGTH = new Uint8Array(32);
-for (const name of ['te', 'host', 'date', 'expect', 'trailer', 'upgrade', 'connection', 'keep-alive', 'content-length', 'proxy-connection', 'transfer-encoding', 'proxy-authenticate']) NOTABLE_LENGTH[name.length] = 1;
+/** Header name lengths worth lowercasing, in requests (framing names, Host, Expect) and in responses (framing, hop-by-hop, Date). */
+const NOTABLE_LENGTH = lengthsOf(['host', 'expect', 'connection', 'keep-alive', 'content-length', 'transfer-encoding']);
+const NOTABLE_RESPONSE_LENGTH = lengthsOf(['te', 'date', 'trailer', 'upgrade', 'connection', 'keep-alive', 'content-length', 'proxy-connection', 'transfer-encoding', 'proxy-authenticate']);
+
+function lengthsOf(names: readonly string[]): Uint8Array {
+  const table = new Uint8Array(32);
+  for (const name of names) table[name.length] = 1;
+  return table;
+}
 
 /** Read one framing-relevant header into `framing`; an error for anything ambiguous. */
 function readFramingHeader(lower: string, value: string, framing: Framing, errorStatus: 400 | 502): HeadError | null {
@@ -235,7 +241,7 @@ function scanResponseFields(head: string, pos: number, framing: Framing, facts: 
     if (end === -1) end = n;
     const colon = checkFieldLine(head, pos, end, 502);
     if (typeof colon !== 'number') return colon;
-    if (NOTABLE_LENGTH[colon - pos] === 1) {
+    if (NOTABLE_RESPONSE_LENGTH[colon - pos] === 1) {
       const lower = head.slice(pos, colon).toLowerCase();
       if (lower === 'date') {
         facts.hasDate = true;
