@@ -51,10 +51,6 @@ export class RequestBody implements ChunkSink {
     private readonly source: BodySource,
   ) {}
 
-  get attached(): boolean {
-    return this.sink !== null;
-  }
-
   /** Enforce a route limit (also against what already arrived). */
   setLimit(limit: number): void {
     this.limit = limit;

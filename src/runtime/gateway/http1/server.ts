@@ -113,10 +113,6 @@ class ClientConnection implements ResponseConnection, BodySource {
     socket.on('close', () => this.onClose());
   }
 
-  get busy(): boolean {
-    return this.req !== null;
-  }
-
   // ---- reading
 
   private onData(chunk: Buffer): void {

@@ -513,11 +513,6 @@ export class UpstreamPool {
     for (const conn of this.open) conn.checkDeadline(now);
   }
 
-  /** Connections open now (idle + busy), for tests and health. */
-  get size(): number {
-    return this.open.size;
-  }
-
   dispatch(request: UpstreamRequest, handler: UpstreamHandler): void {
     if (this.closing) {
       handler.onError(new UpstreamError('PORTICO_POOL_CLOSED', 'upstream pool closed', true));
@@ -590,9 +585,4 @@ export class UpstreamPool {
     }));
   }
 
-  destroy(): void {
-    this.closing = true;
-    for (const conn of [...this.open]) conn.destroy();
-    unwatchPool(this);
-  }
 }
