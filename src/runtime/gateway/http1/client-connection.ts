@@ -1,0 +1,338 @@
+// One client connection of the gateway's HTTP/1.1 server (server.ts), over a raw TCP socket:
+// strict head parsing (head.ts), one request at a time (pipelined requests wait in the
+// buffer, and reading stops when they pile up or the client does not read its answers),
+// bodies streamed with backpressure (body.ts), the answer framed by response.ts, header,
+// request and keep-alive timeouts checked by the server's sweep (slowloris protection), and a
+// bounded linger before closing so the client can read the last answer. Kept apart from the
+// server so that each file holds one job; the server is seen only through ConnectionServer.
+import type { Socket } from 'node:net';
+import { RequestBody, type BodySource } from './body.js';
+import { ChunkedDecoder } from './chunked.js';
+import { isHeadError, parseRequestHead, type HeadError, type RequestHead } from './head.js';
+import { GatewayResponse, type ResponseConnection } from './response.js';
+import { ConnectionSession, GatewayRequest, type RejectHandler, type RequestHandler, type ServerLimits } from './server-types.js';
+
+/** What a connection needs from its server (GatewayServer), so that neither module imports the other. */
+export interface ConnectionServer {
+  readonly limits: ServerLimits;
+  readonly handler: RequestHandler;
+  readonly reject: RejectHandler;
+  /** The server is shutting down: no connection is kept alive after its answer. */
+  readonly closing: boolean;
+  /** The connection's socket closed. */
+  forget(conn: ClientConnection): void;
+}
+
+const CRLFCRLF = Buffer.from('\r\n\r\n');
+/** After the last answer: how long a closing connection may linger, and how much input it may still send. */
+const CLOSE_LINGER_MS = 2_000;
+const MAX_DISCARD_BYTES = 256 * 1024;
+
+export class ClientConnection implements ResponseConnection, BodySource {
+  private buf: Buffer | null = null;
+  private req: GatewayRequest | null = null;
+  private res: GatewayResponse | null = null;
+  private body: RequestBody | null = null;
+  private decoder: ChunkedDecoder | null = null;
+  private bodyRemaining = 0;
+  /** When the head being read started (connection open for the first request); 0 = none. */
+  private headSince: number;
+  private requestSince = 0;
+  private idleSince = 0;
+  private pumping = false;
+  private pausedByBody = false;
+  private pausedByPipeline = false;
+  private waitingForDrain = false;
+  closing = false;
+  closed = false;
+  /** When the gateway decided to close (answer sent with `connection: close`, or a refusal). */
+  private closingSince = 0;
+  private discarded = 0;
+
+  constructor(
+    readonly socket: Socket,
+    private readonly server: ConnectionServer,
+  ) {
+    this.headSince = Date.now();
+    this.session = new ConnectionSession(socket);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => this.onDrain());
+    socket.on('error', () => socket.destroy());
+    socket.on('end', () => this.onEnd());
+    socket.on('close', () => this.onClose());
+  }
+
+  // ---- reading
+
+  private onData(chunk: Buffer): void {
+    if (this.closing) return this.discard(chunk.length);
+    if (this.body !== null && !this.body.complete) {
+      const used = this.feedBody(chunk, 0);
+      if (used < 0 || used === chunk.length) return;
+      chunk = chunk.subarray(used);
+    }
+    if (this.buf === null) {
+      this.buf = chunk;
+      if (this.req === null && this.headSince === 0) this.headSince = Date.now();
+    } else {
+      this.buf = Buffer.concat([this.buf, chunk]);
+    }
+    if (this.req !== null || this.waitingForDrain) {
+      // Pipelined bytes wait for the current answer (or for the client to read the previous
+      // ones); stop reading if they pile up.
+      if (this.buf.length > this.server.limits.maxHeaderBytes * 2 && !this.pausedByPipeline) {
+        this.pausedByPipeline = true;
+        this.socket.pause();
+      }
+      return;
+    }
+    this.pump();
+  }
+
+  /** Parse and dispatch buffered requests, one at a time. */
+  private pump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.req === null && this.buf !== null && !this.closing && !this.closed) {
+        // A client that pipelines requests but does not read the answers (the gateway may
+        // answer some itself, at once) gets no more of them read until it does.
+        if (this.socket.writableNeedDrain) {
+          this.waitingForDrain = true;
+          break;
+        }
+        if (!this.startRequest()) break;
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  /** Returns false when no complete head is buffered (or the connection was refused). */
+  private startRequest(): boolean {
+    let buf = this.buf!;
+    // RFC 9112: ignore empty lines before a request line (dropped, so they cannot pile up).
+    let start = 0;
+    while (start + 1 < buf.length && buf[start] === 13 && buf[start + 1] === 10) start += 2;
+    if (start > 0) {
+      if (start === buf.length) {
+        this.buf = null;
+        return false;
+      }
+      buf = buf.subarray(start);
+      this.buf = buf;
+      start = 0;
+    }
+    const limits = this.server.limits;
+    const end = buf.indexOf(CRLFCRLF, start);
+    if (end === -1 || end - start + 4 > limits.maxHeaderBytes) {
+      if (buf.length - start > limits.maxHeaderBytes) this.reject(tooLarge(buf, start, limits));
+      return false;
+    }
+    const parsed = parseRequestHead(buf.toString('latin1', start, end), limits.maxUrlLength);
+    if (isHeadError(parsed)) {
+      this.reject(parsed);
+      return false;
+    }
+    const rest = end + 4;
+    this.buf = rest === buf.length ? null : buf.subarray(rest);
+    this.headSince = 0;
+    this.requestSince = Date.now();
+    this.beginExchange(parsed);
+    return true;
+  }
+
+  private beginExchange(head: RequestHead): void {
+    let body: RequestBody | null = null;
+    if (head.chunked) {
+      body = new RequestBody(true, -1, this);
+      this.decoder = new ChunkedDecoder();
+    } else if (head.contentLength > 0) {
+      body = new RequestBody(false, head.contentLength, this);
+      this.bodyRemaining = head.contentLength;
+    }
+    this.body = body;
+    const req = new GatewayRequest(head.method, head.url, head.rawHeaders, head.versionMinor, head.contentLength, this.socket, body, this.session);
+    const res = new GatewayResponse(this, head.method === 'HEAD', head.versionMinor === 0);
+    this.req = req;
+    this.res = res;
+    this.keepAliveRequested = head.keepAlive;
+    // Expect: 100-continue is answered here; the upstream gets the body without waiting.
+    if (head.expectContinue && body !== null) this.socket.write('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
+    if (body !== null && this.buf !== null) {
+      const pending = this.buf;
+      this.buf = null;
+      const used = this.feedBody(pending, 0);
+      if (used >= 0 && used < pending.length) this.buf = pending.subarray(used);
+    }
+    this.server.handler(req, res);
+  }
+
+  private keepAliveRequested = true;
+  private readonly session: ConnectionSession;
+
+  /** Feed body bytes; returns bytes used, or -1 when the body was malformed (connection cut). */
+  private feedBody(chunk: Buffer, offset: number): number {
+    const body = this.body!;
+    if (this.decoder !== null) {
+      const used = this.decoder.decode(chunk, offset, body);
+      if (used < 0) {
+        body.abort();
+        this.cut();
+        return -1;
+      }
+      if (this.decoder.done) {
+        this.decoder = null;
+        body.finish();
+      }
+      return used;
+    }
+    const take = Math.min(this.bodyRemaining, chunk.length - offset);
+    this.bodyRemaining -= take;
+    body.onChunk(take === chunk.length ? chunk : chunk.subarray(offset, offset + take));
+    if (this.bodyRemaining === 0) body.finish();
+    return take;
+  }
+
+  private onDrain(): void {
+    this.res?.drained();
+    if (!this.waitingForDrain) return;
+    this.waitingForDrain = false;
+    if (this.pausedByPipeline) {
+      this.pausedByPipeline = false;
+      if (!this.pausedByBody) this.socket.resume();
+    }
+    this.pump();
+  }
+
+  // ---- BodySource
+
+  pause(): void {
+    this.pausedByBody = true;
+    this.socket.pause();
+  }
+
+  resume(): void {
+    if (!this.pausedByBody) return;
+    this.pausedByBody = false;
+    if (!this.pausedByPipeline) this.socket.resume();
+  }
+
+  // ---- ResponseConnection
+
+  canKeepAlive(): boolean {
+    // A body nobody read to its end leaves the connection unusable for the next request.
+    return this.keepAliveRequested && !this.closing && !this.server.closing && (this.body === null || this.body.complete);
+  }
+
+  responseDone(res: GatewayResponse, keepAlive: boolean): void {
+    if (res !== this.res) return;
+    this.req = null;
+    this.res = null;
+    const body = this.body;
+    this.body = null;
+    if (!keepAlive || (body !== null && !body.complete)) {
+      this.startClosing();
+      this.socket.end();
+      return;
+    }
+    this.idleSince = Date.now();
+    if (this.buf !== null) this.headSince = this.idleSince;
+    // The body is complete: whatever paused reading for it no longer applies.
+    const wasPaused = this.pausedByBody || this.pausedByPipeline;
+    this.pausedByBody = false;
+    if (!this.waitingForDrain) this.pausedByPipeline = false;
+    if (wasPaused && !this.pausedByPipeline) this.socket.resume();
+    if (this.server.closing) {
+      this.startClosing();
+      this.socket.end();
+      return;
+    }
+    this.pump();
+  }
+
+  // ---- ends
+
+  private onEnd(): void {
+    // The client closed its side. Like Node's http server (httpAllowHalfOpen off), a request
+    // still in flight counts as abandoned: the upstream request is aborted, nothing is sent.
+    if (this.req === null) this.socket.end();
+    else this.socket.destroy();
+  }
+
+  private onClose(): void {
+    this.closed = true;
+    this.server.forget(this);
+    this.body?.abort();
+    const res = this.res;
+    this.res = null;
+    this.req = null;
+    res?.socketClosed();
+  }
+
+  private reject(error: HeadError): void {
+    this.startClosing();
+    this.server.reject(error, this.socket);
+  }
+
+  private cut(): void {
+    this.closing = true;
+    this.socket.destroy();
+  }
+
+  /**
+   * No further request will be read. The socket stays open a moment so the client can read
+   * the last answer before the close (closing with unread input would send a reset and could
+   * destroy that answer), but what it still sends is dropped, not buffered, and bounded.
+   */
+  private startClosing(): void {
+    if (this.closingSince === 0) this.closingSince = Date.now();
+    this.closing = true;
+    this.buf = null;
+  }
+
+  private discard(bytes: number): void {
+    this.discarded += bytes;
+    if (this.discarded > MAX_DISCARD_BYTES) this.socket.destroy();
+  }
+
+  /** Called by the server's sweep: slow headers, slow bodies, idle keep-alive. */
+  checkTimeouts(now: number): void {
+    if (this.closingSince !== 0) {
+      if (now - this.closingSince > CLOSE_LINGER_MS) this.socket.destroy();
+      return;
+    }
+    const limits = this.server.limits;
+    if (this.req === null) {
+      if (this.headSince !== 0 && now - this.headSince > limits.headersMs) {
+        this.reject({ status: 408, message: 'request headers not received in time' });
+      } else if (this.headSince === 0 && this.idleSince !== 0 && now - this.idleSince > limits.keepAliveMs) {
+        this.cut();
+      }
+      return;
+    }
+    if (this.body !== null && !this.body.complete && now - this.requestSince > limits.requestMs) {
+      if (this.res === null || this.res.headersSent) return this.cut();
+      // The exchange answers 408 (and aborts its upstream request); the connection then closes.
+      this.body.timeOut();
+      this.startClosing();
+    }
+  }
+
+  /** Server shutdown: idle connections close now, busy ones after their answer. */
+  closeIfIdle(): void {
+    if (this.req === null) {
+      this.startClosing();
+      this.socket.end();
+    }
+  }
+}
+
+function tooLarge(buf: Buffer, start: number, limits: ServerLimits): HeadError {
+  const lineEnd = buf.indexOf('\r\n', start);
+  const requestLineTooLong = lineEnd === -1 || lineEnd - start > limits.maxUrlLength;
+  return requestLineTooLong
+    ? { status: 414, message: `request target longer than ${limits.maxUrlLength} bytes` }
+    : { status: 431, message: `request headers larger than ${limits.maxHeaderBytes} bytes` };
+}

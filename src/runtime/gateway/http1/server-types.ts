@@ -1,0 +1,70 @@
+// What the HTTP/1.1 server hands to the gateway and is configured with: the parsed request, the
+// per-connection session, the limits and the handler types. Its own module so that server.ts
+// (GatewayServer) and client-connection.ts (ClientConnection, which builds the requests) share
+// these without importing each other; server.ts re-exports them.
+import type { Socket } from 'node:net';
+import type { RequestBody } from './body.js';
+import type { HeadError } from './head.js';
+import type { GatewayResponse } from './response.js';
+
+export interface ServerLimits {
+  /** Request line + headers, in bytes, before 431 (or 414 when the request line alone is over). */
+  maxHeaderBytes: number;
+  maxUrlLength: number;
+  /** All request headers must arrive within this. */
+  headersMs: number;
+  /** The whole request (headers and body) must arrive within this. */
+  requestMs: number;
+  /** Idle keep-alive connections are closed after this. */
+  keepAliveMs: number;
+}
+
+/**
+ * What the gateway remembers per client connection between its requests: the peer address
+ * (read once) and the last API-key verdict (see auth.ts).
+ */
+export class ConnectionSession {
+  readonly remoteAddress: string;
+  credential: unknown = null;
+
+  constructor(socket: Socket) {
+    this.remoteAddress = socket.remoteAddress ?? '';
+  }
+}
+
+/** The parsed request handed to the gateway. */
+export class GatewayRequest {
+  private headerObject: Record<string, string> | null = null;
+
+  constructor(
+    readonly method: string,
+    readonly url: string,
+    /** Flat [name, value, ...] as received. */
+    readonly rawHeaders: string[],
+    readonly httpVersionMinor: number,
+    /** Declared Content-Length (normalized), or -1. */
+    readonly contentLength: number,
+    readonly socket: Socket,
+    /** null when the request has no body. */
+    readonly body: RequestBody | null,
+    readonly session: ConnectionSession,
+  ) {}
+
+  /** Lowercase name -> value (repeats joined with ", "); built on first use only. */
+  get headers(): Record<string, string> {
+    if (this.headerObject !== null) return this.headerObject;
+    const out: Record<string, string> = Object.create(null);
+    const raw = this.rawHeaders;
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i].toLowerCase();
+      const prev = out[name];
+      out[name] = prev === undefined ? raw[i + 1] : `${prev}${name === 'cookie' ? '; ' : ', '}${raw[i + 1]}`;
+    }
+    this.headerObject = out;
+    return out;
+  }
+}
+
+export type RequestHandler = (req: GatewayRequest, res: GatewayResponse) => void;
+/** A request the server refused before the handler saw it (answered, then closed). */
+export type RejectHandler = (error: HeadError, socket: Socket) => void;

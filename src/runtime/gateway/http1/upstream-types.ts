@@ -1,0 +1,62 @@
+// The public side of an upstream exchange: the request the gateway hands to a pool, the handler
+// that receives the answer, the link that cancels or resumes it, and the error it may end with.
+// Its own module so that upstream-pool.ts (the pool) and upstream-connection.ts (one
+// connection) share these without importing each other; upstream-pool.ts re-exports them.
+import type { RequestBody } from './body.js';
+import type { ResponseHead } from './head.js';
+
+export interface UpstreamRequest {
+  method: string;
+  /** Origin-form target sent upstream. */
+  path: string;
+  /**
+   * Flat [name, value, ...] headers to send (Host included when the client sent one), without
+   * framing headers: Content-Length and Transfer-Encoding are written here, from the body.
+   */
+  headers: readonly string[];
+  body: RequestBody | null;
+  /** Content-Length to declare when there is no body (0 for an empty POST), else -1. */
+  emptyLength: number;
+  headersTimeout: number;
+  bodyTimeout: number;
+}
+
+/** The receiving side of one upstream exchange (the gateway's Exchange). */
+export interface UpstreamHandler {
+  /** The request has a connection; `link.abort()` cancels it, `link.resume()` after backpressure. */
+  onConnect(link: UpstreamLink): void;
+  /** The answer's head: status, and the header lines to relay (hop-by-hop ones removed). */
+  onHeaders(head: ResponseHead): void;
+  /**
+   * A piece of the answer's body: a view valid during this call only (copy to keep it).
+   * Returns false to pause the upstream until `link.resume()`.
+   */
+  onData(chunk: Buffer): boolean;
+  onComplete(): void;
+  onError(error: UpstreamError): void;
+}
+
+export interface UpstreamLink {
+  abort(): void;
+  resume(): void;
+}
+
+export type UpstreamErrorCode =
+  | 'PORTICO_CONNECT_TIMEOUT'
+  | 'PORTICO_HEADERS_TIMEOUT'
+  | 'PORTICO_BODY_TIMEOUT'
+  | 'PORTICO_BAD_RESPONSE'
+  | 'PORTICO_UPSTREAM_CLOSED'
+  | 'PORTICO_POOL_CLOSED'
+  | string;
+
+export class UpstreamError extends Error {
+  constructor(
+    readonly code: UpstreamErrorCode,
+    message: string,
+    /** True when no byte of the answer arrived (nothing reached the client yet). */
+    readonly beforeResponse: boolean,
+  ) {
+    super(message);
+  }
+}
