@@ -134,8 +134,13 @@ async function rssNowMb(pid) {
 }
 
 /** Run wrk without blocking the event loop, so memory can be sampled mid-run. */
+/** wrk's arguments for one run: one thread, CONNECTIONS connections, latency percentiles. */
+function wrkArgs(url, seconds, headers) {
+  return ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', ...headers.flatMap((h) => ['-H', h]), url];
+}
+
 function wrkAsync(url, seconds, headers = []) {
-  const args = ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', ...headers.flatMap((h) => ['-H', h]), url];
+  const args = wrkArgs(url, seconds, headers);
   return new Promise((resolve, reject) => {
     execFile('wrk', args, { encoding: 'utf8', timeout: (seconds + 30) * 1000 }, (error, stdout) => (error ? reject(error) : resolve(stdout)));
   });
@@ -160,7 +165,7 @@ function parseWrk(out) {
 }
 
 function wrk(url, seconds, headers = []) {
-  const args = ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', ...headers.flatMap((h) => ['-H', h]), url];
+  const args = wrkArgs(url, seconds, headers);
   return execFileSync('wrk', args, { encoding: 'utf8', timeout: (seconds + 30) * 1000 });
 }
 

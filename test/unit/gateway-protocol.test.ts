@@ -9,7 +9,7 @@ import { errors } from 'jose';
 import { parseGatewayConfig } from '../../src/runtime/gateway/config.js';
 
 function sink(): RequestHeaderSink {
-  return { requestId: null, traceparent: null, connection: null, contentLength: null, transferEncoding: null, forwardedFor: null, forwardedProto: null, forwardedHost: null, host: null, origin: null, apiKey: null, authorization: null, ifNoneMatch: null };
+  return { requestId: null, traceparent: null, connection: null, forwardedFor: null, forwardedProto: null, forwardedHost: null, host: null, origin: null, apiKey: null, authorization: null, ifNoneMatch: null };
 }
 
 describe('request header scan', () => {

@@ -32,7 +32,7 @@ export class CacheFlow {
     if (requestCc.noStore) return this.bypass(ex);
     const route = ex.route!;
     const baseKey = `${route.id}\u0000${ex.host ?? ''}\u0000${ex.upstreamPath}\u0000${ex.identity?.cacheKey ?? ''}`;
-    const header = (name: string): string | undefined => headerValue(req.headers[name]);
+    const header = (name: string): string | undefined => req.headers[name];
     if (!requestCc.noCache && requestCc.maxAge !== 0) {
       const hit = this.store.get(baseKey, header);
       if (hit !== undefined) {
@@ -66,7 +66,7 @@ export class CacheFlow {
             const capture = done.capture!;
             const body = Buffer.concat(capture.chunks, capture.bytes);
             const entry: CachedResponse = { status, headers: stored, body, storedAt: Date.now(), size: entrySize(stored, body) };
-            store.set(attempt.baseKey, names, (n) => headerValue(req.headers[n]), entry, ttl);
+            store.set(attempt.baseKey, names, (n) => req.headers[n], entry, ttl);
           },
         };
       }
@@ -95,8 +95,4 @@ export class CacheFlow {
   private count(ex: Exchange, result: 'hit' | 'miss' | 'bypass'): void {
     if (this.metrics !== null) this.metrics.cache.inc({ route: ex.route!.id, result });
   }
-}
-
-function headerValue(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v.join(', ') : v;
 }

@@ -6,7 +6,7 @@
 import { BodyAbortedError, BodyTimeoutError, BodyTooLargeError, type RequestBody } from './http1/body.js';
 import type { GatewayResponse, ResponseOwner } from './http1/response.js';
 import type { GatewayRequest } from './http1/server.js';
-import type { UpstreamError, UpstreamHandler, UpstreamLink } from './http1/upstream-pool.js';
+import { IDEMPOTENT_METHODS, type UpstreamError, type UpstreamHandler, type UpstreamLink } from './http1/upstream-pool.js';
 import { headerList, type ResponseHead } from './http1/head.js';
 import { GatewayErrors, sendError, type GatewayErrorKind } from './errors.js';
 import { dropConnectionListed, reportResponseHeaders, scanRequestHeaders, type RequestHeaderSink } from './headers.js';
@@ -19,7 +19,6 @@ import type { UpstreamEndpoint } from './upstreams.js';
 import type { ExchangeHooks } from './hooks.js';
 import type { CacheAttempt } from './cache-flow.js';
 
-export const MAX_URL_LENGTH = 8192;
 const INTERNAL_PREFIX = '/_portico/';
 
 /** What an Exchange needs from the gateway that owns it. */
@@ -30,7 +29,6 @@ export interface ExchangeContext {
   internal(req: GatewayRequest, res: GatewayResponse, path: string): void;
 }
 
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 /** Errors where the request certainly did not reach the application: safe to retry. */
 const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'PORTICO_CONNECT_TIMEOUT', 'PORTICO_UPSTREAM_CLOSED', 'PORTICO_POOL_CLOSED']);
 const TIMEOUT_ERRORS = new Set(['PORTICO_CONNECT_TIMEOUT', 'PORTICO_HEADERS_TIMEOUT', 'PORTICO_BODY_TIMEOUT']);
@@ -40,8 +38,6 @@ export class Exchange implements RequestHeaderSink, UpstreamHandler, ResponseOwn
   requestId: string | null = null;
   traceparent: string | null = null;
   connection: string | null = null;
-  contentLength: string | null = null;
-  transferEncoding: string | null = null;
   forwardedFor: string | null = null;
   forwardedProto: string | null = null;
   forwardedHost: string | null = null;
@@ -84,15 +80,12 @@ export class Exchange implements RequestHeaderSink, UpstreamHandler, ResponseOwn
 
   run(): void {
     const req = this.req;
-    const url = req.url ?? '/';
-    if (url.length > MAX_URL_LENGTH) return this.fail(GatewayErrors.uriTooLong, `request target longer than ${MAX_URL_LENGTH} bytes`);
+    // Target length, framing (Content-Length with Transfer-Encoding) and header syntax were
+    // checked by the HTTP/1.1 layer before this runs (http1/head.ts).
+    const url = req.url;
     if (url.charCodeAt(1) === 95 /* _ */ && url.startsWith(INTERNAL_PREFIX)) return this.ctx.internal(req, this.res, url);
 
     if (scanRequestHeaders(req.rawHeaders, this, this.headers)) this.headers = dropConnectionListed(this.headers, this.connection!);
-    // Request smuggling guard: a request framed by both headers never reaches an upstream.
-    if (this.transferEncoding !== null && this.contentLength !== null) {
-      return this.fail(GatewayErrors.badRequest, 'both Content-Length and Transfer-Encoding present');
-    }
 
     const q = url.indexOf('?');
     const rawPath = q === -1 ? url : url.slice(0, q);
@@ -105,7 +98,7 @@ export class Exchange implements RequestHeaderSink, UpstreamHandler, ResponseOwn
     let method = req.method!;
     // A CORS preflight is matched as the method it asks about.
     const preflight = method === 'OPTIONS' && this.origin !== null && req.headers['access-control-request-method'] !== undefined;
-    if (preflight) method = String(req.headers['access-control-request-method']).toUpperCase();
+    if (preflight) method = req.headers['access-control-request-method']!.toUpperCase();
     const hit = table.router.match(method, host, path);
     if (hit === undefined) return this.fail(GatewayErrors.notFound, `no route for ${req.method} ${path}`);
     const route = hit.value;
@@ -330,7 +323,7 @@ export class Exchange implements RequestHeaderSink, UpstreamHandler, ResponseOwn
     upstream.breaker.failure(now);
     this.breakerTrial = false;
     this.ctx.hooks.upstreamError(this, code);
-    if (!res.headersSent && CONNECT_ERRORS.has(code) && this.body === null && IDEMPOTENT.has(this.req.method!) && this.attempts <= route.retries) {
+    if (!res.headersSent && CONNECT_ERRORS.has(code) && this.body === null && IDEMPOTENT_METHODS.has(this.req.method) && this.attempts <= route.retries) {
       const next = upstream.balancer.pick(now, endpoint);
       if (next !== undefined && next !== endpoint && upstream.breaker.allow(now)) {
         this.endpoint = next;

@@ -76,8 +76,8 @@ export function buildFeatures(config: GatewayConfig, options: FeatureOptions, pr
         cors.actualHeaders(ex.origin!, ex.responseExtras);
         return false;
       }
-      const method = String(ex.req.headers['access-control-request-method']);
-      const answer = cors.preflight(ex.origin!, method, headerString(ex.req.headers['access-control-request-headers']));
+      const method = ex.req.headers['access-control-request-method']!; // present: that made it a preflight
+      const answer = cors.preflight(ex.origin!, method, ex.req.headers['access-control-request-headers']);
       ex.status = answer.status;
       const headers = answer.headers.concat(ex.responseExtras, ['content-length', '0']);
       ex.res.writeHead(answer.status, headers);
@@ -147,8 +147,4 @@ export function buildFeatures(config: GatewayConfig, options: FeatureOptions, pr
 
 function samePolicy(a: GatewayRoute['rateLimit'], b: GatewayRoute['rateLimit']): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
-}
-
-function headerString(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v.join(', ') : v;
 }

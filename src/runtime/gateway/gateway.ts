@@ -9,7 +9,7 @@ import { GatewayErrors, rawErrorResponse, type GatewayErrorKind } from './errors
 import type { HeadError } from './http1/head.js';
 import type { GatewayResponse } from './http1/response.js';
 import { GatewayServer, type GatewayRequest } from './http1/server.js';
-import { Exchange, MAX_URL_LENGTH, type ExchangeContext } from './exchange.js';
+import { Exchange, type ExchangeContext } from './exchange.js';
 import type { ExchangeHooks } from './hooks.js';
 import { compileRoutes, type RouteTable } from './routes.js';
 import { Upstreams } from './upstreams.js';
@@ -19,6 +19,8 @@ import { silentLogger } from './log.js';
 
 /** Request header bytes (request line included) before 431. */
 export const MAX_HEADER_BYTES = 16 * 1024;
+/** Request target bytes before 414. */
+export const MAX_URL_LENGTH = 8192;
 
 export interface GatewayOptions {
   config: GatewayConfig;

@@ -2,14 +2,13 @@
 // header objects). Request side: one pass that drops hop-by-hop headers and headers the
 // gateway owns, and remembers the values later stages need. Response side: hop-by-hop
 // headers are already gone (http1/head.ts); the cache learns the rest here.
+import { withoutConnectionListed } from './http1/head.js';
 
 /** What a request-header pass reads; implemented by the per-request Exchange. */
 export interface RequestHeaderSink {
   requestId: string | null;
   traceparent: string | null;
   connection: string | null;
-  contentLength: string | null;
-  transferEncoding: string | null;
   forwardedFor: string | null;
   forwardedProto: string | null;
   forwardedHost: string | null;
@@ -35,9 +34,9 @@ const REQUEST_HEADERS = new Map<string, readonly [number, keyof RequestHeaderSin
   ['upgrade', [DROP, null]],
   // The gateway answered `100 Continue` to the client itself; the upstream gets the body directly.
   ['expect', [DROP, null]],
-  ['transfer-encoding', [DROP, 'transferEncoding']],
-  // Framing is written by the gateway for the upstream hop (http1/upstream-pool.ts).
-  ['content-length', [DROP, 'contentLength']],
+  // Framing is written by the gateway for the upstream hop (http1/upstream-connection.ts).
+  ['transfer-encoding', [DROP, null]],
+  ['content-length', [DROP, null]],
   ['host', [KEEP, 'host']],
   ['origin', [KEEP, 'origin']],
   ['authorization', [KEEP, 'authorization']],
@@ -95,12 +94,8 @@ function hasExtraConnectionTokens(value: string): boolean {
 const NOT_DROPPABLE = ['host', 'content-length', 'transfer-encoding'];
 
 /** Remove from a flat header list every header named in a Connection header value. */
-export function dropConnectionListed(headers: string[], connection: string): string[] {
-  const listed = new Set(connection.split(',').map((t) => t.trim().toLowerCase()));
-  for (const name of NOT_DROPPABLE) listed.delete(name);
-  const kept: string[] = [];
-  for (let i = 0; i < headers.length; i += 2) if (!listed.has(headers[i].toLowerCase())) kept.push(headers[i], headers[i + 1]);
-  return kept;
+export function dropConnectionListed(headers: readonly string[], connection: string): string[] {
+  return withoutConnectionListed(headers, connection, NOT_DROPPABLE);
 }
 
 /** Tell a sink (the cache's response facts) about every header of an upstream answer. */

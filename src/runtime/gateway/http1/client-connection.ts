@@ -8,7 +8,7 @@
 import type { Socket } from 'node:net';
 import { RequestBody, type BodySource } from './body.js';
 import { ChunkedDecoder } from './chunked.js';
-import { isHeadError, parseRequestHead, type HeadError, type RequestHead } from './head.js';
+import { HEAD_END, isHeadError, parseRequestHead, type HeadError, type RequestHead } from './head.js';
 import { GatewayResponse, type ResponseConnection } from './response.js';
 import { ConnectionSession, GatewayRequest, type RejectHandler, type RequestHandler, type ServerLimits } from './server-types.js';
 
@@ -23,7 +23,6 @@ export interface ConnectionServer {
   forget(conn: ClientConnection): void;
 }
 
-const CRLFCRLF = Buffer.from('\r\n\r\n');
 /** After the last answer: how long a closing connection may linger, and how much input it may still send. */
 const CLOSE_LINGER_MS = 2_000;
 const MAX_DISCARD_BYTES = 256 * 1024;
@@ -43,8 +42,8 @@ export class ClientConnection implements ResponseConnection, BodySource {
   private pausedByBody = false;
   private pausedByPipeline = false;
   private waitingForDrain = false;
-  closing = false;
-  closed = false;
+  private closing = false;
+  private closed = false;
   /** When the gateway decided to close (answer sent with `connection: close`, or a refusal). */
   private closingSince = 0;
   private discarded = 0;
@@ -122,15 +121,14 @@ export class ClientConnection implements ResponseConnection, BodySource {
       }
       buf = buf.subarray(start);
       this.buf = buf;
-      start = 0;
     }
     const limits = this.server.limits;
-    const end = buf.indexOf(CRLFCRLF, start);
-    if (end === -1 || end - start + 4 > limits.maxHeaderBytes) {
-      if (buf.length - start > limits.maxHeaderBytes) this.reject(tooLarge(buf, start, limits));
+    const end = buf.indexOf(HEAD_END);
+    if (end === -1 || end + 4 > limits.maxHeaderBytes) {
+      if (buf.length > limits.maxHeaderBytes) this.reject(tooLarge(buf, limits));
       return false;
     }
-    const parsed = parseRequestHead(buf.toString('latin1', start, end), limits.maxUrlLength);
+    const parsed = parseRequestHead(buf.toString('latin1', 0, end), limits.maxUrlLength);
     if (isHeadError(parsed)) {
       this.reject(parsed);
       return false;
@@ -153,7 +151,7 @@ export class ClientConnection implements ResponseConnection, BodySource {
       this.bodyRemaining = head.contentLength;
     }
     this.body = body;
-    const req = new GatewayRequest(head.method, head.url, head.rawHeaders, head.versionMinor, head.contentLength, this.socket, body, this.session);
+    const req = new GatewayRequest(head.method, head.url, head.rawHeaders, head.contentLength, body, this.session);
     const res = new GatewayResponse(this, head.method === 'HEAD', head.versionMinor === 0);
     this.req = req;
     this.res = res;
@@ -329,9 +327,9 @@ export class ClientConnection implements ResponseConnection, BodySource {
   }
 }
 
-function tooLarge(buf: Buffer, start: number, limits: ServerLimits): HeadError {
-  const lineEnd = buf.indexOf('\r\n', start);
-  const requestLineTooLong = lineEnd === -1 || lineEnd - start > limits.maxUrlLength;
+function tooLarge(buf: Buffer, limits: ServerLimits): HeadError {
+  const lineEnd = buf.indexOf('\r\n');
+  const requestLineTooLong = lineEnd === -1 || lineEnd > limits.maxUrlLength;
   return requestLineTooLong
     ? { status: 414, message: `request target longer than ${limits.maxUrlLength} bytes` }
     : { status: 431, message: `request headers larger than ${limits.maxHeaderBytes} bytes` };

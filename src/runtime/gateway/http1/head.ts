@@ -46,6 +46,8 @@ export interface ResponseHead {
 }
 
 const CRLF = '\r\n';
+/** The blank line that ends every message head. */
+export const HEAD_END = Buffer.from('\r\n\r\n');
 
 /** RFC 9110 tchar lookup: what a method or a header name may contain. */
 const TOKEN = new Uint8Array(128);
@@ -276,24 +278,23 @@ export function headerList(block: string): string[] {
 
 /** A block without the headers its Connection header named (rare, so done the simple way). */
 function withoutListed(block: string, listed: string): string {
-  const headers = headerList(block);
-  dropListed(headers, listed);
+  // Framing stays, whatever the upstream's Connection says.
+  const headers = withoutConnectionListed(headerList(block), listed, ['content-length']);
   let out = '';
   for (let i = 0; i < headers.length; i += 2) out += `${headers[i]}: ${headers[i + 1]}${CRLF}`;
   return out;
 }
 
-/** Remove from a flat header list the headers a Connection header names (rare: done in place). */
-function dropListed(headers: string[], listed: string): void {
-  const names = new Set(listed.split(','));
-  names.delete('content-length'); // framing stays, whatever the upstream's Connection says
-  let w = 0;
-  for (let r = 0; r < headers.length; r += 2) {
-    if (names.has(headers[r].toLowerCase())) continue;
-    headers[w++] = headers[r];
-    headers[w++] = headers[r + 1];
-  }
-  headers.length = w;
+/**
+ * A flat header list without the headers a Connection header value names, except those in
+ * `keep` (names whose removal would change framing or routing).
+ */
+export function withoutConnectionListed(headers: readonly string[], connection: string, keep: readonly string[]): string[] {
+  const listed = new Set(connection.split(',').map((t) => t.trim().toLowerCase()));
+  for (const name of keep) listed.delete(name);
+  const kept: string[] = [];
+  for (let i = 0; i < headers.length; i += 2) if (!listed.has(headers[i].toLowerCase())) kept.push(headers[i], headers[i + 1]);
+  return kept;
 }
 
 /** Plain decimal digits (at most 15: a safe integer), or -1. */

@@ -34,26 +34,24 @@ export class ConnectionSession {
 
 /** The parsed request handed to the gateway. */
 export class GatewayRequest {
-  private headerObject: Record<string, string> | null = null;
+  private headerObject: Record<string, string | undefined> | null = null;
 
   constructor(
     readonly method: string,
     readonly url: string,
     /** Flat [name, value, ...] as received. */
     readonly rawHeaders: string[],
-    readonly httpVersionMinor: number,
     /** Declared Content-Length (normalized), or -1. */
     readonly contentLength: number,
-    readonly socket: Socket,
     /** null when the request has no body. */
     readonly body: RequestBody | null,
     readonly session: ConnectionSession,
   ) {}
 
   /** Lowercase name -> value (repeats joined with ", "); built on first use only. */
-  get headers(): Record<string, string> {
+  get headers(): Readonly<Record<string, string | undefined>> {
     if (this.headerObject !== null) return this.headerObject;
-    const out: Record<string, string> = Object.create(null);
+    const out: Record<string, string | undefined> = Object.create(null);
     const raw = this.rawHeaders;
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i].toLowerCase();

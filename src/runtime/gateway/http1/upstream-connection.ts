@@ -9,8 +9,8 @@
 import net from 'node:net';
 import type { BodySink } from './body.js';
 import { ChunkedDecoder, LAST_CHUNK, chunkPrefix, type ChunkSink } from './chunked.js';
-import { isHeadError, parseResponseHead } from './head.js';
-import { UpstreamError, type UpstreamHandler, type UpstreamLink, type UpstreamRequest } from './upstream-types.js';
+import { HEAD_END, isHeadError, parseResponseHead } from './head.js';
+import { IDEMPOTENT_METHODS, UpstreamError, type UpstreamHandler, type UpstreamLink, type UpstreamRequest } from './upstream-types.js';
 
 /** What a connection needs from its pool (UpstreamPool), so that neither module imports the other. */
 export interface ConnectionPool {
@@ -35,7 +35,6 @@ const BODY_UNTIL_CLOSE = 3;
 const IDLE = 4;
 
 const MAX_RESPONSE_HEAD_BYTES = 64 * 1024;
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 /** How a connection the upstream closed while idle fails on reuse. */
 const STALE_SIGNS = new Set(['ECONNRESET', 'EPIPE', 'PORTICO_UPSTREAM_CLOSED']);
 
@@ -44,7 +43,6 @@ const STALE_SIGNS = new Set(['ECONNRESET', 'EPIPE', 'PORTICO_UPSTREAM_CLOSED']);
 // next one can happen, so the only rule is that nothing keeps a view of it: what must outlive
 // the callback is copied (a partial head here, body chunks in the response writer and cache).
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
-const CRLFCRLF = Buffer.from('\r\n\r\n');
 
 const TIMER_NONE = 0;
 const TIMER_CONNECT = 1;
@@ -205,7 +203,7 @@ export class UpstreamConnection implements UpstreamLink, BodySink, ChunkSink {
   private readHead(buf: Buffer): number {
     let offset = 0;
     for (;;) {
-      const end = buf.indexOf(CRLFCRLF, offset);
+      const end = buf.indexOf(HEAD_END, offset);
       if (end === -1) {
         if (buf.length - offset > MAX_RESPONSE_HEAD_BYTES) return this.fail('PORTICO_BAD_RESPONSE', 'upstream response head too large'), -1;
         if (offset > 0) {
@@ -327,7 +325,7 @@ export class UpstreamConnection implements UpstreamLink, BodySink, ChunkSink {
     // A reused connection the upstream had closed while it sat idle: retried once on a fresh
     // connection, only for a request that may safely run twice (RFC 9110 9.2.2: idempotent,
     // and without a body, which is gone once sent), since the upstream might have seen it.
-    if (stale && request.body === null && IDEMPOTENT.has(request.method) && STALE_SIGNS.has(code) && !this.pool.closing) {
+    if (stale && request.body === null && IDEMPOTENT_METHODS.has(request.method) && STALE_SIGNS.has(code) && !this.pool.closing) {
       this.pool.dispatchFresh(request, handler);
       return;
     }

@@ -5,6 +5,12 @@
 import type { RequestBody } from './body.js';
 import type { ResponseHead } from './head.js';
 
+/**
+ * Methods a request may be sent with twice (RFC 9110 9.2.2): the only ones retried, on a
+ * fresh connection (stale keep-alive) or on another instance (the Exchange).
+ */
+export const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
+
 export interface UpstreamRequest {
   method: string;
   /** Origin-form target sent upstream. */
