@@ -1,4 +1,4 @@
-import { ExitCode, PorticoError, ReportedError } from './errors.js';
+import { ExitCode, PorticoError, ReportedError } from '../core/errors.js';
 import type { CommandContext } from './context.js';
 import { paint } from './ui/paint.js';
 

@@ -3,7 +3,7 @@
 // write a failure document themselves, then throw ReportedError); for any other error the
 // dispatcher in main.ts writes this one before the top-level handler prints the human
 // message on stderr.
-import { ExitCode, PorticoError, ReportedError } from './errors.js';
+import { ExitCode, PorticoError, ReportedError } from '../core/errors.js';
 
 export interface JsonErrorDocument {
   error: { message: string; hint?: string; exitCode: number; details?: unknown };

@@ -2,12 +2,11 @@
 // cli/commands/<name>.ts so `portico --help` loads nothing but commander.
 import { Argument, Command, CommanderError } from 'commander';
 import { createContext, type CommandContext } from './context.js';
-import { ExitCode } from './errors.js';
+import { ExitCode } from '../core/errors.js';
 import { handleError } from './handle-error.js';
+import { VERSION } from '../core/version.js';
 import { writeJsonError } from './json-error.js';
 
-declare const __PORTICO_VERSION__: string;
-export const VERSION = typeof __PORTICO_VERSION__ === 'string' ? __PORTICO_VERSION__ : '0.0.0-dev';
 
 export interface MainOptions {
   programName?: string;

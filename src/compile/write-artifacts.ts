@@ -3,7 +3,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { LoadedManifest } from '../manifest/load.js';
-import { fileError } from '../scaffold/fs-error.js';
+import { fileError } from '../core/fs-error.js';
 import { GENERATED_DIR, renderArtifacts } from './generate.js';
 
 export interface StaleFile {

@@ -2,7 +2,7 @@
 // Docker's containers (published port) or a host process (from /proc on Linux).
 import { createServer } from 'node:net';
 import { readdir, readFile, readlink } from 'node:fs/promises';
-import { environmentError } from '../cli/errors.js';
+import { environmentError } from '../core/errors.js';
 import type { DockerClient } from './docker/client.js';
 import { LABEL } from './labels.js';
 

@@ -3,7 +3,7 @@
 // services in dependsOn order, gateway) -> wait for health. Every step is a listr2 task.
 // Ctrl-C (ctx.signal) stops it and removes the containers this run created.
 import path from 'node:path';
-import { PorticoError, ReportedError, ExitCode } from '../cli/errors.js';
+import { PorticoError, ReportedError, ExitCode } from '../core/errors.js';
 import type { CommandContext } from '../cli/context.js';
 import { rendererFor, taskList, type ListrTask } from '../cli/ui/tasks.js';
 import { paint } from '../cli/ui/paint.js';

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { usageError } from '../cli/errors.js';
+import { usageError } from '../core/errors.js';
 import { findManifest, parseManifest, type LoadedManifest } from '../manifest/load.js';
 import type { Manifest } from '../manifest/schema.js';
 import { DISCOVERY_CONFIG_FILE, discoveryConfigSchema } from '../runtime/contract/index.js';

@@ -4,8 +4,8 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isMap, isNode, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
-import { PorticoError, ExitCode } from '../cli/errors.js';
-import { fileError } from '../scaffold/fs-error.js';
+import { PorticoError, ExitCode } from '../core/errors.js';
+import { fileError } from '../core/fs-error.js';
 import { manifestSchema, type Manifest } from './schema.js';
 
 export const MANIFEST_FILE = 'portico.yaml';

@@ -2,7 +2,7 @@
 // unless --force), then regenerate .portico/* from the manifest now on disk; or, for
 // --dry-run, print the plan and write nothing.
 import path from 'node:path';
-import { ExitCode } from '../cli/errors.js';
+import { ExitCode } from '../core/errors.js';
 import type { CommandContext } from '../cli/context.js';
 import { writeGeneratedFiles } from '../compile/write-artifacts.js';
 import type { LoadedManifest } from '../manifest/load.js';

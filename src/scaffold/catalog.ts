@@ -3,8 +3,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as z from 'zod';
-import { PorticoError, usageError } from '../cli/errors.js';
-import { templatesDir } from '../paths.js';
+import { PorticoError, usageError } from '../core/errors.js';
+import { templatesDir } from '../core/paths.js';
 
 /** The template `portico create` uses when none is named. */
 export const DEFAULT_TEMPLATE = 'node-fastify';

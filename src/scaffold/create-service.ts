@@ -3,7 +3,7 @@
 // the tree and add it to portico.yaml, then validate the resulting manifest in memory.
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { usageError } from '../cli/errors.js';
+import { usageError } from '../core/errors.js';
 import type { Prompter } from '../cli/ui/prompter.js';
 import { addServiceText } from '../manifest/edit.js';
 import { ManifestError, parseManifest, type LoadedManifest } from '../manifest/load.js';

@@ -3,7 +3,7 @@
 // at their safe defaults. Values reach the output through format-aware helpers
 // ({{json x}}, {{yaml x}}, {{oneline x}}) or are validated DNS-safe names and numbers.
 import Handlebars from 'handlebars';
-import { PorticoError } from '../cli/errors.js';
+import { PorticoError } from '../core/errors.js';
 
 const hb = Handlebars.create();
 

@@ -1,6 +1,6 @@
 // Checks of what the user typed for `create` and `init`: each returns the parsed value or a
 // one-paragraph usage error (exit 2) that says what to type instead. Pure.
-import { usageError } from '../cli/errors.js';
+import { usageError } from '../core/errors.js';
 import { DNS_LABEL, routePath } from '../manifest/schema.js';
 import { RESERVED_SERVICE_NAMES } from '../runtime/contract/index.js';
 import { suggestDnsName } from '../manifest/names.js';

@@ -3,8 +3,8 @@
 // are found before anything is written, so a refused command leaves the disk untouched.
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { usageError } from '../cli/errors.js';
-import { fileError } from './fs-error.js';
+import { usageError } from '../core/errors.js';
+import { fileError } from '../core/fs-error.js';
 
 export type ChangeKind = 'create' | 'overwrite';
 

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { MANIFEST_FILE, parseManifest, type LoadedManifest } from '../manifest/load.js';
-import { packageRoot, templatesDir } from '../paths.js';
+import { packageRoot, templatesDir } from '../core/paths.js';
 import { renderTemplateText } from './handlebars.js';
 import { readTemplateFiles, renderFiles } from './template-files.js';
 import type { FileTree } from './tree.js';

@@ -8,7 +8,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packageRoot } from '../../src/paths.js';
+import { packageRoot } from '../../src/core/paths.js';
 import type { DockerClient } from '../../src/engine/docker/client.js';
 import { getDockerClient } from '../../src/engine/docker/dockerode-client.js';
 import { ensureImage } from '../../src/engine/images/build.js';

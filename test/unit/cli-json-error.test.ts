@@ -1,6 +1,6 @@
 // The error document --json commands print on stdout when they fail (see json-error.ts).
 import { describe, expect, it } from 'vitest';
-import { ExitCode, PorticoError, ReportedError } from '../../src/cli/errors.js';
+import { ExitCode, PorticoError, ReportedError } from '../../src/core/errors.js';
 import { jsonErrorDocument } from '../../src/cli/json-error.js';
 
 describe('--json on failure', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { getTemplate, listTemplates, pickTemplate, requireTemplate, templatesRootFor } from '../../src/scaffold/catalog.js';
-import { templatesDir } from '../../src/paths.js';
+import { templatesDir } from '../../src/core/paths.js';
 import { templateFixtures, tempDir } from '../helpers/workspace.js';
 
 describe('template catalog', () => {

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { PorticoError } from '../../src/cli/errors.js';
-import { templatesDir } from '../../src/paths.js';
+import { PorticoError } from '../../src/core/errors.js';
+import { templatesDir } from '../../src/core/paths.js';
 import { getTemplate } from '../../src/scaffold/catalog.js';
 import { renderTemplateText } from '../../src/scaffold/handlebars.js';
 import { renderService, sharedDirFor, type ServiceVars } from '../../src/scaffold/service.js';

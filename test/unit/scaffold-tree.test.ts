@@ -1,8 +1,8 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PorticoError } from '../../src/cli/errors.js';
-import { fileError } from '../../src/scaffold/fs-error.js';
+import { PorticoError } from '../../src/core/errors.js';
+import { fileError } from '../../src/core/fs-error.js';
 import { FileTree, formatPlan } from '../../src/scaffold/tree.js';
 import { readTree, tempDir } from '../helpers/workspace.js';
 

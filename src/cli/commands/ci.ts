@@ -1,7 +1,7 @@
 // `portico ci`: prints the GitHub Actions workflow `portico init` writes to
 // .github/workflows/portico.yml (both render templates/workspace: one source of truth).
 import path from 'node:path';
-import { ExitCode } from '../errors.js';
+import { ExitCode } from '../../core/errors.js';
 import type { CommandContext } from '../context.js';
 import { findManifest, loadManifest } from '../../manifest/load.js';
 import { toDnsName } from '../../manifest/names.js';

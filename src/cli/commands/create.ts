@@ -2,7 +2,7 @@
 // template, add it to portico.yaml, regenerate .portico/*, then `npm install` in the service.
 // Everything is checked and rendered in memory first: a refused command writes nothing.
 import path from 'node:path';
-import { ExitCode, PorticoError, environmentError, usageError } from '../errors.js';
+import { ExitCode, PorticoError, environmentError, usageError } from '../../core/errors.js';
 import type { CommandContext } from '../context.js';
 import { inquirerPrompter, type Prompter } from '../ui/prompter.js';
 import { findManifest, MANIFEST_FILE, type LoadedManifest } from '../../manifest/load.js';

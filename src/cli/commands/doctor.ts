@@ -2,7 +2,7 @@
 // how to fix it; exit 3 when something is not ready.
 import { execa } from 'execa';
 import type { CommandContext } from '../context.js';
-import { ExitCode, PorticoError } from '../errors.js';
+import { ExitCode, PorticoError } from '../../core/errors.js';
 import { paint } from '../ui/paint.js';
 import { DOCKER_START_HINT, getDockerClient } from '../../engine/docker/dockerode-client.js';
 import type { DockerClient } from '../../engine/docker/client.js';

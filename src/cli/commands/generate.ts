@@ -3,7 +3,7 @@
 import { checkGeneratedFiles, writeGeneratedFiles } from '../../compile/write-artifacts.js';
 import { loadValidManifest } from '../../manifest/validate.js';
 import type { CommandContext } from '../context.js';
-import { ExitCode, PorticoError } from '../errors.js';
+import { ExitCode, PorticoError } from '../../core/errors.js';
 import { paint } from '../ui/paint.js';
 
 export interface GenerateOptions {

@@ -3,7 +3,7 @@
 // conflicts: nothing is written unless --force.
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { ExitCode, usageError } from '../errors.js';
+import { ExitCode, usageError } from '../../core/errors.js';
 import type { CommandContext } from '../context.js';
 import { inquirerPrompter, type Prompter } from '../ui/prompter.js';
 import { toDnsName } from '../../manifest/names.js';

@@ -1,6 +1,6 @@
 // `portico logs [service...] [--follow] [--tail n]`
 import type { CommandContext } from '../context.js';
-import { usageError } from '../errors.js';
+import { usageError } from '../../core/errors.js';
 import { paint } from '../ui/paint.js';
 import { getDockerClient } from '../../engine/docker/dockerode-client.js';
 import { LABEL, projectFilter } from '../../engine/labels.js';

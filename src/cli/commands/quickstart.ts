@@ -10,7 +10,7 @@ import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { ExitCode, PorticoError, usageError } from '../errors.js';
+import { ExitCode, PorticoError, usageError } from '../../core/errors.js';
 import type { CommandContext } from '../context.js';
 import { paint } from '../ui/paint.js';
 import { inquirerPrompter, type Prompter } from '../ui/prompter.js';

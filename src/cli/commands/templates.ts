@@ -1,7 +1,7 @@
 // `portico templates [--json]`: the service templates `portico create --template` accepts.
 import { DEFAULT_TEMPLATE, listTemplates, templatesRootFor } from '../../scaffold/catalog.js';
 import type { CommandContext } from '../context.js';
-import { ExitCode } from '../errors.js';
+import { ExitCode } from '../../core/errors.js';
 import { paint } from '../ui/paint.js';
 
 export interface TemplatesOptions {

@@ -1,6 +1,6 @@
 // `portico up [service...] [--wait] [--timeout s] [--build] [--json]`
-import { VERSION } from '../main.js';
-import { usageError } from '../errors.js';
+import { VERSION } from '../../core/version.js';
+import { usageError } from '../../core/errors.js';
 import type { CommandContext } from '../context.js';
 import { paint } from '../ui/paint.js';
 import { loadValidManifest } from '../../manifest/validate.js';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { ManifestError } from '../../manifest/load.js';
 import { loadValidManifest } from '../../manifest/validate.js';
 import type { CommandContext } from '../context.js';
-import { ExitCode, PorticoError } from '../errors.js';
+import { ExitCode, PorticoError } from '../../core/errors.js';
 import { handleError } from '../handle-error.js';
 import { paint } from '../ui/paint.js';
 

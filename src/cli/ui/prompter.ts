@@ -1,7 +1,7 @@
 // Questions asked only when a person is there (ctx.interactive and no --yes). Commands talk to
 // this interface so tests can answer from a script; the real one lazy-loads @inquirer/prompts
 // so commands that never prompt never load it.
-import { ExitCode, PorticoError } from '../errors.js';
+import { ExitCode, PorticoError } from '../../core/errors.js';
 import type { CommandContext } from '../context.js';
 
 export interface Choice<T extends string> {

@@ -1,7 +1,7 @@
 // The dockerode-backed DockerClient, and the memoised factory every command uses.
 import Docker from 'dockerode';
 import { PassThrough, type Readable } from 'node:stream';
-import { environmentError, PorticoError } from '../../cli/errors.js';
+import { environmentError, PorticoError } from '../../core/errors.js';
 import type {
   BuildOptions,
   ContainerCreateSpec,

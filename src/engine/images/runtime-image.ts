@@ -5,7 +5,7 @@
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import { realpath } from 'node:fs/promises';
-import { PorticoError, environmentError } from '../../cli/errors.js';
+import { PorticoError, environmentError } from '../../core/errors.js';
 import type { DockerClient } from '../docker/client.js';
 import { LABEL } from '../labels.js';
 import { tarStream, type TarEntry } from './tar.js';

@@ -1,7 +1,7 @@
 // File-system failures at the write edge (a read-only disk, no permission, a file where a
 // folder should be) come from the user's machine, not from a Portico bug: they become one
 // paragraph naming the file and what to do, instead of "internal error" and a stack trace.
-import { ExitCode, PorticoError } from '../cli/errors.js';
+import { ExitCode, PorticoError } from './errors.js';
 
 const REASONS: Record<string, string> = {
   EACCES: 'permission denied',
