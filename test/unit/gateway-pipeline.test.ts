@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { GatewayConfig } from '../../src/runtime/contract/index.js';
 import type { Exchange } from '../../src/runtime/gateway/exchange.js';
 import { FEATURES } from '../../src/runtime/gateway/features/index.js';
-import { NO_PHASES, buildPipeline } from '../../src/runtime/gateway/features/pipeline.js';
+import { CORE_SLICE, NO_PHASES, buildPipeline, checkFeatureList } from '../../src/runtime/gateway/features/pipeline.js';
 import { NEXT, type Feature, type FeatureContext, type FeatureInstance, type GatewayEndpoint } from '../../src/runtime/gateway/features/types.js';
 import { silentLogger } from '../../src/runtime/gateway/log.js';
 import { gatewayConfig, route } from '../integration/gateway-helpers.js';
@@ -42,9 +42,10 @@ function recording(name: string, priority: number, calls: string[], endpoints: G
     }),
     endpoints,
   };
-  return { name, priority, configure: () => instance };
+  return { name, priority, slice: NO_SLICE, configure: () => instance };
 }
 
+const NO_SLICE = { gateway: [], route: [] };
 const endpoint = (path: `/_portico/${string}`): GatewayEndpoint => ({ path, access: 'public', handle: () => {} });
 
 describe('gateway feature pipeline', () => {
@@ -103,12 +104,22 @@ describe('gateway feature pipeline', () => {
     await expect(buildPipeline(twice, config, context(), undefined)).rejects.toThrow('gateway feature "one" is listed twice');
   });
 
+  it('gives every gateway.json key, top-level and per route, exactly one owner: a feature or the core', () => {
+    expect(() => checkFeatureList(FEATURES)).not.toThrow();
+    const owned = (pick: (slice: typeof CORE_SLICE) => readonly string[]): string[] => [...pick(CORE_SLICE), ...FEATURES.flatMap((f) => pick(f.slice))].sort();
+    expect(owned((s) => s.gateway)).toEqual(Object.keys(config).sort());
+    expect(owned((s) => s.route)).toEqual(Object.keys(plain).sort());
+    const greedy: Feature = { name: 'greedy', priority: 1, slice: { gateway: [], route: ['cache'] }, configure: () => null };
+    expect(() => checkFeatureList([...FEATURES, greedy])).toThrow('gateway config key routes[].cache is claimed by both "cache" and "greedy"');
+  });
+
   it('closes what it built when a feature fails to configure', async () => {
     const closed: boolean[] = [];
-    const first: Feature = { name: 'first', priority: 2, configure: () => ({ close: (final) => closed.push(final) }) };
+    const first: Feature = { name: 'first', priority: 2, slice: NO_SLICE, configure: () => ({ close: (final) => closed.push(final) }) };
     const broken: Feature = {
       name: 'broken',
       priority: 1,
+      slice: NO_SLICE,
       configure: () => {
         throw new Error('bad config');
       },

@@ -4,7 +4,7 @@
 // is decided here, at config load; per request the Exchange only walks arrays.
 import type { GatewayConfig, GatewayRoute } from '../../contract/index.js';
 import type { BreakerState } from '../breaker.js';
-import type { Feature, FeatureContext, FeatureInstance, GatewayEndpoint, Phases, RouteHandlers } from './types.js';
+import type { ConfigSlice, Feature, FeatureContext, FeatureInstance, GatewayEndpoint, Phases, RouteHandlers } from './types.js';
 
 export interface Pipeline {
   /** Configured features by name (features a config does not use are absent). */
@@ -25,6 +25,12 @@ export interface Pipeline {
  */
 export const NO_PHASES: Phases = { access: [], beforeUpstream: [], upstreamRequest: [], responseHeaders: [], responseBody: [], log: [] };
 
+/** The gateway.json keys the core reads itself (routing, upstreams, registry, forwarding). */
+export const CORE_SLICE: ConfigSlice = {
+  gateway: ['version', 'project', 'listen', 'registry', 'trustedProxies', 'routes'],
+  route: ['id', 'service', 'path', 'host', 'methods', 'stripPrefix', 'timeouts', 'retries', 'circuitBreaker', 'maxBodyBytes'],
+};
+
 /** Sorted by priority, highest first; ties keep list order (Array.prototype.sort is stable). */
 export function byPriority(features: readonly Feature[]): Feature[] {
   return features.slice().sort((a, b) => b.priority - a.priority);
@@ -35,11 +41,7 @@ export function byPriority(features: readonly Feature[]): Feature[] {
  * the error propagates (the caller keeps its previous pipeline).
  */
 export async function buildPipeline(features: readonly Feature[], config: GatewayConfig, ctx: FeatureContext, previous: Pipeline | undefined): Promise<Pipeline> {
-  const names = new Set<string>();
-  for (const f of features) {
-    if (names.has(f.name)) throw new Error(`gateway feature "${f.name}" is listed twice`);
-    names.add(f.name);
-  }
+  checkFeatureList(features);
   const ordered = byPriority(features);
   const instances = new Map<string, FeatureInstance>();
   try {
@@ -52,6 +54,25 @@ export async function buildPipeline(features: readonly Feature[], config: Gatewa
   } catch (error) {
     for (const instance of instances.values()) instance.close?.(false);
     throw error;
+  }
+}
+
+/** Each feature once, each config key owned by one feature or the core: programming errors, caught at load. */
+export function checkFeatureList(features: readonly Feature[]): void {
+  const names = new Set<string>();
+  const owners = new Map<string, string>();
+  const claim = (key: string, by: string): void => {
+    const owner = owners.get(key);
+    if (owner !== undefined) throw new Error(`gateway config key ${key} is claimed by both "${owner}" and "${by}"`);
+    owners.set(key, by);
+  };
+  for (const key of CORE_SLICE.gateway) claim(key, 'core');
+  for (const key of CORE_SLICE.route) claim(`routes[].${key}`, 'core');
+  for (const f of features) {
+    if (names.has(f.name)) throw new Error(`gateway feature "${f.name}" is listed twice`);
+    names.add(f.name);
+    for (const key of f.slice.gateway) claim(key, f.name);
+    for (const key of f.slice.route) claim(`routes[].${key}`, f.name);
   }
 }
 

@@ -106,8 +106,16 @@ export interface FeatureInstance {
   close?(final: boolean): void;
 }
 
+/** The parts of gateway.json a feature reads: top-level keys and route keys (typed against the contract). */
+export interface ConfigSlice {
+  readonly gateway: readonly (keyof GatewayConfig)[];
+  readonly route: readonly (keyof GatewayRoute)[];
+}
+
 export interface Feature<I extends FeatureInstance = FeatureInstance> {
   readonly name: string;
+  /** Its config slice; each key belongs to one feature or to the core (pipeline.ts, CORE_SLICE). */
+  readonly slice: ConfigSlice;
   /** Higher runs first within every phase (as in Kong); ties keep the list's order. */
   readonly priority: number;
   /**

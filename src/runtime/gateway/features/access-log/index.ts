@@ -4,6 +4,7 @@ import type { Feature, LogHandler } from '../types.js';
 
 export const accessLog: Feature = {
   name: 'access-log',
+  slice: { gateway: [], route: [] },
   priority: 9,
   configure(_config, ctx) {
     if (!ctx.switches.accessLog) return null;

@@ -46,6 +46,7 @@ function routeHandlers(authenticator: Authenticator, route: GatewayRoute): Route
 
 export const auth: Feature = {
   name: 'auth',
+  slice: { gateway: ['auth'], route: ['auth'] },
   priority: 1250,
   async configure(config, ctx) {
     if (!config.routes.some((r) => r.auth !== 'none')) return null;

@@ -8,6 +8,7 @@ import { ResponseCache } from './store.js';
 
 export const cache: Feature = {
   name: 'cache',
+  slice: { gateway: ['cacheMaxBytes'], route: ['cache'] },
   priority: 100,
   configure(config) {
     if (!config.routes.some((r) => r.cache !== null)) return null;

@@ -27,6 +27,7 @@ const instance: FeatureInstance = {
 
 export const cors: Feature = {
   name: 'cors',
+  slice: { gateway: [], route: ['cors'] },
   priority: 2000,
   configure: (config) => (config.routes.some((r) => r.cors !== null) ? instance : null),
 };

@@ -4,6 +4,7 @@ import type { Feature, FeatureInstance } from '../types.js';
 
 export const health: Feature = {
   name: 'health',
+  slice: { gateway: [], route: [] },
   priority: 0,
   configure(_config, ctx) {
     const instance: FeatureInstance = {

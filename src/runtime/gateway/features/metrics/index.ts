@@ -33,6 +33,7 @@ function logInto(metrics: GatewayMetrics, series: RouteMetrics, outcomes: boolea
 
 export const metrics: Feature<MetricsInstance> = {
   name: 'metrics',
+  slice: { gateway: [], route: [] },
   priority: 13,
   async configure(_config, ctx, previous) {
     if (!ctx.switches.metrics) return null;

@@ -29,6 +29,7 @@ function samePolicy(a: GatewayRoute['rateLimit'], b: GatewayRoute['rateLimit']):
 
 export const rateLimit: Feature<RateLimitInstance> = {
   name: 'rate-limit',
+  slice: { gateway: [], route: ['rateLimit'] },
   priority: 910,
   configure(config, _ctx, previous) {
     if (!config.routes.some((r) => r.rateLimit !== null)) return null;
