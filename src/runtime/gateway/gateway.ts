@@ -82,15 +82,12 @@ class GatewayCore implements ExchangeContext {
     };
   }
 
-  get env(): NodeJS.ProcessEnv {
-    return this.featureContext.env;
-  }
-
   async apply(config: GatewayConfig, discovery: DiscoveryConfig): Promise<void> {
     // Build everything that can fail first; swap references only once nothing can throw.
     const previous = this.pipeline;
     const pipeline = await buildPipeline(FEATURES, config, this.featureContext, previous);
     let forwarding: Forwarding;
+    let table: RouteTable;
     try {
       forwarding = new Forwarding(config.trustedProxies);
       for (const service of new Set(config.routes.map((r) => r.service))) {
@@ -99,11 +96,11 @@ class GatewayCore implements ExchangeContext {
         }
       }
       this.upstreams.configure(config.routes, discovery);
+      table = compileRoutes(config, this.upstreams, (route) => pipeline.phasesFor(route));
     } catch (error) {
       pipeline.close(false);
       throw error;
     }
-    const table = compileRoutes(config, this.upstreams, (route) => pipeline.phasesFor(route));
     this.pipeline = pipeline;
     this.forwarding = forwarding;
     this.unrouted = pipeline.unrouted;
@@ -123,7 +120,7 @@ class GatewayCore implements ExchangeContext {
     this.watch?.watch.stop();
     this.watch = null;
     if (registry === null) return;
-    const watch = new RegistryWatch({ url: registry.url, token: this.env[registry.tokenEnv], target: this.upstreams, logger: this.featureContext.logger });
+    const watch = new RegistryWatch({ url: registry.url, token: this.featureContext.env[registry.tokenEnv], target: this.upstreams, logger: this.featureContext.logger });
     this.watch = { key, watch };
     watch.start();
   }
