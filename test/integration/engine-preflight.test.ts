@@ -112,4 +112,33 @@ describe('pre-flight and interruption (real engine)', () => {
     expect(left.containers).toEqual([]);
     expect(left.networks).toEqual([]);
   });
+
+  it('--timeout bounds the whole wait, not each dependency wave: a dependent that never gets healthy fails at the timeout', async () => {
+    const project = randomProject();
+    const dir = await copyWorkspace(base, project);
+    dirs.push(dir);
+    const file = path.join(dir, 'portico.yaml');
+    const { readFile } = await import('node:fs/promises');
+    const text = await readFile(file, 'utf8');
+    // Wave 1: alpha, whose first health check runs after 4 s. Wave 2: beta, after alpha is
+    // healthy; its check fails inside a long start period, so it stays "starting" for good.
+    await writeFile(
+      file,
+      text
+        .replace('      - path: /api/alpha\n', '      - path: /api/alpha\n    health: { interval: 4s }\n')
+        .replace('      - path: /api/beta\n', '      - path: /api/beta\n    dependsOn: [alpha]\n    health: { path: /no-such-health, interval: 1s, startPeriod: 120s }\n'),
+    );
+    const child = spawnPortico(dir, ['up', '--timeout', '6']);
+    let waitingSince: number | undefined;
+    child.all!.on('data', (chunk: Buffer) => {
+      if (waitingSince === undefined && chunk.toString().includes('waiting for alpha to be healthy')) waitingSince = Date.now();
+    });
+    const r = await child;
+    const waited = (Date.now() - waitingSince!) / 1000;
+    expect(r.exitCode, r.all).toBe(1);
+    expect(r.all).toContain(`${project}-beta-1 is not healthy: not healthy after 6 s`);
+    // One deadline: 6 s after waiting began (plus the failure report), not alpha's ~4 s + a fresh 6 s.
+    expect(waited, r.all).toBeLessThan(8.5);
+  });
 });
+
