@@ -143,5 +143,31 @@ describe('upStack with a fake engine', () => {
     expect(text).toContain('All 5 containers healthy');
     expect(text).toContain('shop-orders-1: created, shop-orders-2: created');
   });
+
+  it('the listr reporter draws every step with the live renderer of a terminal', async () => {
+    let text = '';
+    const tty = Object.assign(new Writable({ write: (c, _e, cb) => ((text += String(c)), cb()) }), { isTTY: true, columns: 120, rows: 50 });
+    // listr2 draws live only when the process's stdout is a terminal; the test runner's is not.
+    const wasTTY = process.stdout.isTTY;
+    process.stdout.isTTY = true;
+    try {
+      const listr = listrReporter({ ci: false, stdout: tty, stderr: tty, color: false }, false);
+      // Builds that take a moment, as real ones do: later steps start while a list is drawing
+      // (long enough for the first list to have loaded its renderer and captured the output).
+      const slowImage = async (spec: ImageSpec) => {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        return { ref: `img/${spec.kind === 'runtime' ? spec.runtime : spec.service}:x`, outcome: 'built' as const };
+      };
+      await up({ report: listr.report, ensureImage: slowImage });
+      await listr.end();
+    } finally {
+      process.stdout.isTTY = wasTTY;
+    }
+    const finalFrames = text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+    // Every root step has its own list, drawn after the previous one ended: none is lost.
+    for (const line of ['Wrote .portico/gateway.json', 'Runtime image', 'registry: img/registry:x (built)', 'Network shop_net', 'shop-users-1: created', 'All 5 containers healthy']) {
+      expect(finalFrames).toContain(line);
+    }
+  });
 });
 

@@ -72,10 +72,9 @@ export function listrReporter(ctx: Pick<CommandContext, 'ci' | 'stdout' | 'stder
         node.info = e.step;
         for (const child of e.step.children ?? []) nodeFor(child);
         node.started.resolve();
-        if (isRoot) {
-          const list = taskList<object>(ctx, [taskFor(node)], { toStderr });
-          drawn = drawn.then(() => list.run({}).then(() => undefined, () => undefined));
-        }
+        // Made only when its turn comes: listr's output capture remembers the stream's write
+        // function when made, and while the previous list draws that is the previous capture.
+        if (isRoot) drawn = drawn.then(() => taskList<object>(ctx, [taskFor(node)], { toStderr }).run({}).then(() => undefined, () => undefined));
         return;
       }
       case 'step-updated':

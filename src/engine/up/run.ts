@@ -9,7 +9,7 @@ import type { BuiltImage, ensureImage } from '../images/build.js';
 import type { ImageReporter, RuntimeImage } from '../images/runtime-image.js';
 import type { Diff } from '../reconcile.js';
 import type { WaitClock, WaitFailure } from '../health.js';
-import type { Report, StepInfo } from '../progress.js';
+import { ignoreProgress, type Report, type StepInfo } from '../progress.js';
 
 export interface UpRequest {
   docker: DockerClient;
@@ -73,7 +73,7 @@ export function startRun(req: UpRequest, selected: string[]): UpRun {
     planned: req.scope === 'gateway' ? { ...manifest, services: {} } : manifest,
     selected: new Set(req.scope === 'gateway' ? [] : selected),
     signal: req.signal,
-    report: req.report ?? (() => undefined),
+    report: req.report ?? ignoreProgress,
     state: { images: {}, created: [], inflight: new Set(), warnings: [] },
   };
 }
