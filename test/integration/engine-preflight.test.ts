@@ -120,15 +120,16 @@ describe('pre-flight and interruption (real engine)', () => {
     const file = path.join(dir, 'portico.yaml');
     const { readFile } = await import('node:fs/promises');
     const text = await readFile(file, 'utf8');
-    // Wave 1: alpha, whose first health check runs after 4 s. Wave 2: beta, after alpha is
-    // healthy; its check fails inside a long start period, so it stays "starting" for good.
+    // Wave 1: alpha, whose first health check runs after 3 s (healthy at ~4-6 s on a busy
+    // machine). Wave 2: beta, started once alpha is healthy; its check fails inside a long
+    // start period, so it stays "starting" for good.
     await writeFile(
       file,
       text
-        .replace('      - path: /api/alpha\n', '      - path: /api/alpha\n    health: { interval: 4s }\n')
+        .replace('      - path: /api/alpha\n', '      - path: /api/alpha\n    health: { interval: 3s }\n')
         .replace('      - path: /api/beta\n', '      - path: /api/beta\n    dependsOn: [alpha]\n    health: { path: /no-such-health, interval: 1s, startPeriod: 120s }\n'),
     );
-    const child = spawnPortico(dir, ['up', '--timeout', '6']);
+    const child = spawnPortico(dir, ['up', '--timeout', '10']);
     let waitingSince: number | undefined;
     child.all!.on('data', (chunk: Buffer) => {
       if (waitingSince === undefined && chunk.toString().includes('waiting for alpha to be healthy')) waitingSince = Date.now();
@@ -136,9 +137,9 @@ describe('pre-flight and interruption (real engine)', () => {
     const r = await child;
     const waited = (Date.now() - waitingSince!) / 1000;
     expect(r.exitCode, r.all).toBe(1);
-    expect(r.all).toContain(`${project}-beta-1 is not healthy: not healthy after 6 s`);
-    // One deadline: 6 s after waiting began (plus the failure report), not alpha's ~4 s + a fresh 6 s.
-    expect(waited, r.all).toBeLessThan(8.5);
+    expect(r.all).toContain(`${project}-beta-1 is not healthy: not healthy after 10 s`);
+    // One deadline: 10 s after waiting began (plus the failure report), not alpha's ~5 s + a fresh 10 s.
+    expect(waited, r.all).toBeLessThan(12.5);
   });
 });
 
