@@ -1,7 +1,7 @@
 // Pre-flight failures create nothing; Ctrl-C during `up` leaves nothing half-created.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:net';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { cleanup, copyWorkspace, freePort, labelled, makeWorkspace, portico, randomProject, setGatewayPort, spawnPortico } from './helpers/stack.js';
 
@@ -61,7 +61,6 @@ describe('pre-flight and interruption (real engine)', () => {
     const dir = await copyWorkspace(base, project);
     dirs.push(dir);
     const file = path.join(dir, 'portico.yaml');
-    const { readFile } = await import('node:fs/promises');
     await writeFile(file, (await readFile(file, 'utf8')) + '  cache:\n    image: portico-test/not-pullable:1\n    port: 6379\n');
     const r = await portico(dir, ['up', 'cache']);
     expect(r.exitCode, r.all).toBe(3);
@@ -118,7 +117,6 @@ describe('pre-flight and interruption (real engine)', () => {
     const dir = await copyWorkspace(base, project);
     dirs.push(dir);
     const file = path.join(dir, 'portico.yaml');
-    const { readFile } = await import('node:fs/promises');
     const text = await readFile(file, 'utf8');
     // Wave 1: alpha, whose first health check runs after 3 s (healthy at ~4-6 s on a busy
     // machine). Wave 2: beta, started once alpha is healthy; its check fails inside a long
