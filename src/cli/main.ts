@@ -2,11 +2,10 @@
 // cli/commands/<name>.ts so `portico --help` loads nothing but commander.
 import { Argument, Command, CommanderError } from 'commander';
 import { createContext, type CommandContext } from './context.js';
-import { ExitCode } from '../core/errors.js';
+import { ExitCode, InterruptedError } from '../core/errors.js';
 import { handleError } from './handle-error.js';
 import { VERSION } from '../core/version.js';
 import { writeJsonError } from './json-error.js';
-
 
 export interface MainOptions {
   programName?: string;
@@ -37,7 +36,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
 
   const onSigint = () => {
     if (abort.signal.aborted) process.exit(ExitCode.INTERRUPTED); // second Ctrl-C: leave now
-    abort.abort(new Error('interrupted'));
+    abort.abort(new InterruptedError());
   };
   process.on('SIGINT', onSigint);
 

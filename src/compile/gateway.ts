@@ -12,7 +12,8 @@ import {
   type GatewayRoute,
   type RateLimitPolicy,
 } from '../runtime/contract/index.js';
-import { toBytes, toMs } from './units.js';
+import { toBytes, toMs } from '../manifest/units.js';
+import { normalizeRoutePath } from '../manifest/routes.js';
 
 /** CORS methods when the manifest names none: every method a route can forward. */
 export const DEFAULT_CORS_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
@@ -20,15 +21,6 @@ export const DEFAULT_CORS_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DEL
 export const DEFAULT_CORS_HEADERS = ['Authorization', 'Content-Type', 'X-API-Key', 'X-Request-Id', 'traceparent'];
 /** Response headers browsers may read when the manifest names none: the rate-limit state, request id and cache result the gateway adds. */
 export const DEFAULT_CORS_EXPOSE_HEADERS = ['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'RateLimit-Policy', 'Retry-After', 'X-Request-Id', 'X-Cache'];
-
-/**
- * "/api/orders/", "//api/orders" and "/api/orders" are the same prefix: gateway.json carries
- * one spelling, so the gateway matches prefixes without re-normalising them.
- */
-export function normalizeRoutePath(p: string): string {
-  const collapsed = p.replace(/\/{2,}/g, '/');
-  return collapsed.length > 1 ? collapsed.replace(/\/+$/, '') : collapsed;
-}
 
 type RateLimitSpec = NonNullable<GatewaySpec['rateLimit']>;
 type CorsSpec = NonNullable<GatewaySpec['cors']>;

@@ -13,10 +13,11 @@ import {
   SERVICE_ENV,
   type DiscoveryConfig,
 } from '../runtime/contract/index.js';
-import { toMs } from './units.js';
-import { DEFAULT_HEALTH } from './discovery.js';
-import { LABEL, containerName, networkName, volumeName } from '../engine/labels.js';
-import type { ContainerCreateSpec } from '../engine/docker/client.js';
+import { HEALTH_DEFAULTS } from '../manifest/defaults.js';
+import { containerName, networkName, volumeName } from '../manifest/names.js';
+import { toMs } from '../manifest/units.js';
+import type { ContainerSpec } from './container-spec.js';
+import { LABEL } from './labels.js';
 
 export type ContainerRole = 'registry' | 'service' | 'gateway';
 
@@ -27,7 +28,7 @@ export type ImageSpec =
   | { kind: 'pull'; service: string; ref: string };
 
 /** One desired container: what Docker is asked to create, plus what `up` needs to order and compare it. */
-export interface ContainerPlan extends Omit<ContainerCreateSpec, 'network' | 'init'> {
+export interface ContainerPlan extends ContainerSpec {
   role: ContainerRole;
   service: string;
   replica: number;
@@ -151,7 +152,7 @@ export function planStack(manifest: Manifest, discovery: DiscoveryConfig, inputs
     const names = discovery.services[service]?.instances.map((i) => i.id);
     for (let replica = 1; replica <= spec.replicas; replica++) {
       const name = names?.[replica - 1] ?? containerName(project, service, replica);
-      const health = { ...DEFAULT_HEALTH, ...spec.health };
+      const health = { ...HEALTH_DEFAULTS, ...spec.health };
       const env: Record<string, string> = {};
       for (const [k, v] of Object.entries(spec.env)) env[k] = String(v);
       Object.assign(env, {

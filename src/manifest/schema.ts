@@ -2,6 +2,8 @@
 // Exported as JSON Schema too (`portico generate` writes .portico/portico.schema.json) so
 // editors complete and check the file.
 import * as z from 'zod';
+import { CIRCUIT_BREAKER_DEFAULTS, HEALTH_DEFAULTS, TIMEOUT_DEFAULTS } from './defaults.js';
+import { DURATION_PATTERN, SIZE_PATTERN } from './units.js';
 
 /** DNS-label safe: what Docker container names, network aliases and hostnames accept. */
 export const DNS_LABEL = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -15,13 +17,13 @@ export const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be 
 /** "500ms", "10s", "1m", "1h" or a number of milliseconds. */
 export const duration = z.union([
   z.number().int().nonnegative(),
-  z.string().regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'must be a duration like 500ms, 10s, 1m or 1h'),
+  z.string().regex(DURATION_PATTERN, 'must be a duration like 500ms, 10s, 1m or 1h'),
 ]);
 
 /** "512kb", "1mb", or a number of bytes. */
 export const byteSize = z.union([
   z.number().int().positive(),
-  z.string().regex(/^\d+(\.\d+)?(b|kb|mb|gb)$/i, 'must be a size like 512kb or 1mb'),
+  z.string().regex(SIZE_PATTERN, 'must be a size like 512kb or 1mb'),
 ]);
 
 export const port = z
@@ -58,16 +60,16 @@ export const corsSchema = z
 
 export const timeoutsSchema = z
   .object({
-    connect: duration.default('2s'),
-    header: duration.default('30s'),
-    body: duration.default('30s'),
+    connect: duration.default(TIMEOUT_DEFAULTS.connect),
+    header: duration.default(TIMEOUT_DEFAULTS.header),
+    body: duration.default(TIMEOUT_DEFAULTS.body),
   })
   .strict();
 
 export const circuitBreakerSchema = z
   .object({
-    failureThreshold: z.number().int().positive().default(5).describe('consecutive failures that open the circuit'),
-    resetAfter: duration.default('10s').describe('how long the circuit stays open before a trial request'),
+    failureThreshold: z.number().int().positive().default(CIRCUIT_BREAKER_DEFAULTS.failureThreshold).describe('consecutive failures that open the circuit'),
+    resetAfter: duration.default(CIRCUIT_BREAKER_DEFAULTS.resetAfter).describe('how long the circuit stays open before a trial request'),
   })
   .strict();
 
@@ -97,11 +99,11 @@ export const routeSchema = z
 
 export const healthSchema = z
   .object({
-    path: routePath.default('/healthz'),
-    interval: duration.default('2s'),
-    timeout: duration.default('1s'),
-    retries: z.number().int().positive().default(3),
-    startPeriod: duration.default('10s'),
+    path: routePath.default(HEALTH_DEFAULTS.path),
+    interval: duration.default(HEALTH_DEFAULTS.interval),
+    timeout: duration.default(HEALTH_DEFAULTS.timeout),
+    retries: z.number().int().positive().default(HEALTH_DEFAULTS.retries),
+    startPeriod: duration.default(HEALTH_DEFAULTS.startPeriod),
   })
   .strict();
 
@@ -133,9 +135,9 @@ export const gatewaySchema = z
       .default({ apiKeys: [] }),
     rateLimit: rateLimitSchema.optional(),
     cors: corsSchema.optional(),
-    timeouts: timeoutsSchema.default({ connect: '2s', header: '30s', body: '30s' }),
+    timeouts: timeoutsSchema.default({ ...TIMEOUT_DEFAULTS }),
     retries: z.number().int().min(0).max(5).default(1),
-    circuitBreaker: circuitBreakerSchema.default({ failureThreshold: 5, resetAfter: '10s' }),
+    circuitBreaker: circuitBreakerSchema.default({ ...CIRCUIT_BREAKER_DEFAULTS }),
     cacheSize: byteSize.default('64mb').describe('memory for the response cache'),
     maxBodySize: byteSize.default('1mb'),
     trustedProxies: z.array(z.string()).default([]).describe('client addresses (or CIDRs) whose X-Forwarded-* headers are trusted'),

@@ -1,13 +1,12 @@
 // Semantic checks: what the schema cannot say on its own (names, collisions, references,
 // cycles, features that need other settings). Each problem names the manifest path and says
-// what to do. `checkManifest` is pure; `loadValidManifest` is the edge that commands use.
-import { toMs } from '../compile/units.js';
-import { containerName } from '../compile/discovery.js';
-import { normalizeRoutePath } from '../compile/gateway.js';
+// what to do. Pure: the template ids come in from the caller
+// (scaffold/valid-manifest.ts lists the catalog), so this layer reads no templates folder.
 import { RESERVED_SERVICE_NAMES, SERVICE_ENV } from '../runtime/contract/index.js';
-import { listTemplates, templatesRootFor } from '../scaffold/catalog.js';
-import { loadManifest, ManifestError, type LoadedManifest, type ManifestProblem } from './load.js';
-import { suggestDnsName } from './names.js';
+import { ManifestError, type LoadedManifest, type ManifestProblem } from './load.js';
+import { containerName, suggestDnsName } from './names.js';
+import { normalizeRoutePath } from './routes.js';
+import { toMs } from './units.js';
 import { DNS_LABEL, type Manifest, type RouteSpec } from './schema.js';
 
 export type ManifestPath = (string | number)[];
@@ -277,19 +276,9 @@ export function semanticProblems(loaded: LoadedManifest, templateIds: readonly s
     .sort((a, b) => a.line - b.line || a.column - b.column); // read top to bottom, like the file
 }
 
-export interface ValidateOptions {
-  /** Environment for PORTICO_TEMPLATES_DIR (default process.env). */
-  env?: NodeJS.ProcessEnv;
-}
-
-/**
- * loadManifest + semantic checks: the manifest every command works from. Throws ManifestError
- * (exit 2) listing every problem with file:line:column.
- */
-export async function loadValidManifest(cwd: string, options: ValidateOptions = {}): Promise<LoadedManifest> {
-  const loaded = await loadManifest(cwd);
-  const templates = await listTemplates(templatesRootFor(options.env ?? process.env));
-  const problems = semanticProblems(loaded, templates.map((t) => t.id));
+/** The manifest, when it passes every semantic check; else ManifestError (exit 2) listing each problem with file:line:column. */
+export function assertValidManifest(loaded: LoadedManifest, templateIds: readonly string[]): LoadedManifest {
+  const problems = semanticProblems(loaded, templateIds);
   if (problems.length > 0) throw new ManifestError(loaded.file, problems);
   return loaded;
 }

@@ -3,7 +3,7 @@
 //   {"valid": bool, "file": string|null, "problems": [{path, message, line, column}]}
 import path from 'node:path';
 import { ManifestError } from '../../manifest/load.js';
-import { loadValidManifest } from '../../manifest/validate.js';
+import { loadValidManifest } from '../../scaffold/valid-manifest.js';
 import type { CommandContext } from '../context.js';
 import { ExitCode, PorticoError } from '../../core/errors.js';
 import { handleError } from '../handle-error.js';

@@ -1,6 +1,9 @@
 // The narrow interface of what Portico needs from the Docker engine. One implementation
 // (dockerode-client.ts) talks to the real engine; unit tests of reconcile use a fake.
 import type { Readable } from 'node:stream';
+import type { ContainerSpec, PortBinding } from '../../compile/container-spec.js';
+
+export type { ContainerSpec, HealthCheckSpec, PortBinding } from '../../compile/container-spec.js';
 
 export type LabelFilter = Record<string, string | true>;
 
@@ -14,12 +17,6 @@ export interface ContainerSummary {
   image: string;
   /** Host ports this container publishes. */
   ports: PortBinding[];
-}
-
-export interface PortBinding {
-  hostIp: string;
-  hostPort: number;
-  containerPort: number;
 }
 
 export interface HealthLogEntry {
@@ -45,28 +42,9 @@ export interface ContainerDetails {
   ports: PortBinding[];
 }
 
-export interface HealthCheckSpec {
-  test: string[];
-  intervalMs: number;
-  timeoutMs: number;
-  retries: number;
-  startPeriodMs: number;
-}
-
-export interface ContainerCreateSpec {
-  name: string;
-  image: string;
-  env: Record<string, string>;
-  labels: Record<string, string>;
-  cmd?: string[];
-  health?: HealthCheckSpec;
+/** What the plan describes, on the project network, with an init process as PID 1. */
+export interface ContainerCreateSpec extends ContainerSpec {
   network: string;
-  aliases: string[];
-  ports: PortBinding[];
-  /** Host bind mounts. */
-  binds: { source: string; target: string; readOnly: boolean }[];
-  /** Named volumes. */
-  volumes: { name: string; target: string }[];
   /** Run an init process as PID 1 so SIGTERM stops node promptly. */
   init: boolean;
 }

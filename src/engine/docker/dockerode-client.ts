@@ -14,16 +14,13 @@ import type {
   PullOptions,
 } from './client.js';
 import { demuxToStrings } from '../logs/demux.js';
+import { statusOf } from './errors.js';
 
 const NS_PER_MS = 1_000_000;
 
 function labelFilters(labels: LabelFilter = {}): string {
   const label = Object.entries(labels).map(([k, v]) => (v === true ? k : `${k}=${v}`));
   return JSON.stringify(label.length > 0 ? { label } : {});
-}
-
-function statusOf(error: unknown): number | undefined {
-  return (error as { statusCode?: number })?.statusCode;
 }
 
 /** Reads a Docker JSON-lines progress stream (build, pull) to the end; rejects on an error line. */

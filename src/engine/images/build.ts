@@ -11,7 +11,7 @@ import { nodeHealthTest } from '../../compile/plan.js';
 import { GATEWAY_CONTAINER_PORT, REGISTRY_CONTAINER_PORT } from '../../runtime/contract/index.js';
 import { runtimeDistDir } from '../../core/paths.js';
 import type { DockerClient } from '../docker/client.js';
-import { LABEL, runtimeImageRef, serviceImageRef } from '../labels.js';
+import { LABEL, runtimeImageRef, serviceImageRef } from '../../compile/labels.js';
 import { hashFiles, listFiles, shortHash } from './hash.js';
 import { missingImageError, type ImageReporter, type RuntimeImage } from './runtime-image.js';
 import { tarStream } from './tar.js';

@@ -1,10 +1,12 @@
 // The write edge of compile/: puts renderArtifacts() on disk next to portico.yaml, or compares
-// what is on disk with it (`generate --check`).
+// what is on disk with it (`generate --check`). Its own layer (workspace/) because compile/ is
+// pure and both scaffold/ (`init`, `create`) and engine/ (`up`) write these files, and those
+// two may not import each other.
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { LoadedManifest } from '../manifest/load.js';
 import { fileError } from '../core/fs-error.js';
-import { GENERATED_DIR, renderArtifacts } from './generate.js';
+import { GENERATED_DIR, renderArtifacts } from '../compile/generate.js';
 
 export interface StaleFile {
   relativePath: string;
