@@ -8,7 +8,7 @@ import { SAMPLE_MANIFEST } from '../../helpers/sample-manifest.js';
 
 const TEXT = SAMPLE_MANIFEST.replace('    image: redis:7\n', '    image: redis:7\n    volumes: ["data:/data"]\n').replace('LOG_LEVEL: info', 'LOG_LEVEL: info, PRICE: "$5"');
 
-export function sampleCompose(text = TEXT): ComposeDocument {
+function sampleCompose(text = TEXT): ComposeDocument {
   const { manifest } = parseManifest(text, 'portico.yaml');
   const images = { registry: 'portico/registry:0.1.0-aaa', gateway: 'portico/gateway:0.1.0-bbb', orders: 'portico/shop-orders:111', users: 'portico/shop-users:222', cache: 'redis:7' };
   const secrets = gatewaySecretEnvNames(manifest);

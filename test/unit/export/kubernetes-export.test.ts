@@ -3,32 +3,16 @@
 // HTTPRoute against the Gateway API schema, and no secret value ever appears.
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
-import { Service } from 'kubernetes-models/v1/Service';
-import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
-import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
-import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
-import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
-import { HTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute';
 import { parseManifest } from '../../../src/manifest/load.js';
 import { compileGateway } from '../../../src/compile/gateway.js';
 import { compileDiscovery } from '../../../src/compile/discovery.js';
 import { exportKubernetes, KUBERNETES_SCHEMA_VERSION, kubernetesDiscovery, secretCommands, type KubernetesExport, type KubernetesExportOptions } from '../../../src/compile/export/kubernetes.js';
 import { SAMPLE_MANIFEST } from '../../helpers/sample-manifest.js';
-
-const MODELS: Record<string, new (o: never) => { validate(): void }> = {
-  'v1/ConfigMap': ConfigMap,
-  'v1/Service': Service,
-  'v1/PersistentVolumeClaim': PersistentVolumeClaim,
-  'apps/v1/Deployment': Deployment,
-  'networking.k8s.io/v1/Ingress': Ingress,
-  'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
-  'gateway.networking.k8s.io/v1/HTTPRoute': HTTPRoute,
-};
+import { expectValidKubernetes } from '../../helpers/kubernetes-schemas.js';
 
 const SAMPLE_WITH_VOLUME = SAMPLE_MANIFEST.replace('    image: redis:7\n', '    image: redis:7\n    volumes: ["data:/data"]\n    command: [redis-server, --appendonly, "yes"]\n');
 
-export function sampleExport(options: Partial<KubernetesExportOptions> = {}, text = SAMPLE_WITH_VOLUME): KubernetesExport {
+function sampleExport(options: Partial<KubernetesExportOptions> = {}, text = SAMPLE_WITH_VOLUME): KubernetesExport {
   const { manifest } = parseManifest(text, 'portico.yaml');
   const images = { registry: 'portico/registry:0.1.0-aaa', gateway: 'portico/gateway:0.1.0-bbb', orders: 'portico/shop-orders:111', users: 'portico/shop-users:222', cache: 'redis:7' };
   return exportKubernetes(manifest, compileGateway(manifest), compileDiscovery(manifest), { images, ...options });
@@ -36,17 +20,7 @@ export function sampleExport(options: Partial<KubernetesExportOptions> = {}, tex
 
 const objectsOf = (e: KubernetesExport) => e.files.flatMap((f) => f.objects);
 
-function validateAll(e: KubernetesExport) {
-  const kinds: string[] = [];
-  for (const o of objectsOf(e)) {
-    const Model = MODELS[`${o.apiVersion}/${o.kind}`];
-    expect(Model, `${o.apiVersion}/${o.kind} has a schema`).toBeDefined();
-    // Validate the object as it is written to disk (a YAML round trip), not the in-memory one.
-    expect(() => new Model!(JSON.parse(JSON.stringify(o)) as never).validate(), `${o.kind} ${o.metadata.name}`).not.toThrow();
-    kinds.push(`${o.kind}/${o.metadata.name}`);
-  }
-  return kinds;
-}
+const validateAll = (e: KubernetesExport) => expectValidKubernetes(objectsOf(e));
 
 describe(`export kubernetes (schemas of Kubernetes v${KUBERNETES_SCHEMA_VERSION})`, () => {
   it('every object of the default export validates: Deployments, Services, ConfigMap, PVC, Ingress', () => {
