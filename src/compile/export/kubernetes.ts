@@ -161,20 +161,20 @@ export function exportKubernetes(manifest: Manifest, gateway: GatewayConfig, dis
     ],
   });
 
-  // The registry keeps its catalog in memory: exactly one replica.
-  files.push({
-    name: 'registry.yaml',
+  /** The registry or the gateway: one replica of a Portico runtime image, config from the ConfigMap. */
+  const runtimeFile = (name: string, port: number, healthPath: string, servicePort: number, extraEnv: object[] = []): KubernetesFile => ({
+    name: `${name}.yaml`,
     objects: [
-      deployment(REGISTRY_HOST, 1, {
+      deployment(name, 1, {
         securityContext: { fsGroup: 1000 },
         containers: [
           {
-            name: REGISTRY_HOST,
-            image: imageOf('registry'),
-            ports: [{ name: 'http', containerPort: REGISTRY_CONTAINER_PORT }],
-            env: [{ name: 'PORTICO_CONFIG_DIR', value: CONTAINER_CONFIG_DIR }, tokenEnv, { name: SERVICE_ENV.project, value: project }],
-            readinessProbe: runtimeProbe('/v1/health', REGISTRY_CONTAINER_PORT),
-            livenessProbe: { ...runtimeProbe('/v1/health', REGISTRY_CONTAINER_PORT), initialDelaySeconds: 15 },
+            name,
+            image: imageOf(name),
+            ports: [{ name: 'http', containerPort: port }],
+            env: [...extraEnv, { name: 'PORTICO_CONFIG_DIR', value: CONTAINER_CONFIG_DIR }, tokenEnv, { name: SERVICE_ENV.project, value: project }],
+            readinessProbe: runtimeProbe(healthPath, port),
+            livenessProbe: { ...runtimeProbe(healthPath, port), initialDelaySeconds: 15 },
             resources: NODE_RESOURCES,
             securityContext: NON_ROOT,
             volumeMounts: runtimeMounts,
@@ -182,9 +182,12 @@ export function exportKubernetes(manifest: Manifest, gateway: GatewayConfig, dis
         ],
         volumes: [configVolume, tmpVolume],
       }),
-      service(REGISTRY_HOST, REGISTRY_CONTAINER_PORT, REGISTRY_CONTAINER_PORT),
+      service(name, servicePort, port),
     ],
   });
+
+  // The registry keeps its catalog in memory: exactly one replica.
+  files.push(runtimeFile(REGISTRY_HOST, REGISTRY_CONTAINER_PORT, '/v1/health', REGISTRY_CONTAINER_PORT));
 
   const volumeClaims = new Map<string, K8sObject>();
   const notes: string[] = [];
@@ -270,34 +273,9 @@ export function exportKubernetes(manifest: Manifest, gateway: GatewayConfig, dis
   const authEnv = gatewaySecretEnvNames(manifest);
   // One gateway replica: rate-limit buckets and the response cache live in its memory, so
   // more replicas would multiply the limits (docs/deploy.md says how to scale it anyway).
-  files.push({
-    name: 'gateway.yaml',
-    objects: [
-      deployment(GATEWAY_HOST, 1, {
-        securityContext: { fsGroup: 1000 },
-        containers: [
-          {
-            name: GATEWAY_HOST,
-            image: imageOf('gateway'),
-            ports: [{ name: 'http', containerPort: GATEWAY_CONTAINER_PORT }],
-            env: [
-              ...authEnv.map((n) => secretEnv(n, gatewaySecretName(project))),
-              { name: 'PORTICO_CONFIG_DIR', value: CONTAINER_CONFIG_DIR },
-              tokenEnv,
-              { name: SERVICE_ENV.project, value: project },
-            ],
-            readinessProbe: runtimeProbe('/_portico/health', GATEWAY_CONTAINER_PORT),
-            livenessProbe: { ...runtimeProbe('/_portico/health', GATEWAY_CONTAINER_PORT), initialDelaySeconds: 15 },
-            resources: NODE_RESOURCES,
-            securityContext: NON_ROOT,
-            volumeMounts: runtimeMounts,
-          },
-        ],
-        volumes: [configVolume, tmpVolume],
-      }),
-      service(GATEWAY_HOST, manifest.gateway.port, GATEWAY_CONTAINER_PORT),
-    ],
-  });
+  files.push(
+    runtimeFile(GATEWAY_HOST, GATEWAY_CONTAINER_PORT, '/_portico/health', manifest.gateway.port, authEnv.map((n) => secretEnv(n, gatewaySecretName(project)))),
+  );
 
   files.push(options.httpRouteGateway ? httpRoute(options.httpRouteGateway) : ingress());
 
