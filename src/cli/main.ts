@@ -189,6 +189,33 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     .action(lazy(() => import('./commands/quickstart.js')));
 
   program
+    .command('export')
+    .description('write the stack for another engine: Kubernetes manifests + kustomization, or a docker-compose.yml')
+    .addArgument(new Argument('<target>', 'kubernetes or compose').choices(['kubernetes', 'compose']))
+    .option('-o, --output <path>', 'compose: the file (default docker-compose.yml); kubernetes: the folder (default deploy/kubernetes)')
+    .option('--force', 'overwrite an existing output')
+    .option('--build', 'rebuild images even when sources did not change')
+    .option('--host <name>', 'kubernetes: host name the Ingress/HTTPRoute matches')
+    .option('--ingress-class <name>', 'kubernetes: ingressClassName of the Ingress')
+    .option('--http-route <gateway>', 'kubernetes: a Gateway API HTTPRoute attached to this Gateway instead of an Ingress')
+    .option('--hpa-max <n>', 'kubernetes: a HorizontalPodAutoscaler per template service, up to n replicas')
+    .option('--registry <prefix>', 'kubernetes: pull Portico-built images from <prefix>/portico/... (kustomize images)')
+    .option('--json', 'print JSON')
+    .addHelpText('after', '\nImages are built first (as `portico up` does; nothing is rebuilt after an `up`).\nExamples:\n  $ portico export compose && docker-compose up -d\n  $ portico export kubernetes -o k8s --host shop.example.com && kubectl apply -k k8s')
+    .action(lazy(() => import('./commands/export.js')));
+
+  program
+    .command('import')
+    .description('turn a docker-compose file into portico.yaml, with a warning for every key that does not map')
+    .addArgument(new Argument('<format>', 'compose').choices(['compose']))
+    .argument('<file>', 'the compose file, e.g. docker-compose.yml')
+    .option('-o, --output <file>', 'where to write the manifest', 'portico.yaml')
+    .option('--name <project>', 'project name (default: the compose `name:`, else the folder name)')
+    .option('--force', 'overwrite an existing manifest')
+    .option('--json', 'print JSON')
+    .action(lazy(() => import('./commands/import.js')));
+
+  program
     .command('ci')
     .description('print a GitHub Actions workflow for this workspace')
     .action(lazy(() => import('./commands/ci.js')));
