@@ -22,10 +22,10 @@ import {
   type DiscoveryConfig,
   type GatewayConfig,
 } from '../../runtime/contract/index.js';
-import { DEFAULT_HEALTH } from '../discovery.js';
+import { HEALTH_DEFAULTS } from '../../manifest/defaults.js';
 import { gatewaySecretEnvNames } from '../plan.js';
 import { toJson } from '../generate.js';
-import { toMs } from '../units.js';
+import { toMs } from '../../manifest/units.js';
 
 /** The Kubernetes version whose official JSON schemas the output is validated against (CI). */
 export const KUBERNETES_SCHEMA_VERSION = '1.33.0';
@@ -202,7 +202,7 @@ export function exportKubernetes(manifest: Manifest, gateway: GatewayConfig, dis
   }
 
   function serviceObjects(name: string, spec: ServiceSpec): K8sObject[] {
-    const health = { ...DEFAULT_HEALTH, ...spec.health };
+    const health = { ...HEALTH_DEFAULTS, ...spec.health };
     const fromTemplate = spec.image === undefined;
     const env = [
       ...Object.entries(spec.env).map(([k, v]) => ({ name: k, value: String(v) })),
