@@ -188,7 +188,8 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     .command('status')
     .description('Swarm services of the project: desired and running tasks, update state')
     .option('--json', 'print JSON')
-    .action(lazy(async () => ({ run: (await import('./commands/deploy.js')).status })));
+    // `deploy` has a --json of its own, which commander gives `deploy status --json` to.
+    .action(lazy(async () => ({ run: async (o, ctx) => (await import('./commands/deploy.js')).status({ json: o.json ?? deploy.opts().json }, ctx) })));
   deploy
     .command('logs')
     .description('logs of the deployed services, prefixed per Swarm service')

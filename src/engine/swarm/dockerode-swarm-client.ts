@@ -1,6 +1,6 @@
 // The dockerode-backed SwarmClient, and its factory (the engine checked to answer first).
 import Docker from 'dockerode';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { LabelFilter } from '../docker/client.js';
 import { DockerodeClient, getDockerClient } from '../docker/dockerode-client.js';
 import type { SwarmServicePlan } from '../../compile/swarm-plan.js';
@@ -15,6 +15,12 @@ const statusOf = (error: unknown) => (error as { statusCode?: number })?.statusC
 const ignoreGone = (error: unknown) => {
   if (statusOf(error) !== 404) throw error;
 };
+
+const objectSpec = (name: string, data: string, labels: Record<string, string>) => ({ Name: name, Labels: labels, Data: Buffer.from(data).toString('base64') });
+const createdId = (created: unknown) => (created as { id: string }).id;
+function namedObjects(list: unknown): NamedObject[] {
+  return (list as { ID: string; Spec?: { Name?: string; Labels?: Record<string, string> } }[]).map((o) => ({ id: o.ID, name: o.Spec?.Name ?? '', labels: o.Spec?.Labels ?? {} }));
+}
 
 interface RawService {
   ID: string;
@@ -98,18 +104,19 @@ export class DockerodeSwarmClient implements SwarmClient {
   }
 
   async serviceLogs(id: string, options: { tail: number; follow: boolean }): Promise<Readable> {
-    const service = this.docker.getService(id) as unknown as { logs(o: object): Promise<Readable> };
-    return service.logs({ stdout: true, stderr: true, follow: options.follow, tail: options.tail });
+    const service = this.docker.getService(id) as unknown as { logs(o: object): Promise<Readable | Buffer> };
+    const logs = await service.logs({ stdout: true, stderr: true, follow: options.follow, tail: options.tail });
+    // Without follow, dockerode hands back the whole (multiplexed) body as one Buffer.
+    return Buffer.isBuffer(logs) ? Readable.from([logs]) : logs;
   }
 
+  // Configs and secrets are the same kind of object to the API: a name, labels and base64 data.
   async listConfigs(labels: LabelFilter): Promise<NamedObject[]> {
-    const list = (await this.docker.listConfigs({ filters: labelFilters(labels) })) as unknown as { ID: string; Spec?: { Name?: string; Labels?: Record<string, string> } }[];
-    return list.map((c) => ({ id: c.ID, name: c.Spec?.Name ?? '', labels: c.Spec?.Labels ?? {} }));
+    return namedObjects(await this.docker.listConfigs({ filters: labelFilters(labels) }));
   }
 
   async createConfig(name: string, content: string, labels: Record<string, string>): Promise<string> {
-    const created = (await this.docker.createConfig({ Name: name, Labels: labels, Data: Buffer.from(content).toString('base64') })) as { id: string };
-    return created.id;
+    return createdId(await this.docker.createConfig(objectSpec(name, content, labels)));
   }
 
   async removeConfig(id: string): Promise<void> {
@@ -117,13 +124,11 @@ export class DockerodeSwarmClient implements SwarmClient {
   }
 
   async listSecrets(labels: LabelFilter): Promise<NamedObject[]> {
-    const list = (await this.docker.listSecrets({ filters: labelFilters(labels) })) as unknown as { ID: string; Spec?: { Name?: string; Labels?: Record<string, string> } }[];
-    return list.map((c) => ({ id: c.ID, name: c.Spec?.Name ?? '', labels: c.Spec?.Labels ?? {} }));
+    return namedObjects(await this.docker.listSecrets({ filters: labelFilters(labels) }));
   }
 
   async createSecret(name: string, value: string, labels: Record<string, string>): Promise<string> {
-    const created = (await this.docker.createSecret({ Name: name, Labels: labels, Data: Buffer.from(value).toString('base64') })) as { id: string };
-    return created.id;
+    return createdId(await this.docker.createSecret(objectSpec(name, value, labels)));
   }
 
   async removeSecret(id: string): Promise<void> {
