@@ -251,5 +251,6 @@ function resourcesOf(spec: ServiceSpec['resources']): SwarmServicePlan['resource
 function withConfigHash(s: Omit<SwarmServicePlan, 'configHash'>): SwarmServicePlan {
   const { [LABEL.version]: _version, ...hashedLabels } = s.labels;
   const configHash = createHash('sha256').update(stableJson({ ...s, labels: hashedLabels, containerLabels: hashedLabels })).digest('hex').slice(0, 16);
-  return { ...s, configHash, labels: { ...s.labels, [LABEL.configHash]: configHash } };
+  // The task containers carry it too: `deploy` tells the tasks of the new spec from the old by it.
+  return { ...s, configHash, labels: { ...s.labels, [LABEL.configHash]: configHash }, containerLabels: { ...s.containerLabels, [LABEL.configHash]: configHash } };
 }

@@ -177,11 +177,18 @@ describe(`portico deploy --target swarm (real engine, --publish ${PUBLISH})`, ()
   it('a changed service rolls with zero failed requests through the gateway', async () => {
     const before = await serviceVersions(project);
     await appendFile(path.join(dir, 'services', 'alpha', 'src', 'app.ts'), '\n// changed by the swarm test\n');
+    const started = Date.now();
     const rolling = deploy();
     const load = await loadLoop(`${gatewayUrl}/api/alpha/items`, rolling);
     const r = await rolling;
     expect(r.exitCode, r.all).toBe(0);
-    console.log(`rolling update of alpha (2 replicas): ${load.ok} requests ok, ${load.failed} failed ${JSON.stringify(load.errors)}`);
+    console.log(`rolling update of alpha (2 replicas) in ${((Date.now() - started) / 1000).toFixed(1)} s: ${load.ok} requests ok, ${load.failed} failed ${JSON.stringify(load.errors)}`);
+    // deploy returned (and the load loop stopped) only once both tasks of the new spec ran.
+    const alpha = await docker.getService(`${project}-alpha`).inspect();
+    const tasks = (await docker.listTasks({ filters: JSON.stringify({ service: [alpha.ID] }) })) as { DesiredState: string; Status: { State: string }; Spec: { ContainerSpec: { Image: string } } }[];
+    const live = tasks.filter((t) => t.DesiredState === 'running');
+    expect(live.map((t) => [t.Status.State, t.Spec.ContainerSpec.Image])).toEqual([0, 1].map(() => ['running', alpha.Spec.TaskTemplate.ContainerSpec.Image]));
+    expect(tasks.filter((t) => t.DesiredState === 'shutdown').length).toBeGreaterThanOrEqual(2);
     expect(load.failed).toBe(0);
     expect(load.ok).toBeGreaterThan(50);
     const doc = JSON.parse(r.stdout);

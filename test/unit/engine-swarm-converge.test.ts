@@ -5,11 +5,11 @@ import { withFileEnv } from '../../src/runtime/gateway/env-files.js';
 
 const since = '2026-01-01T00:00:10.000Z';
 const service = (over: Partial<SwarmServiceInfo> = {}): SwarmServiceInfo => ({
-  id: 's1', name: 'shop-orders', version: 3, labels: {}, image: 'i', replicas: 2, global: false, updateState: null, updateMessage: null, publishedPorts: [], ...over,
+  id: 's1', name: 'shop-orders', version: 3, labels: { 'dev.portico.config-hash': 'new' }, image: 'i', replicas: 2, global: false, updateState: null, updateMessage: null, publishedPorts: [], ...over,
 });
 let n = 0;
 const task = (over: Partial<SwarmTaskInfo> = {}): SwarmTaskInfo => ({
-  id: `t${++n}`, serviceId: 's1', slot: 1, desiredState: 'running', state: 'running', error: null, message: 'started', timestamp: '2026-01-01T00:00:11.000Z', containerId: 'c', ...over,
+  id: `t${++n}`, serviceId: 's1', slot: 1, desiredState: 'running', state: 'running', error: null, message: 'started', timestamp: '2026-01-01T00:00:11.000Z', containerId: 'c', configHash: 'new', ...over,
 });
 
 describe('serviceProgress', () => {
@@ -22,6 +22,12 @@ describe('serviceProgress', () => {
     expect(serviceProgress(service(), [task(), task({ slot: 2, state: 'starting' })], since)).toMatchObject({ state: 'waiting', detail: '1/2 running' });
     expect(serviceProgress(service({ updateState: 'updating' }), [task(), task({ slot: 2 })], since)).toMatchObject({ state: 'waiting', detail: 'rolling update' });
     expect(serviceProgress(service(), [task(), task({ slot: 2 }), task({ desiredState: 'shutdown', state: 'running' })], since)).toMatchObject({ state: 'waiting', detail: '1 old task(s) stopping' });
+  });
+
+  it('waits while tasks of the previous spec still run, even before Swarm reports the update (right after the update call)', () => {
+    const old = (slot: number) => task({ slot, configHash: 'old' });
+    expect(serviceProgress(service({ updateState: 'completed' }), [old(1), old(2)], since)).toMatchObject({ state: 'waiting', detail: 'rolling update', running: 0 });
+    expect(serviceProgress(service({ updateState: null }), [task(), old(2)], since)).toMatchObject({ state: 'waiting', running: 1 });
   });
 
   it('fails with the task error of a task of this deploy that failed or was rejected', () => {

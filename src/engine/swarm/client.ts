@@ -44,6 +44,8 @@ export interface SwarmTaskInfo {
   message: string;
   timestamp: string;
   containerId: string | null;
+  /** dev.portico.config-hash of the spec this task was created from (to tell old tasks from new). */
+  configHash: string | null;
 }
 
 export interface NamedObject {

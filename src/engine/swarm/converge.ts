@@ -2,7 +2,7 @@
 // (services + tasks), and the polling loop around it with an injectable clock.
 import type { SwarmClient, SwarmServiceInfo, SwarmTaskInfo } from './client.js';
 import { realClock, type WaitClock } from '../health.js';
-import { projectFilter } from '../labels.js';
+import { LABEL, projectFilter } from '../labels.js';
 
 /** Task states after which a task never runs again. */
 const FAILED_STATES = new Set(['failed', 'rejected']);
@@ -29,11 +29,16 @@ export function serviceProgress(service: SwarmServiceInfo, tasks: SwarmTaskInfo[
     return { state: 'failed', reason: `update ${service.updateState.replace('_', ' ')}: ${why}${failed?.error ? ` (task error: ${failed.error})` : ''}` };
   }
   if (failed) return { state: 'failed', reason: `task ${failed.slot ?? failed.id} ${failed.state}: ${failed.error ?? failed.message}` };
+  // Right after an update call Swarm may still report the previous update's state and the old
+  // tasks running: only tasks of the current spec (its config hash) count as converged.
+  const current = service.labels[LABEL.configHash];
+  const isCurrent = (t: SwarmTaskInfo) => current === undefined || t.configHash === current;
   const wanted = own.filter((t) => t.desiredState === 'running');
-  const running = wanted.filter((t) => t.state === 'running').length;
+  const running = wanted.filter((t) => t.state === 'running' && isCurrent(t)).length;
+  const outdated = wanted.filter((t) => !isCurrent(t)).length;
   // A global service wants one task per eligible node: as many as Swarm scheduled, at least one.
   const desired = service.global ? Math.max(1, wanted.length) : service.replicas;
-  const updating = service.updateState === 'updating';
+  const updating = service.updateState === 'updating' || outdated > 0;
   // Old tasks told to shut down still count as live until they have stopped.
   const stopping = own.filter((t) => t.desiredState !== 'running' && ['running', 'starting'].includes(t.state)).length;
   if (!updating && running === desired && wanted.length === desired && stopping === 0) return { state: 'ready', running, desired };

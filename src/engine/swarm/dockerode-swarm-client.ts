@@ -2,6 +2,7 @@
 import Docker from 'dockerode';
 import { Readable } from 'node:stream';
 import type { LabelFilter } from '../docker/client.js';
+import { LABEL } from '../labels.js';
 import { DockerodeClient, getDockerClient } from '../docker/dockerode-client.js';
 import type { SwarmServicePlan } from '../../compile/swarm-plan.js';
 import type { NamedObject, ObjectIds, SwarmClient, SwarmInfo, SwarmServiceInfo, SwarmTaskInfo } from './client.js';
@@ -42,6 +43,7 @@ interface RawTask {
   Slot?: number;
   DesiredState?: string;
   Status?: { State?: string; Err?: string; Message?: string; Timestamp?: string; ContainerStatus?: { ContainerID?: string } };
+  Spec?: { ContainerSpec?: { Labels?: Record<string, string> } };
 }
 
 export class DockerodeSwarmClient implements SwarmClient {
@@ -100,6 +102,7 @@ export class DockerodeSwarmClient implements SwarmClient {
       message: t.Status?.Message ?? '',
       timestamp: t.Status?.Timestamp ?? '',
       containerId: t.Status?.ContainerStatus?.ContainerID || null,
+      configHash: t.Spec?.ContainerSpec?.Labels?.[LABEL.configHash] ?? null,
     }));
   }
 
