@@ -205,9 +205,9 @@ function toSwarmService(
   const needsConfig = c.role !== 'service';
   const gatewaySecrets = c.role === 'gateway' ? shared.secrets : [];
   for (const s of gatewaySecrets) env[`${s.env}_FILE`] = `${SWARM_SECRETS_DIR}/${s.env}`;
-  // The registry keeps its catalog in memory: one task, or instances would split between two.
   const published = c.ports.length > 0;
   const hostPorts = published && shared.publish === 'host';
+  // The registry keeps its catalog in memory: one task, or instances would split between two.
   const replicas =
     c.role === 'gateway' ? (hostPorts ? 'global' : shared.gatewayReplicas) : c.role === 'registry' ? 1 : manifest.services[c.service]!.replicas;
   return {
