@@ -1,6 +1,6 @@
 // The one file that registers every command. Each command's code is lazy-imported from
 // cli/commands/<name>.ts so `portico --help` loads nothing but commander.
-import { Argument, Command, CommanderError } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import { createContext, type CommandContext } from './context.js';
 import { ExitCode, InterruptedError } from '../core/errors.js';
 import { handleError } from './handle-error.js';
@@ -170,6 +170,39 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     .option('-f, --follow', 'keep streaming new lines')
     .option('--tail <n>', 'lines from the end of each log', '100')
     .action(lazy(() => import('./commands/logs.js')));
+
+  const deploy = program
+    .command('deploy')
+    .description('deploy the stack to a Docker Swarm: overlay network, one Swarm service per service, configs, secrets, rolling updates')
+    .addOption(new Option('--target <target>', 'where to deploy').choices(['swarm']).default('swarm'))
+    .option('--timeout <seconds>', 'how long to wait for the swarm to converge', '180')
+    .option('--build', 'rebuild images even when sources did not change')
+    .option('--push <registry>', 'push the built images to <registry> first (multi-node swarms)')
+    .option('--gateway-replicas <n>', 'gateway tasks behind the routing mesh', '2')
+    .addOption(new Option('--publish <mode>', 'ingress: the routing mesh; host: the port of each node (one gateway per node; for kernels without IPVS)').choices(['ingress', 'host']).default('ingress'))
+    .option('--json', 'print JSON')
+    .addHelpText('after', '\nExamples:\n  $ docker swarm init --advertise-addr 127.0.0.1   # once, on a laptop\n  $ portico deploy --target swarm\n  $ portico deploy status --json\n  $ portico undeploy\n\nDocs: docs/deploy-swarm.md')
+    .action(lazy(() => import('./commands/deploy.js')));
+  deploy
+    .command('status')
+    .description('Swarm services of the project: desired and running tasks, update state')
+    .option('--json', 'print JSON')
+    // `deploy` has a --json of its own, which commander gives `deploy status --json` to.
+    .action(lazy(async () => ({ run: async (o, ctx) => (await import('./commands/deploy.js')).status({ json: o.json ?? deploy.opts().json }, ctx) })));
+  deploy
+    .command('logs')
+    .description('logs of the deployed services, prefixed per Swarm service')
+    .argument('[service...]', 'only these services')
+    .option('-f, --follow', 'keep streaming new lines')
+    .option('--tail <n>', 'lines from the end of each log', '100')
+    .action(lazy(async () => ({ run: (await import('./commands/deploy.js')).logs })));
+
+  program
+    .command('undeploy')
+    .description("remove everything 'deploy' created on the swarm (services, configs, secrets, network)")
+    .option('--timeout <seconds>', 'how long to wait for tasks to stop', '60')
+    .option('--json', 'print JSON')
+    .action(lazy(() => import('./commands/undeploy.js')));
 
   program
     .command('doctor')

@@ -158,6 +158,14 @@ export const serviceSchema = z
     expose: z.array(port).default([]).describe('container ports also published on 127.0.0.1 (same number)'),
     volumes: z.array(z.string()).default([]).describe('named volumes as name:/path'),
     command: z.array(z.string()).optional(),
+    resources: z
+      .object({
+        cpus: z.number().positive().optional().describe('CPU limit, e.g. 0.5'),
+        memory: byteSize.optional().describe('memory limit, e.g. 256mb'),
+      })
+      .strict()
+      .optional()
+      .describe('resource limits (applied by `portico deploy --target swarm`)'),
   })
   .strict();
 
