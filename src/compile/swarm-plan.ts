@@ -16,12 +16,12 @@ import {
   SERVICE_ENV,
   type DiscoveryConfig,
 } from '../runtime/contract/index.js';
-import { LABEL } from '../engine/labels.js';
-import type { HealthCheckSpec } from '../engine/docker/client.js';
+import { LABEL } from './labels.js';
+import type { HealthCheckSpec } from './container-spec.js';
 import { compileDiscovery } from './discovery.js';
 import { compileGateway } from './gateway.js';
 import { toJson } from './generate.js';
-import { toBytes } from './units.js';
+import { toBytes } from '../manifest/units.js';
 import { gatewaySecretEnvNames, planStack, stableJson, type ContainerPlan, type ContainerRole } from './plan.js';
 
 /** Where Docker mounts secrets in a task; the gateway reads `<NAME>_FILE` (see runtime/gateway/env-files.ts). */

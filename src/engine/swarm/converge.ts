@@ -2,7 +2,7 @@
 // (services + tasks), and the polling loop around it with an injectable clock.
 import type { SwarmClient, SwarmServiceInfo, SwarmTaskInfo } from './client.js';
 import { realClock, type WaitClock } from '../health.js';
-import { LABEL, projectFilter } from '../labels.js';
+import { LABEL, projectFilter } from '../../compile/labels.js';
 
 /** Task states after which a task never runs again. */
 const FAILED_STATES = new Set(['failed', 'rejected']);

@@ -2,7 +2,7 @@
 import Docker from 'dockerode';
 import { Readable } from 'node:stream';
 import type { LabelFilter } from '../docker/client.js';
-import { LABEL } from '../labels.js';
+import { LABEL } from '../../compile/labels.js';
 import { DockerodeClient, getDockerClient } from '../docker/dockerode-client.js';
 import type { SwarmServicePlan } from '../../compile/swarm-plan.js';
 import type { NamedObject, ObjectIds, SwarmClient, SwarmInfo, SwarmServiceInfo, SwarmTaskInfo } from './client.js';

@@ -2,7 +2,7 @@
 // desired and running tasks and the state of its last update. The gateway URL is read back
 // from the gateway service's published port, never assumed.
 import { GATEWAY_CONTAINER_PORT } from '../../runtime/contract/index.js';
-import { LABEL, projectFilter } from '../labels.js';
+import { LABEL, projectFilter } from '../../compile/labels.js';
 import type { SwarmClient } from './client.js';
 
 export interface SwarmServiceStatus {

@@ -2,7 +2,7 @@
 // services first, then (once their tasks are gone, or the network stays "in use") the
 // network, the configs and the secrets.
 import { PorticoError } from '../../core/errors.js';
-import { projectFilter } from '../labels.js';
+import { projectFilter } from '../../compile/labels.js';
 import { realClock, type WaitClock } from '../health.js';
 import type { SwarmClient } from './client.js';
 
