@@ -17,7 +17,7 @@ import { resolveRuntimeImage, type ImageReporter, type RuntimeImage } from './im
 import { projectFilter } from './labels.js';
 import { diffContainers, summarize, type Action, type Diff } from './reconcile.js';
 import { diagnose, waitReady, type WaitFailure } from './health.js';
-import { configDirOf, gatewaySecrets, registryToken, stateDirOf } from './workspace.js';
+import { adminToken, configDirOf, gatewaySecrets, registryToken, stateDirOf } from './workspace.js';
 import { collectStatus, type StackStatus } from './status.js';
 
 /** Seconds `down`, recreate and removal give a container to stop before it is killed. */
@@ -148,6 +148,7 @@ export async function upStack(req: UpRequest): Promise<UpResult> {
           configDir: configDirOf(loaded.dir),
           images: Object.fromEntries(Object.entries(state.images).map(([k, v]) => [k, v.ref])),
           registryToken: await registryToken(loaded.dir),
+          adminToken: await adminToken(loaded.dir),
           gatewayEnv: secrets.values,
           only: req.only,
         });

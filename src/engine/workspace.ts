@@ -15,8 +15,17 @@ export const configDirOf = (workspaceDir: string) => path.join(workspaceDir, POR
 export const stateDirOf = (workspaceDir: string) => path.join(workspaceDir, PORTICO_DIR, 'state');
 
 /** The registry token of this stack: generated once, kept in .portico/state/registry-token (0600). */
-export async function registryToken(workspaceDir: string): Promise<string> {
-  const file = path.join(stateDirOf(workspaceDir), 'registry-token');
+export const registryToken = (workspaceDir: string): Promise<string> => stackSecret(workspaceDir, 'registry-token');
+
+/**
+ * The admin token of this stack (the gateway's admin surfaces: /_portico/catalog, ...):
+ * generated once, kept in .portico/state/admin-token (0600), never in the manifest.
+ */
+export const adminToken = (workspaceDir: string): Promise<string> => stackSecret(workspaceDir, 'admin-token');
+
+/** A random per-workspace secret, created on first need and kept in .portico/state/<name> (0600). */
+async function stackSecret(workspaceDir: string, name: string): Promise<string> {
+  const file = path.join(stateDirOf(workspaceDir), name);
   try {
     const token = (await readFile(file, 'utf8')).trim();
     if (token) return token;
