@@ -5,13 +5,13 @@
 // validated by the OpenAPI parser. A failure is recorded with its reason and never affects
 // routing or the other services. The collector sits next to the upstreams on the registry watch.
 import http from 'node:http';
+import type { CatalogDocumentState as DocumentState, CatalogHealth as ServiceHealth } from '../../contract/catalog-api.js';
 import type { CatalogOpenApi, DiscoveryConfig, GatewayConfig, InstanceStatus, RegistryInstance } from '../../contract/index.js';
 import type { GatewayLogger } from '../log.js';
 import type { WatchTarget } from '../registry-watch.js';
 import type { OpenApiDocument } from './public-document.js';
 import type { Validation } from './validate-document.js';
 
-export type DocumentState = 'none' | 'pending' | 'ok' | 'invalid' | 'unavailable';
 
 export interface ServiceDocument {
   state: DocumentState;
@@ -24,13 +24,6 @@ export interface ServiceDocument {
   checkedAt: string | null;
 }
 
-export interface ServiceHealth {
-  /** passing: all instances pass; degraded: some; critical: none; unknown: the registry has not said yet. */
-  status: 'passing' | 'degraded' | 'critical' | 'unknown' | 'none';
-  passing: number;
-  total: number;
-  versions: string[];
-}
 
 export interface CollectorOptions {
   logger: GatewayLogger;

@@ -4,34 +4,14 @@
 //   GET /_portico/openapi.json                     every service in one document
 // Documents are assembled per request from the collector's state (admin traffic is rare);
 // servers point at the gateway as the client reached it.
-import type { GatewayConfig, GatewayRoute } from '../../contract/index.js';
+import type { GatewayConfig } from '../../contract/index.js';
+import { CATALOG_PATH, MERGED_OPENAPI_PATH, type CatalogEntry, type CatalogListing } from '../../contract/catalog-api.js';
 import type { GatewayRequest } from '../http1/server.js';
 import type { GatewayResponse } from '../http1/response.js';
 import type { AdminGuard } from './admin.js';
 import type { CatalogCollector } from './collector.js';
 import { mergedDocument, serviceDocument, type PublishedService } from './documents.js';
 import type { PublishContext } from './public-document.js';
-
-export const CATALOG_PATH = '/_portico/catalog';
-export const MERGED_OPENAPI_PATH = '/_portico/openapi.json';
-
-/** The JSON of GET /_portico/catalog (and `portico catalog --json`). */
-export interface CatalogListing {
-  project: string;
-  services: CatalogEntry[];
-}
-
-export interface CatalogEntry {
-  service: string;
-  description: string | null;
-  owner: string | null;
-  tags: string[];
-  /** info.version of the document, when there is one. */
-  version: string | null;
-  health: ReturnType<CatalogCollector['health']>;
-  openapi: { source: 'served' | 'file' | 'none'; state: string; error: string | null; warnings: string[]; from: string | null; checkedAt: string | null; operations: number; conflicts: string[] };
-  routes: { id: string; path: string; host: string | null; methods: string[] | null; stripPrefix: boolean; auth: GatewayRoute['auth']; rateLimit: GatewayRoute['rateLimit']; cache: GatewayRoute['cache'] }[];
-}
 
 /** Whether `path` is one of the catalog's endpoints (so the gateway hands it over). */
 export function isCatalogPath(path: string): boolean {

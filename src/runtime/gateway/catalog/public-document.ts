@@ -3,12 +3,13 @@
 // security from the route's auth, and the route's rate limit and cache noted per operation as
 // `x-portico-*` extensions. The input document has been validated; it is never mutated.
 import type { GatewayConfig, GatewayRoute } from '../../contract/index.js';
+import { OPERATION_METHODS, publicPathFor, routeAllows } from '../../contract/catalog-api.js';
+
+export { OPERATION_METHODS, publicPathFor, routeAllows };
 
 export type OpenApiDocument = Record<string, unknown> & { openapi: string; info?: Record<string, unknown>; paths?: Record<string, unknown> };
 type Json = Record<string, unknown>;
 
-/** The OpenAPI operation keys of a path item (HTTP methods, lowercase). */
-export const OPERATION_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 
 /** Security scheme names the gateway adds; prefixed so they never collide with a service's own. */
 export const API_KEY_SCHEME = 'porticoApiKey';
@@ -28,26 +29,6 @@ export interface PublicOperation {
   /** The path item's own fields (parameters, summary, ...) without its operations. */
   pathItem: Json;
   operation: Json;
-}
-
-/**
- * The public path of a document path under a route, or null when the route does not reach it.
- * stripPrefix: the upstream sees the path without the prefix, so `/items` is public at
- * `<prefix>/items` (and `/` at the prefix itself). Without stripPrefix the upstream sees the
- * public path: only document paths under the prefix are reachable.
- */
-export function publicPathFor(documentPath: string, route: Pick<GatewayRoute, 'path' | 'stripPrefix'>): string | null {
-  const prefix = route.path === '/' ? '' : route.path;
-  if (route.stripPrefix) return documentPath === '/' ? prefix || '/' : prefix + documentPath;
-  if (prefix === '' || documentPath === prefix || documentPath.startsWith(`${prefix}/`)) return documentPath;
-  return null;
-}
-
-/** Whether a route with these methods forwards `method` (a route open to GET answers HEAD too, as the router does). */
-export function routeAllows(methods: readonly string[] | null, method: string): boolean {
-  if (methods === null) return true;
-  const upper = method.toUpperCase();
-  return methods.includes(upper) || (upper === 'HEAD' && methods.includes('GET'));
 }
 
 /** Every operation of `document` that one of `routes` serves, rewritten for the public. */
