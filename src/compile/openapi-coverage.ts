@@ -23,8 +23,9 @@ export function openApiCoverageWarnings(manifest: Manifest, files: OpenApiFiles)
       continue;
     }
     const paths = pathsOf(read.document);
-    if (paths === null) {
-      warnings.push({ path: ['services', service, 'openapi'], message: `${file} has no "paths" object; is it an OpenAPI 3 document?` });
+    if (paths === null || Object.keys(paths).length === 0) {
+      const what = paths === null ? 'has no "paths" object (is it an OpenAPI 3 document?)' : 'describes no paths';
+      if (spec.routes.length > 0) warnings.push({ path: ['services', service, 'openapi'], message: `${file} ${what}, but the service's routes serve paths.` });
       continue;
     }
     spec.routes.forEach((route, index) => {
@@ -32,6 +33,7 @@ export function openApiCoverageWarnings(manifest: Manifest, files: OpenApiFiles)
       const compiled = { path: normalizeRoutePath(route.path), stripPrefix: route.stripPrefix };
       const reached = Object.entries(paths).filter(([p]) => publicPathFor(p, compiled) !== null);
       if (reached.length === 0) {
+        // Only reachable without stripPrefix: with it, every document path sits under the prefix.
         warnings.push({ path: at, message: `route ${route.path} serves paths ${file} does not describe: none of its paths is under ${route.path} (the route forwards them unchanged, stripPrefix: false).` });
         return;
       }

@@ -112,6 +112,11 @@ describe('openApiCoverageWarnings', () => {
     ]);
   });
 
+  it('warns once for a document without paths', () => {
+    const warnings = openApiCoverageWarnings(parse().manifest, { legacy: { document: { openapi: '3.1.0', paths: {} } } });
+    expect(warnings).toEqual([{ path: ['services', 'legacy', 'openapi'], message: "api/legacy.yaml describes no paths, but the service's routes serve paths." }]);
+  });
+
   it('is silent when the routes are described, and only checks workspace files', () => {
     const document = parseYaml(LEGACY);
     const manifest = parse(MANIFEST.replace('methods: [GET, DELETE]', 'methods: [GET]')).manifest;
