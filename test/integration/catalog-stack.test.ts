@@ -60,10 +60,11 @@ describe('API catalog (real engine)', () => {
 
   it('answers 401 and no data without the admin token', async () => {
     for (const p of ['/_portico/catalog', '/_portico/openapi.json', '/_portico/catalog/alpha/openapi.json']) {
-      for (const headers of [{}, { authorization: 'Bearer not-the-token' }, { 'x-api-key': API_KEY }]) {
+      const attempts: Record<string, string>[] = [{}, { authorization: 'Bearer not-the-token' }, { 'x-api-key': API_KEY }];
+      for (const headers of attempts) {
         const res = await fetch(`${gatewayUrl}${p}`, { headers });
         expect(res.status, p).toBe(401);
-        const body = await res.json();
+        const body = (await res.json()) as Record<string, unknown>;
         expect(Object.keys(body)).toEqual(['error', 'message']);
         expect(JSON.stringify(body)).not.toMatch(/alpha|beta|items/);
       }
@@ -88,7 +89,7 @@ describe('API catalog (real engine)', () => {
   it('publishes one merged document that validates, lists the public paths, points at the gateway and marks the protected route', async () => {
     const res = await fetch(`${gatewayUrl}/_portico/openapi.json`, { headers: admin() });
     expect(res.status).toBe(200);
-    const doc = await res.json();
+    const doc = (await res.json()) as any;
     expect(await validateOpenApi(doc)).toMatchObject({ ok: true });
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/alpha/items', '/api/alpha/items/{id}', '/api/beta/items', '/api/beta/items/{id}']));
     expect(doc.servers[0].url).toBe(gatewayUrl);
@@ -126,7 +127,7 @@ describe('API catalog (real engine)', () => {
     const alpha = listing.services.find((s: any) => s.service === 'alpha');
     expect(alpha.openapi.state).toBe('ok');
     expect((await fetch(`${gatewayUrl}/api/beta/items`, { headers: { 'x-api-key': API_KEY } })).status).toBe(200);
-    const merged = await (await fetch(`${gatewayUrl}/_portico/openapi.json`, { headers: admin() })).json();
+    const merged = (await (await fetch(`${gatewayUrl}/_portico/openapi.json`, { headers: admin() })).json()) as any;
     expect(Object.keys(merged.paths)).toContain('/api/alpha/items');
     expect(Object.keys(merged.paths)).not.toContain('/api/beta/items');
     const human = await portico(dir, ['catalog']);

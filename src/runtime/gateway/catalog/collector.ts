@@ -2,8 +2,10 @@
 // Served documents are fetched from one passing instance when the service's passing set first
 // becomes non-empty and again whenever it changes (instances or their versions), with a
 // timeout and a size cap; workspace files arrive inside gateway.json. Every document is
-// validated by the OpenAPI parser. A failure is recorded with its reason and never affects
-// routing or the other services. The collector sits next to the upstreams on the registry watch.
+// validated by the OpenAPI parser, on the first catalog request after it was collected: the
+// parser is big (~23 MB resident once loaded), and a gateway nobody asks for its catalog never
+// loads it. A failure is recorded with its reason and never affects routing or the other
+// services. The collector sits next to the upstreams on the registry watch.
 import http from 'node:http';
 import type { CatalogDocumentState as DocumentState, CatalogHealth as ServiceHealth } from '../../contract/catalog-api.js';
 import type { CatalogOpenApi, DiscoveryConfig, GatewayConfig, InstanceStatus, RegistryInstance } from '../../contract/index.js';
@@ -43,6 +45,8 @@ interface Tracked {
   instances: RegistryInstance[] | null;
   /** Passing instances + versions the current document was fetched for. */
   fetchedFor: string;
+  /** A collected document not validated yet (validateCollected() turns it into `doc`). */
+  collected: { body: unknown; from: string; generation: number } | null;
   generation: number;
   retry: NodeJS.Timeout | null;
 }
@@ -88,11 +92,12 @@ export class CatalogCollector implements WatchTarget {
         doc: emptyDocument(source.source === 'none' ? 'none' : 'pending'),
         instances: existing?.instances ?? null,
         fetchedFor: '',
+        collected: null,
         generation: (existing?.generation ?? 0) + 1,
         retry: null,
       };
       this.services.set(name, tracked);
-      if (source.source === 'file') this.track(this.fromFile(name, tracked, source));
+      if (source.source === 'file') this.fromFile(tracked, source);
       else this.maybeFetch(name, tracked);
     }
   }
@@ -133,9 +138,14 @@ export class CatalogCollector implements WatchTarget {
     return { status, passing: passing.length, total: instances.length, versions };
   }
 
-  /** Resolves when no fetch or validation is under way (tests, and the CLI's first look). */
+  /** Resolves when no fetch is under way (tests). */
   async settled(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  }
+
+  /** Validates every document collected since the last call; the catalog endpoints call it before answering. */
+  async validateCollected(): Promise<void> {
+    await Promise.all([...this.services].map(([name, tracked]) => this.validateOne(name, tracked)));
   }
 
   close(): void {
@@ -170,30 +180,33 @@ export class CatalogCollector implements WatchTarget {
       const message = error instanceof SyntaxError ? `${path} is not JSON: ${error.message}` : (error as Error).message;
       // Unreachable or not JSON yet: the instance may still be starting; try again later.
       tracked.doc = { ...emptyDocument('unavailable'), error: message, from, checkedAt: new Date().toISOString() };
+      tracked.collected = null;
       this.options.logger.warn({ service: name, instance: instance.id, err: message }, 'catalog: OpenAPI document not collected');
       this.scheduleRetry(name, tracked);
       return;
     }
-    await this.record(name, tracked, generation, body, from);
+    if (generation !== tracked.generation) return; // a newer fetch or config won
+    tracked.collected = { body, from, generation };
   }
 
-  private async fromFile(name: string, tracked: Tracked, source: Extract<CatalogOpenApi, { source: 'file' }>): Promise<void> {
+  private fromFile(tracked: Tracked, source: Extract<CatalogOpenApi, { source: 'file' }>): void {
     const generation = ++tracked.generation;
-    if (source.error !== null) {
-      tracked.doc = { ...emptyDocument('invalid'), error: source.error, from: source.file, checkedAt: new Date().toISOString() };
-      return;
-    }
-    await this.record(name, tracked, generation, source.document, source.file);
+    if (source.error !== null) tracked.doc = { ...emptyDocument('invalid'), error: source.error, from: source.file, checkedAt: new Date().toISOString() };
+    else tracked.collected = { body: source.document, from: source.file, generation };
   }
 
-  private async record(name: string, tracked: Tracked, generation: number, body: unknown, from: string): Promise<void> {
+  private async validateOne(name: string, tracked: Tracked): Promise<void> {
+    const collected = tracked.collected;
+    if (collected === null) return;
+    const { body, from, generation } = collected;
     let result: Validation;
     try {
       result = await (await this.loadValidator()).validateOpenApi(body);
     } catch (error) {
       result = { ok: false, error: `the OpenAPI validator could not run: ${(error as Error).message}` };
     }
-    if (generation !== tracked.generation) return; // a newer fetch or config won
+    if (generation !== tracked.generation || tracked.collected !== collected) return; // a newer fetch or config won
+    tracked.collected = null;
     const checkedAt = new Date().toISOString();
     tracked.doc = result.ok
       ? { state: 'ok', document: result.document, error: null, warnings: result.warnings, from, checkedAt }

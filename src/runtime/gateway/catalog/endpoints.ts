@@ -21,6 +21,14 @@ export function isCatalogPath(path: string): boolean {
 export function handleCatalogRequest(req: GatewayRequest, res: GatewayResponse, path: string, collector: CatalogCollector, guard: AdminGuard): void {
   if (!guard.admit(req, res)) return;
   if (req.method !== 'GET' && req.method !== 'HEAD') return send(req, res, 405, { error: 'method_not_allowed', message: `${path} answers GET only` }, { allow: 'GET, HEAD' });
+  // Documents collected since the last request are validated now (the parser loads on first use).
+  collector.validateCollected().then(
+    () => answer(req, res, path, collector),
+    (error: unknown) => send(req, res, 500, { error: 'catalog_failed', message: String((error as Error)?.message ?? error) }),
+  );
+}
+
+function answer(req: GatewayRequest, res: GatewayResponse, path: string, collector: CatalogCollector): void {
   const config = collector.current();
   if (config === null) return send(req, res, 503, { error: 'not_ready', message: 'the gateway has no config yet' });
   const ctx: PublishContext = { serverUrl: serverUrlOf(req, config), auth: config.auth };
