@@ -2,26 +2,11 @@
 // from the route's auth, x-portico-* notes, servers, and the merged document (renamed
 // components, unique operationIds, conflicts). Merged output is checked with the real parser.
 import { describe, expect, it } from 'vitest';
-import type { GatewayConfig, GatewayRoute } from '../../src/runtime/contract/index.js';
+import type { GatewayConfig } from '../../src/runtime/contract/index.js';
 import { mergedDocument, renameComponents, serviceDocument } from '../../src/runtime/gateway/catalog/documents.js';
 import { publicOperations, publicPathFor, routeAllows, securityFor, type OpenApiDocument } from '../../src/runtime/gateway/catalog/public-document.js';
 import { validateOpenApi } from '../../src/runtime/gateway/catalog/validate-document.js';
-
-const route = (overrides: Partial<GatewayRoute> & Pick<GatewayRoute, 'service' | 'path'>): GatewayRoute => ({
-  id: `${overrides.service}#0`,
-  host: null,
-  methods: null,
-  stripPrefix: true,
-  auth: 'none',
-  timeouts: { connectMs: 1000, headerMs: 5000, bodyMs: 5000 },
-  retries: 1,
-  circuitBreaker: { failureThreshold: 5, resetAfterMs: 10_000 },
-  rateLimit: null,
-  cache: null,
-  cors: null,
-  maxBodyBytes: 1024,
-  ...overrides,
-});
+import { route } from '../integration/gateway-helpers.js';
 
 const noAuth: GatewayConfig['auth'] = { apiKeys: [], jwt: null };
 const fullAuth: GatewayConfig['auth'] = {

@@ -1,25 +1,11 @@
 // JSON schemas of the routes: Fastify validates requests and serialises responses with them,
 // and @fastify/swagger builds GET /openapi.json from them. Change a route's schema here and
 // the API document follows.
-import { MAX_NAME_LENGTH } from './items.js';
+import { ERROR_JSON_SCHEMA, ITEM_JSON_SCHEMA, MAX_NAME_LENGTH } from './items.js';
 
-export const itemSchema = {
-  $id: 'Item',
-  type: 'object',
-  required: ['id', 'name', 'createdAt'],
-  properties: {
-    id: { type: 'string', format: 'uuid' },
-    name: { type: 'string' },
-    createdAt: { type: 'string', format: 'date-time' },
-  },
-} as const;
-
-export const errorSchema = {
-  $id: 'Error',
-  type: 'object',
-  required: ['error'],
-  properties: { error: { type: 'string' } },
-} as const;
+/** Shared schemas: their $id is the component name in the document (#/components/schemas/Item). */
+export const itemSchema = { $id: 'Item', ...ITEM_JSON_SCHEMA } as const;
+export const errorSchema = { $id: 'Error', ...ERROR_JSON_SCHEMA } as const;
 
 const item = { $ref: 'Item#' };
 const error = { $ref: 'Error#' };
