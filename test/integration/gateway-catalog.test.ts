@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CatalogService } from '../../src/runtime/contract/index.js';
 import { validateOpenApi } from '../../src/runtime/gateway/catalog/validate-document.js';
+import { startRegistry } from '../../src/runtime/registry/registry.js';
 import { deadPort, discovery, gatewayConfig, route, send, startGateway, startUpstream, until, type RunningGateway, type Upstream } from './gateway-helpers.js';
 
 const TOKEN = 'admin-token-for-tests-0123456789';
@@ -144,6 +145,56 @@ describe('gateway catalog without an admin token', () => {
     } finally {
       await gw.close();
       await up.close();
+    }
+  });
+});
+
+describe('gateway catalog with the live registry', () => {
+  const REG_TOKEN = 'catalog-registry-token';
+
+  it('collects the document when an instance passes, and again when the instances change version', async () => {
+    const serve = (doc: unknown) => (req: { url?: string }, res: import('node:http').ServerResponse) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify(req.url === '/openapi.json' ? doc : { status: 'ok' }));
+    };
+    const v1 = await startUpstream('v1', serve(itemsDoc('orders')));
+    const v2 = await startUpstream('v2', serve({ ...itemsDoc('orders'), info: { title: 'orders', version: '3.0.0' }, paths: { '/things': { get: { responses: { '200': { description: 'ok' } } } } } }));
+    const d = discovery({ orders: [] });
+    Object.assign(d.services.orders!, { intervalMs: 200, timeoutMs: 200, failuresBeforeCritical: 1, startPeriodMs: 0 });
+    const registry = await startRegistry({ discovery: d, token: REG_TOKEN, networks: [], host: '127.0.0.1', port: 0 });
+    const gw = await startGateway({
+      env: { ...env, REG_TOKEN },
+      config: gatewayConfig([route({ id: 'orders#0', service: 'orders', path: '/o' })], {
+        registry: { url: registry.url, tokenEnv: 'REG_TOKEN' },
+        admin: { tokenEnv: 'ADMIN' },
+        catalog: { services: { orders: served() } },
+      }),
+      discovery: d,
+    });
+    const register = (id: string, port: number, version: string) =>
+      fetch(`${registry.url}/v1/services/orders/instances/${id}`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${REG_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ address: '127.0.0.1', port, version, healthPath: '/healthz' }),
+      });
+    const orders = async () => (await send(gw.port, '/_portico/catalog', { headers: admin })).json().services[0];
+    try {
+      expect((await orders()).openapi.state).toBe('pending');
+      expect((await register('orders-1', v1.port, '1.0.0')).status).toBeLessThan(300);
+      await until(async () => (await orders()).openapi.state === 'ok', 5000);
+      expect(await orders()).toMatchObject({ version: '2.0.0', health: { status: 'passing', versions: ['1.0.0'] } });
+
+      // A new version replaces the old one: the document is collected again.
+      expect((await register('orders-2', v2.port, '2.0.0')).status).toBeLessThan(300);
+      await fetch(`${registry.url}/v1/services/orders/instances/orders-1`, { method: 'DELETE', headers: { authorization: `Bearer ${REG_TOKEN}` } });
+      await until(async () => (await orders()).version === '3.0.0', 5000);
+      const doc = (await send(gw.port, '/_portico/openapi.json', { headers: admin })).json();
+      expect(Object.keys(doc.paths)).toEqual(['/o/things']);
+      expect((await orders()).health).toMatchObject({ passing: 1, versions: ['2.0.0'] });
+    } finally {
+      await gw.close();
+      await registry.close();
+      await Promise.all([v1.close(), v2.close()]);
     }
   });
 });

@@ -136,3 +136,17 @@ describe('openApiCoverageWarnings', () => {
     expect(json.stderr).toMatch(/forwards DELETE/);
   });
 });
+
+describe('portico catalog / openapi before the stack ran', () => {
+  it('exit 3 with how to fix it when the workspace has no admin token yet (one JSON document with --json)', async () => {
+    const dir = await tempDir({ 'portico.yaml': MANIFEST });
+    const human = await runCli(['catalog'], { cwd: dir });
+    expect(human.code).toBe(3);
+    expect(human.stderr).toMatch(/no admin token yet/);
+    expect(human.stderr).toMatch(/portico up/);
+    const json = await runCli(['catalog', '--json'], { cwd: dir });
+    expect(json.code).toBe(3);
+    expect(JSON.parse(json.stdout)).toMatchObject({ error: { exitCode: 3, message: expect.stringMatching(/no admin token/) } });
+    expect((await runCli(['openapi', '-o', 'x.json'], { cwd: dir })).code).toBe(3);
+  });
+});
