@@ -6,13 +6,13 @@
 // parser is big (~23 MB resident once loaded), and a gateway nobody asks for its catalog never
 // loads it. A failure is recorded with its reason and never affects routing or the other
 // services. The collector sits next to the upstreams on the registry watch.
-import http from 'node:http';
 import type { CatalogDocumentState as DocumentState, CatalogHealth as ServiceHealth } from '../../contract/catalog-api.js';
 import type { CatalogOpenApi, DiscoveryConfig, GatewayConfig, InstanceStatus, RegistryInstance } from '../../contract/index.js';
 import type { GatewayLogger } from '../log.js';
 import type { WatchTarget } from '../registry-watch.js';
 import type { OpenApiDocument } from './public-document.js';
 import type { Validation } from './validate-document.js';
+import { fetchDocument } from './fetch-document.js';
 
 
 export interface ServiceDocument {
@@ -138,13 +138,13 @@ export class CatalogCollector implements WatchTarget {
     return { status, passing: passing.length, total: instances.length, versions };
   }
 
-  /** Resolves when no fetch is under way (tests). */
-  async settled(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
-  }
-
-  /** Validates every document collected since the last call; the catalog endpoints call it before answering. */
+  /**
+   * Waits for the fetches under way (each bounded by its timeout), then validates every
+   * document collected since the last call. The catalog endpoints call it before answering, so
+   * `portico catalog` right after `up` sees the documents rather than "pending".
+   */
   async validateCollected(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
     await Promise.all([...this.services].map(([name, tracked]) => this.validateOne(name, tracked)));
   }
 
@@ -241,37 +241,4 @@ function emptyDocument(state: DocumentState): ServiceDocument {
 
 function staticInstance(service: string, i: { id: string; address: string; port: number }): RegistryInstance {
   return { service, id: i.id, address: i.address, port: i.port, version: null, metadata: {}, status: 'passing' as InstanceStatus, source: 'static', registeredAt: '', lastCheck: null };
-}
-
-/** GET a document from an instance: a timeout for the whole exchange and a size cap on the body. */
-function fetchDocument(address: string, port: number, path: string, timeoutMs: number, maxBytes: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const host = address.includes(':') ? `[${address}]` : address;
-    const timer = setTimeout(() => req.destroy(new Error(`GET ${path} took longer than ${timeoutMs} ms`)), timeoutMs);
-    const fail = (error: Error) => {
-      clearTimeout(timer);
-      reject(error);
-    };
-    const req = http.get({ host: address, port, path, agent: false, headers: { accept: 'application/json', host: `${host}:${port}` } }, (res) => {
-      if (res.statusCode !== 200) {
-        clearTimeout(timer);
-        res.resume();
-        reject(new Error(`GET ${path} answered ${res.statusCode}`));
-        return;
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > maxBytes) req.destroy(new Error(`${path} is larger than ${maxBytes} bytes`));
-        else chunks.push(chunk);
-      });
-      res.on('end', () => {
-        clearTimeout(timer);
-        resolve(Buffer.concat(chunks).toString('utf8'));
-      });
-      res.on('error', fail);
-    });
-    req.on('error', fail);
-  });
 }

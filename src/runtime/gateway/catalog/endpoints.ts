@@ -21,7 +21,7 @@ export function isCatalogPath(path: string): boolean {
 export function handleCatalogRequest(req: GatewayRequest, res: GatewayResponse, path: string, collector: CatalogCollector, guard: AdminGuard): void {
   if (!guard.admit(req, res)) return;
   if (req.method !== 'GET' && req.method !== 'HEAD') return send(req, res, 405, { error: 'method_not_allowed', message: `${path} answers GET only` }, { allow: 'GET, HEAD' });
-  // Documents collected since the last request are validated now (the parser loads on first use).
+  // Fetches under way finish and what they collected is validated now (the parser loads on first use).
   collector.validateCollected().then(
     () => answer(req, res, path, collector),
     (error: unknown) => send(req, res, 500, { error: 'catalog_failed', message: String((error as Error)?.message ?? error) }),
