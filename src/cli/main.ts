@@ -164,6 +164,18 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     .action(lazy(() => import('./commands/status.js')));
 
   program
+    .command('catalog')
+    .description("the API catalog of the running stack: each service's operations, auth, health and OpenAPI state")
+    .option('--json', 'print JSON')
+    .action(lazy(() => import('./commands/catalog.js')));
+
+  program
+    .command('openapi')
+    .description('the merged OpenAPI document of the running stack, as the gateway serves it (for client generators)')
+    .option('-o, --output <file>', 'write it to this file instead of stdout')
+    .action(lazy(() => import('./commands/openapi.js')));
+
+  program
     .command('logs')
     .description('show container logs, prefixed per container')
     .argument('[service...]', 'only these services')

@@ -1,7 +1,9 @@
 // Manifest -> gateway.json (pure). Every route carries its complete, resolved policy: the
 // gateway never merges defaults or parses "10s" at request time.
 import type { GatewaySpec, Manifest, RouteSpec } from '../manifest/schema.js';
+import { compileCatalog, type OpenApiFiles } from './catalog.js';
 import {
+  ADMIN_TOKEN_ENV,
   CONTRACT_VERSION,
   GATEWAY_CONTAINER_PORT,
   REGISTRY_CONTAINER_PORT,
@@ -25,7 +27,8 @@ export const DEFAULT_CORS_EXPOSE_HEADERS = ['RateLimit-Limit', 'RateLimit-Remain
 type RateLimitSpec = NonNullable<GatewaySpec['rateLimit']>;
 type CorsSpec = NonNullable<GatewaySpec['cors']>;
 
-export function compileGateway(manifest: Manifest): GatewayConfig {
+/** `openapiFiles`: the workspace OpenAPI files the fs edge read (see compile/catalog.ts). */
+export function compileGateway(manifest: Manifest, openapiFiles: OpenApiFiles = {}): GatewayConfig {
   const gw = manifest.gateway;
   const routes: GatewayRoute[] = [];
   for (const [service, spec] of Object.entries(manifest.services)) {
@@ -53,6 +56,8 @@ export function compileGateway(manifest: Manifest): GatewayConfig {
     trustedProxies: [...gw.trustedProxies],
     cacheMaxBytes: toBytes(gw.cacheSize),
     routes,
+    admin: { tokenEnv: ADMIN_TOKEN_ENV },
+    catalog: compileCatalog(manifest, openapiFiles),
   };
 }
 

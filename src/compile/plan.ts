@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { Manifest, ServiceSpec } from '../manifest/schema.js';
 import {
+  ADMIN_TOKEN_ENV,
   CONTAINER_CONFIG_DIR,
   GATEWAY_CONTAINER_PORT,
   GATEWAY_HOST,
@@ -52,6 +53,8 @@ export interface PlanInputs {
   /** Image reference per image key (see imageKey). */
   images: Record<string, string>;
   registryToken: string;
+  /** The stack's admin token (gateway admin surfaces); none = those answer 401 to everyone. */
+  adminToken?: string;
   /** Values of the env vars the gateway's auth names (from the host env or .env). */
   gatewayEnv: Record<string, string>;
   /** `up <service...>`: only these services and their dependsOn closure (plus registry and gateway). */
@@ -206,6 +209,7 @@ export function planStack(manifest: Manifest, discovery: DiscoveryConfig, inputs
     image: imageOf('gateway'),
     env: {
       ...inputs.gatewayEnv,
+      ...(inputs.adminToken === undefined ? {} : { [ADMIN_TOKEN_ENV]: inputs.adminToken }),
       PORTICO_CONFIG_DIR: CONTAINER_CONFIG_DIR,
       [SERVICE_ENV.registryToken]: inputs.registryToken,
       [SERVICE_ENV.project]: project,

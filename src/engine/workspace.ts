@@ -15,19 +15,35 @@ export const configDirOf = (workspaceDir: string) => path.join(workspaceDir, POR
 export const stateDirOf = (workspaceDir: string) => path.join(workspaceDir, PORTICO_DIR, 'state');
 
 /** The registry token of this stack: generated once, kept in .portico/state/registry-token (0600). */
-export async function registryToken(workspaceDir: string): Promise<string> {
-  const file = path.join(stateDirOf(workspaceDir), 'registry-token');
-  try {
-    const token = (await readFile(file, 'utf8')).trim();
-    if (token) return token;
-  } catch {
-    // first run
-  }
+export const registryToken = (workspaceDir: string): Promise<string> => stackSecret(workspaceDir, 'registry-token');
+
+/**
+ * The admin token of this stack (the gateway's admin surfaces: /_portico/catalog, ...):
+ * generated once, kept in .portico/state/admin-token (0600), never in the manifest.
+ */
+export const adminToken = (workspaceDir: string): Promise<string> => stackSecret(workspaceDir, 'admin-token');
+
+/** The admin token if `up` created one (commands that talk to a running gateway must not invent one). */
+export const existingAdminToken = (workspaceDir: string): Promise<string | null> => readStackSecret(path.join(stateDirOf(workspaceDir), 'admin-token'));
+
+/** A random per-workspace secret, created on first need and kept in .portico/state/<name> (0600). */
+async function stackSecret(workspaceDir: string, name: string): Promise<string> {
+  const file = path.join(stateDirOf(workspaceDir), name);
+  const existing = await readStackSecret(file);
+  if (existing !== null) return existing;
   const token = randomBytes(24).toString('base64url');
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, token + '\n', { mode: 0o600 });
   await chmod(file, 0o600);
   return token;
+}
+
+async function readStackSecret(file: string): Promise<string | null> {
+  try {
+    return (await readFile(file, 'utf8')).trim() || null;
+  } catch {
+    return null; // first run
+  }
 }
 
 /** Parses a .env file: KEY=value lines, optional `export `, quotes, # comments. */

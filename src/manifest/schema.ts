@@ -144,6 +144,13 @@ export const gatewaySchema = z
   })
   .strict();
 
+/** Where the service's OpenAPI 3.x document is (docs/catalog.md). */
+export const openApiSourceSchema = z.union([
+  z.literal(false).describe('no document: the catalog lists the service without operations'),
+  z.string().min(1).describe('a file in the workspace (JSON or YAML), relative to portico.yaml'),
+  z.object({ path: routePath.describe('served by the service, e.g. /openapi.json') }).strict(),
+]);
+
 export const serviceSchema = z
   .object({
     template: z.string().optional().describe('template id the service was created from (built from source)'),
@@ -166,6 +173,10 @@ export const serviceSchema = z
       .strict()
       .optional()
       .describe('resource limits (applied by `portico deploy --target swarm`)'),
+    openapi: openApiSourceSchema.optional().describe('the OpenAPI document (default for template services: { path: /openapi.json }; none for images)'),
+    description: z.string().max(500).optional().describe('one line for the API catalog'),
+    owner: z.string().max(200).optional().describe('team or person owning the service (API catalog)'),
+    tags: z.array(z.string().max(64)).max(32).optional().describe('labels for the API catalog'),
   })
   .strict();
 

@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { LoadedManifest } from '../manifest/load.js';
 import { fileError } from '../core/fs-error.js';
 import { GENERATED_DIR, renderArtifacts } from '../compile/generate.js';
+import { readOpenApiFiles } from './read-openapi-files.js';
 
 export interface StaleFile {
   relativePath: string;
@@ -20,7 +21,7 @@ export interface StaleFile {
  */
 export async function writeGeneratedFiles(loaded: LoadedManifest): Promise<{ written: string[] }> {
   const written: string[] = [];
-  for (const artifact of renderArtifacts(loaded.manifest)) {
+  for (const artifact of renderArtifacts(loaded.manifest, await readOpenApiFiles(loaded))) {
     const target = path.join(loaded.dir, artifact.relativePath);
     try {
       if ((await readIfExists(target)) === artifact.content) continue;
@@ -39,7 +40,7 @@ export async function writeGeneratedFiles(loaded: LoadedManifest): Promise<{ wri
 /** The generated files that are missing or differ from what the manifest produces. */
 export async function checkGeneratedFiles(loaded: LoadedManifest): Promise<StaleFile[]> {
   const stale: StaleFile[] = [];
-  for (const artifact of renderArtifacts(loaded.manifest)) {
+  for (const artifact of renderArtifacts(loaded.manifest, await readOpenApiFiles(loaded))) {
     const target = path.join(loaded.dir, artifact.relativePath);
     const current = await readIfExists(target).catch((error: unknown) => {
       throw fileError(error, 'read', target, `Fix that, then run \`portico generate\` to write ${GENERATED_DIR}/.`);

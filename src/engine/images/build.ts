@@ -57,6 +57,9 @@ async function ensurePulled(ref: string, ctx: BuildContext): Promise<BuiltImage>
   return { ref, outcome: 'pulled' };
 }
 
+/** Files next to a runtime's bundle that it imports on demand (scripts/build.mjs emits them). */
+export const RUNTIME_COMPANION_FILES: Record<'gateway' | 'registry', string[]> = { gateway: ['gateway-openapi.mjs'], registry: [] };
+
 /** The Dockerfile of the gateway or registry image. */
 export function runtimeDockerfile(kind: 'gateway' | 'registry', baseImage: string): string {
   const port = kind === 'gateway' ? GATEWAY_CONTAINER_PORT : REGISTRY_CONTAINER_PORT;
@@ -64,7 +67,7 @@ export function runtimeDockerfile(kind: 'gateway' | 'registry', baseImage: strin
   return [
     `FROM ${baseImage}`,
     'WORKDIR /app',
-    `COPY ${kind}.mjs ${kind}.mjs.map* /app/`,
+    `COPY ${[`${kind}.mjs`, ...RUNTIME_COMPANION_FILES[kind]].join(' ')} ${kind}.mjs.map* /app/`,
     'USER 1000:1000',
     'ENV NODE_ENV=production',
     `EXPOSE ${port}`,
@@ -76,13 +79,13 @@ export function runtimeDockerfile(kind: 'gateway' | 'registry', baseImage: strin
 
 async function ensureRuntimeImage(kind: 'gateway' | 'registry', ctx: BuildContext): Promise<BuiltImage> {
   const bundle = path.join(runtimeDistDir(), `${kind}.mjs`);
-  if (!existsSync(bundle)) {
+  if (![bundle, ...RUNTIME_COMPANION_FILES[kind].map((f) => path.join(runtimeDistDir(), f))].every((f) => existsSync(f))) {
     throw new PorticoError(`the ${kind} runtime is not built (${bundle} is missing).`, {
       hint: 'Run `npm run build` in the Portico package (installed packages ship it prebuilt).',
     });
   }
   const dockerfile = runtimeDockerfile(kind, ctx.runtime.ref);
-  const files = [`${kind}.mjs`, ...(existsSync(`${bundle}.map`) ? [`${kind}.mjs.map`] : [])];
+  const files = [`${kind}.mjs`, ...RUNTIME_COMPANION_FILES[kind], ...(existsSync(`${bundle}.map`) ? [`${kind}.mjs.map`] : [])];
   const hash = shortHash(await hashFiles(runtimeDistDir(), files, [dockerfile, ctx.runtime.id]));
   const ref = runtimeImageRef(kind, ctx.version, hash);
   // Content-addressed by the bundle, the Dockerfile and the base image: --build has nothing to

@@ -6,7 +6,7 @@ import { planStack, type StackPlan } from '../../compile/plan.js';
 import { PorticoError } from '../../core/errors.js';
 import type { DockerClient } from '../docker/client.js';
 import { isConflict } from '../docker/errors.js';
-import { configDirOf, gatewaySecrets, registryToken } from '../workspace.js';
+import { adminToken, configDirOf, gatewaySecrets, registryToken } from '../workspace.js';
 import { step, warn, type UpRun } from './run.js';
 
 export async function createNetwork(run: UpRun): Promise<void> {
@@ -21,6 +21,7 @@ export async function createNetwork(run: UpRun): Promise<void> {
       configDir: configDirOf(req.loaded.dir),
       images: Object.fromEntries(Object.entries(state.images).map(([k, v]) => [k, v.ref])),
       registryToken: await registryToken(req.loaded.dir),
+      adminToken: await adminToken(req.loaded.dir),
       gatewayEnv: secrets.values,
       only: req.only,
     });

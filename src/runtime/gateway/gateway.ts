@@ -16,6 +16,7 @@ import { Upstreams } from './upstreams.js';
 import { buildFeatures, loadLazyModules, type Features } from './features.js';
 import type { GatewayLogger } from './log.js';
 import { silentLogger } from './log.js';
+import { GatewayCatalog } from './catalog/index.js';
 
 /** Request header bytes (request line included) before 431. */
 export const MAX_HEADER_BYTES = 16 * 1024;
@@ -64,6 +65,7 @@ class GatewayCore implements ExchangeContext {
   hooks!: ExchangeHooks;
   features!: Features;
   discovery!: DiscoveryConfig;
+  catalog: GatewayCatalog | null = null;
 
   constructor(
     readonly upstreams: Upstreams,
@@ -93,6 +95,7 @@ class GatewayCore implements ExchangeContext {
     this.discovery = discovery;
     this.table = table;
     previous?.close();
+    (this.catalog ??= new GatewayCatalog(this.options.logger)).configure(config, discovery, this.options.env); // catalog: to become a feature module
     this.watchRegistry(config);
   }
 
@@ -106,7 +109,8 @@ class GatewayCore implements ExchangeContext {
     this.watch?.watch.stop();
     this.watch = null;
     if (registry === null) return;
-    const watch = new RegistryWatch({ url: registry.url, token: this.options.env[registry.tokenEnv], target: this.upstreams, logger: this.options.logger });
+    const target = this.catalog?.alongside(this.upstreams) ?? this.upstreams; // catalog: collects documents as instances change
+    const watch = new RegistryWatch({ url: registry.url, token: this.options.env[registry.tokenEnv], target, logger: this.options.logger });
     this.watch = { key, watch };
     watch.start();
   }
@@ -121,6 +125,7 @@ class GatewayCore implements ExchangeContext {
     this.watch = null;
     this.features.close();
     this.features.metrics?.close();
+    this.catalog?.close();
   }
 
   handle = (req: GatewayRequest, res: GatewayResponse): void => {
@@ -154,6 +159,8 @@ class GatewayCore implements ExchangeContext {
       );
       return;
     }
+    // catalog endpoints: to become a feature module
+    if (this.catalog?.handles(path)) return this.catalog.handle(req, res, path);
     const body = JSON.stringify({ error: GatewayErrors.notFound.error, message: `no gateway endpoint ${path}` });
     res.writeHead(404, { 'content-type': 'application/json; charset=utf-8' });
     res.end(body);
