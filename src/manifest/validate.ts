@@ -8,6 +8,9 @@ import { RESERVED_SERVICE_NAMES, SERVICE_ENV } from '../runtime/contract/index.j
 import { listTemplates, templatesRootFor } from '../scaffold/catalog.js';
 import { loadManifest, ManifestError, type LoadedManifest, type ManifestProblem } from './load.js';
 import { suggestDnsName } from './names.js';
+import { relativePathProblem } from './relative-path.js';
+import { checkServiceFiles } from './check-service-files.js';
+import { serviceFilesOnDisk } from './service-files-on-disk.js';
 import { DNS_LABEL, type Manifest, type RouteSpec } from './schema.js';
 
 export type ManifestPath = (string | number)[];
@@ -33,6 +36,7 @@ export function checkManifest(manifest: Manifest, templateIds: readonly string[]
     ...checkCors(manifest),
     ...checkDurations(manifest),
     ...checkServiceDetails(manifest),
+    ...checkServiceFiles(manifest),
   ];
 }
 
@@ -68,10 +72,11 @@ function checkServiceNames(m: Manifest): SemanticProblem[] {
 function checkSources(m: Manifest, templateIds: readonly string[]): SemanticProblem[] {
   const problems: SemanticProblem[] = [];
   for (const [name, spec] of Object.entries(m.services)) {
-    if (spec.template !== undefined && spec.image !== undefined) {
-      problems.push({ path: ['services', name], message: 'has both "template" and "image"; keep "template" for a service built from its source folder, or "image" for a prebuilt image.' });
-    } else if (spec.template === undefined && spec.image === undefined) {
-      problems.push({ path: ['services', name], message: `needs "template" (built from services/${name}) or "image" (a prebuilt image such as redis:7).` });
+    const sources = (['template', 'image', 'build'] as const).filter((k) => spec[k] !== undefined);
+    if (sources.length > 1) {
+      problems.push({ path: ['services', name], message: `has ${sources.length === 2 ? 'both ' : ''}${sources.map((k) => `"${k}"`).join(' and ')}; keep one: "template" for a service built from its source folder, "build" for one built from its own Dockerfile, or "image" for a prebuilt image.` });
+    } else if (sources.length === 0) {
+      problems.push({ path: ['services', name], message: `needs "template" (built from services/${name}), "build" (its own Dockerfile, e.g. build: {}) or "image" (a prebuilt image such as redis:7).` });
     } else if (spec.template !== undefined && !templateIds.includes(spec.template)) {
       problems.push({
         path: ['services', name, 'template'],
@@ -239,16 +244,7 @@ function checkDurations(m: Manifest): SemanticProblem[] {
  * written the same way on every OS (portico.yaml is shared through git).
  */
 export function sourcePathProblem(p: string): string | undefined {
-  if (p.includes('\\')) return `path "${p}" uses "\\"; write it with "/" (e.g. ${p.replace(/\\/g, '/')}), which works on every OS.`;
-  if (p.startsWith('/') || /^[A-Za-z]:/.test(p)) return `path "${p}" is absolute; write it relative to portico.yaml (e.g. services/orders) so the workspace can be moved and shared.`;
-  const parts = p.split('/').filter((s) => s !== '' && s !== '.');
-  if (parts.length === 0) return 'path is the workspace folder itself; point it at the service\'s own folder, e.g. services/orders.';
-  let depth = 0;
-  for (const part of parts) {
-    depth += part === '..' ? -1 : 1;
-    if (depth < 0) return `path "${p}" leads outside the workspace; keep service sources under the folder of portico.yaml.`;
-  }
-  return undefined;
+  return relativePathProblem(p, { what: 'service sources', example: 'services/orders' });
 }
 
 function checkServiceDetails(m: Manifest): SemanticProblem[] {
@@ -291,5 +287,8 @@ export async function loadValidManifest(cwd: string, options: ValidateOptions = 
   const templates = await listTemplates(templatesRootFor(options.env ?? process.env));
   const problems = semanticProblems(loaded, templates.map((t) => t.id));
   if (problems.length > 0) throw new ManifestError(loaded.file, problems);
+  // Only for a manifest that passed the text checks: symlinks and missing mount sources.
+  const onDisk = (await serviceFilesOnDisk(loaded.manifest, loaded.dir)).map((p) => ({ path: p.path.join('.'), message: p.message, ...loaded.locate(p.path) }));
+  if (onDisk.length > 0) throw new ManifestError(loaded.file, onDisk);
   return loaded;
 }
