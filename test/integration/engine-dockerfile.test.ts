@@ -97,7 +97,7 @@ describe('services from a Dockerfile (real engine)', () => {
 
     const res = await getThroughGateway(`${gatewayUrl}/api/web/`);
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = (await res.json()) as { files: string[] };
     expect(body).toMatchObject({ greeting: 'hello', token, level: 'debug', shared: 'mounted from the host' });
     // .dockerignore honoured: notes/ and *.log left out, keep.log brought back by "!".
     expect(body.files).toEqual(['.dockerignore', 'Dockerfile', 'keep.log', 'server.mjs', 'shared']);
