@@ -159,6 +159,14 @@ describe('services from a Dockerfile (real engine)', () => {
     expect(noCommand.exitCode).toBe(2);
   });
 
+  it('exec gives the command a TTY when stdin and stdout are terminals', async () => {
+    // script(1) runs the CLI on a pseudo-terminal and exits with its exit code (-e).
+    const inner = `node ${bin} exec web -- node -e 'console.log("tty " + process.stdin.isTTY + " " + process.stdout.isTTY); process.exit(5)'`;
+    const r = await execa('script', ['-qec', inner, '/dev/null'], { cwd: dir, reject: false, env: { CI: '1', NO_COLOR: '1' }, timeout: 30_000 });
+    expect(r.exitCode, r.stdout + r.stderr).toBe(5);
+    expect(r.stdout).toContain('tty true true');
+  });
+
   it('ps is status', async () => {
     const r = await portico(dir, ['ps']);
     expect(r.exitCode, r.all).toBe(0);
