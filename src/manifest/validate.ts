@@ -268,9 +268,14 @@ function checkServiceDetails(m: Manifest): SemanticProblem[] {
 
 /** Semantic problems of a loaded manifest, with line and column. */
 export function semanticProblems(loaded: LoadedManifest, templateIds: readonly string[]): ManifestProblem[] {
-  return checkManifest(loaded.manifest, templateIds)
+  return located(loaded, checkManifest(loaded.manifest, templateIds));
+}
+
+/** Problems with their line and column, top to bottom like the file. */
+function located(loaded: LoadedManifest, problems: SemanticProblem[]): ManifestProblem[] {
+  return problems
     .map((p) => ({ path: p.path.join('.'), message: p.message, ...loaded.locate(p.path) }))
-    .sort((a, b) => a.line - b.line || a.column - b.column); // read top to bottom, like the file
+    .sort((a, b) => a.line - b.line || a.column - b.column);
 }
 
 export interface ValidateOptions {
@@ -288,7 +293,7 @@ export async function loadValidManifest(cwd: string, options: ValidateOptions = 
   const problems = semanticProblems(loaded, templates.map((t) => t.id));
   if (problems.length > 0) throw new ManifestError(loaded.file, problems);
   // Only for a manifest that passed the text checks: symlinks and missing mount sources.
-  const onDisk = (await serviceFilesOnDisk(loaded.manifest, loaded.dir)).map((p) => ({ path: p.path.join('.'), message: p.message, ...loaded.locate(p.path) }));
+  const onDisk = located(loaded, await serviceFilesOnDisk(loaded.manifest, loaded.dir));
   if (onDisk.length > 0) throw new ManifestError(loaded.file, onDisk);
   return loaded;
 }

@@ -67,7 +67,8 @@ export async function ensureDockerfileImage(spec: DockerfileSpec, ctx: BuildCont
     });
   } catch (error) {
     // An image the FROM check could not see (e.g. named through a stage's own ARG) failed to pull.
-    const image = pulledImageOf(String((error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : ''));
+    const cause = (error as { cause?: unknown }).cause;
+    const image = pulledImageOf(cause instanceof Error ? cause.message : '');
     if (image) throw baseImageError(image, spec, ctx, 'the build could not pull it');
     throw error;
   }
