@@ -173,7 +173,7 @@ describe('services from a Dockerfile (real engine)', () => {
     expect(r.stdout).toMatch(new RegExp(`web\\s+${project}-web-1\\s+running`));
   });
 
-  it('a Dockerfile FROM an image that is absent and cannot be pulled exits 3 naming the image', async () => {
+  it('a Dockerfile FROM an image that is absent and cannot be pulled exits 3 naming the image; a missing context exits 1', async () => {
     await writeFile(path.join(dir, 'portico.yaml'), manifest(project, Number(new URL(gatewayUrl).port), '  broken:\n    build: {}\n    port: 3000\n'));
     const started = Date.now();
     const r = await portico(dir, ['up', 'broken', '--json']);
@@ -184,6 +184,11 @@ describe('services from a Dockerfile (real engine)', () => {
     const doc = JSON.parse(r.stdout);
     expect(doc.error.exitCode).toBe(3);
     expect(doc.error.message).toContain(absent);
+
+    await writeFile(path.join(dir, 'portico.yaml'), manifest(project, Number(new URL(gatewayUrl).port), '  gone:\n    build: { context: services/gone }\n'));
+    const gone = await portico(dir, ['up', 'gone']);
+    expect(gone.exitCode, gone.all).toBe(1);
+    expect(gone.stderr).toContain('service gone: build context services/gone does not exist.');
     await writeFile(path.join(dir, 'portico.yaml'), text);
   });
 });
