@@ -4,7 +4,7 @@
 // after builds, the registry token, secret values) come in through PlanInputs.
 import { createHash } from 'node:crypto';
 import type { BuildSpec, Manifest, ServiceSpec } from '../manifest/schema.js';
-import { bindOf, parseMount } from './mounts.js';
+import { bindOf, parseMount } from '../manifest/mounts.js';
 import {
   CONTAINER_CONFIG_DIR,
   GATEWAY_CONTAINER_PORT,

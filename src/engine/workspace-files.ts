@@ -3,7 +3,7 @@
 // Compose), and its mount sources made absolute. The result lives in memory only: nothing
 // derived from it is written to .portico/, and no value is printed.
 import path from 'node:path';
-import { parseMount } from '../compile/mounts.js';
+import { parseMount } from '../manifest/mounts.js';
 import { envFilesOf } from '../manifest/check-service-files.js';
 import { readEnvFiles } from '../manifest/env-file.js';
 import type { LoadedManifest } from '../manifest/load.js';

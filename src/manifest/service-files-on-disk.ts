@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { parseMount, sourceLeavesWorkspace } from '../compile/mounts.js';
+import { parseMount, sourceLeavesWorkspace } from './mounts.js';
 import { envFilesOf } from './check-service-files.js';
 import type { Manifest } from './schema.js';
 import type { SemanticProblem } from './validate.js';

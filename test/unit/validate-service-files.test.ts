@@ -5,7 +5,7 @@ import { mkdir, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { ManifestError, parseManifest } from '../../src/manifest/load.js';
 import { checkManifest, loadValidManifest } from '../../src/manifest/validate.js';
-import { parseMount } from '../../src/compile/mounts.js';
+import { parseMount } from '../../src/manifest/mounts.js';
 import { readEnvFiles } from '../../src/manifest/env-file.js';
 import { tempDir } from '../helpers/workspace.js';
 
