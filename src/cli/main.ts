@@ -159,6 +159,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
 
   program
     .command('status')
+    .alias('ps')
     .description('every container: service, replica, state, health, uptime; and the gateway URL')
     .option('--json', 'print JSON')
     .action(lazy(() => import('./commands/status.js')));
@@ -215,6 +216,19 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     .option('--timeout <seconds>', 'how long to wait for tasks to stop', '60')
     .option('--json', 'print JSON')
     .action(lazy(() => import('./commands/undeploy.js')));
+
+  program
+    .command('exec')
+    .description("run a command in a service's container; exits with the command's exit code")
+    .argument('<service>', 'service name (or registry, gateway)')
+    .argument('[command...]', 'the command and its arguments, after --')
+    .option('--replica <n>', 'which replica (default: the first running one)')
+    .option('-i, --interactive', 'pass stdin to the command when it is not a terminal')
+    .addHelpText(
+      'after',
+      "\nWith a terminal on stdin and stdout the command gets a TTY (interactive shells work).\nExamples:\n  $ portico exec orders -- sh\n  $ portico exec orders --replica 2 -- node -e 'console.log(process.env.PORT)'\n  $ echo 'select 1' | portico exec db -i -- psql",
+    )
+    .action(lazy(() => import('./commands/exec.js')));
 
   program
     .command('doctor')

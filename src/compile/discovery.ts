@@ -31,12 +31,15 @@ function compileService(project: string, name: string, spec: ServiceSpec): Disco
     return { id, address: id, port: spec.port };
   });
   // Template services serve the health path (the templates implement it); a plain image
-  // (redis, postgres) speaks no HTTP we know of, so it gets a TCP connect check.
+  // (redis, postgres) speaks no HTTP we know of, so it gets a TCP connect check. A Dockerfile
+  // service is checked over HTTP when its manifest entry gives a `health` block, else TCP;
+  // like an image it does not register itself, so it is seeded from here.
   const isTemplate = spec.template !== undefined;
+  const httpCheck = isTemplate || (spec.build !== undefined && spec.health !== undefined);
   return {
     kind: isTemplate ? 'template' : 'image',
     port: spec.port,
-    check: isTemplate ? { type: 'http', path: health.path } : { type: 'tcp' },
+    check: httpCheck ? { type: 'http', path: health.path } : { type: 'tcp' },
     intervalMs,
     timeoutMs: toMs(health.timeout),
     failuresBeforeCritical: health.retries,

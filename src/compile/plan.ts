@@ -3,7 +3,8 @@
 // container. Pure: no fs, no Docker, no clock. Inputs only known at run time (image tags
 // after builds, the registry token, secret values) come in through PlanInputs.
 import { createHash } from 'node:crypto';
-import type { Manifest, ServiceSpec } from '../manifest/schema.js';
+import type { BuildSpec, Manifest, ServiceSpec } from '../manifest/schema.js';
+import { bindOf, parseMount } from '../manifest/mounts.js';
 import {
   ADMIN_TOKEN_ENV,
   CONTAINER_CONFIG_DIR,
@@ -26,7 +27,17 @@ export type ContainerRole = 'registry' | 'service' | 'gateway';
 export type ImageSpec =
   | { kind: 'service'; service: string; /** relative to the manifest dir */ path: string }
   | { kind: 'runtime'; runtime: 'gateway' | 'registry' }
-  | { kind: 'pull'; service: string; ref: string };
+  | { kind: 'pull'; service: string; ref: string }
+  | {
+      kind: 'dockerfile';
+      service: string;
+      /** Build context, relative to the manifest dir. */
+      context: string;
+      /** Relative to the context. */
+      dockerfile: string;
+      args: Record<string, string>;
+      target?: string;
+    };
 
 /** One desired container: what Docker is asked to create, plus what `up` needs to order and compare it. */
 export interface ContainerPlan extends ContainerSpec {
@@ -94,9 +105,15 @@ export function planImages(manifest: Manifest, only?: string[]): ImageSpec[] {
   for (const name of selected) {
     const spec = manifest.services[name]!;
     if ((spec.replicas ?? 1) === 0) continue;
-    images.push(spec.image ? { kind: 'pull', service: name, ref: spec.image } : { kind: 'service', service: name, path: servicePath(name, spec) });
+    if (spec.build) images.push(dockerfileImage(name, spec, spec.build));
+    else images.push(spec.image ? { kind: 'pull', service: name, ref: spec.image } : { kind: 'service', service: name, path: servicePath(name, spec) });
   }
   return images;
+}
+
+function dockerfileImage(service: string, spec: ServiceSpec, build: BuildSpec): ImageSpec {
+  const args = Object.fromEntries(Object.entries(build.args).map(([k, v]) => [k, String(v)]));
+  return { kind: 'dockerfile', service, context: build.context ?? servicePath(service, spec), dockerfile: build.dockerfile, args, target: build.target };
 }
 
 /** The services `only` names plus everything they depend on (all services when `only` is empty). */
@@ -182,8 +199,9 @@ export function planStack(manifest: Manifest, discovery: DiscoveryConfig, inputs
         env,
         labels: base(service, replica),
         cmd: spec.command,
-        // Prebuilt images keep their own HEALTHCHECK (if any): they may have no node.
-        health: spec.image
+        // Prebuilt images and Dockerfile services keep their own HEALTHCHECK (if any): they
+        // may have no node.
+        health: spec.template === undefined
           ? undefined
           : {
               test: nodeHealthTest(SERVICE_HEALTH_URL),
@@ -194,7 +212,7 @@ export function planStack(manifest: Manifest, discovery: DiscoveryConfig, inputs
             },
         aliases: [service],
         ports: spec.expose.map((p) => ({ hostIp: '127.0.0.1', hostPort: p, containerPort: p })),
-        binds: [],
+        binds: spec.mounts.map(mountBind),
         volumes: serviceVolumes,
         dependsOn: [...spec.dependsOn],
       });
@@ -239,6 +257,12 @@ export function gatewaySecretEnvNames(manifest: Manifest): string[] {
   const names = manifest.gateway.auth.apiKeys.map((k) => k.env);
   if (manifest.gateway.auth.jwt?.secretEnv) names.push(manifest.gateway.auth.jwt.secretEnv);
   return [...new Set(names)];
+}
+
+function mountBind(written: ServiceSpec['mounts'][number]) {
+  const mount = parseMount(written);
+  if (typeof mount === 'string') throw new Error(mount);
+  return bindOf(mount);
 }
 
 function splitVolume(spec: string): [string, string] {

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { parse } from 'dotenv';
 import { usageError } from '../core/errors.js';
 import { findManifest, parseManifest, type LoadedManifest } from '../manifest/load.js';
 import type { Manifest } from '../manifest/schema.js';
@@ -46,19 +47,9 @@ async function readStackSecret(file: string): Promise<string | null> {
   }
 }
 
-/** Parses a .env file: KEY=value lines, optional `export `, quotes, # comments. */
+/** Parses a .env file with the dotenv package, the same parser as services' `envFile`. */
 export function parseDotEnv(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const raw of text.split(/\r?\n/)) {
-    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)?\s*$/.exec(raw);
-    if (!m) continue;
-    let value = (m[2] ?? '').trim();
-    const quoted = /^(['"])(.*)\1$/.exec(value);
-    if (quoted) value = quoted[1] === '"' ? quoted[2]!.replace(/\\n/g, '\n') : quoted[2]!;
-    else value = value.replace(/\s+#.*$/, '');
-    out[m[1]!] = value;
-  }
-  return out;
+  return parse(text);
 }
 
 /** Values of the env vars the gateway's auth names: host env first, then the workspace's .env. */

@@ -151,10 +151,34 @@ export const openApiSourceSchema = z.union([
   z.object({ path: routePath.describe('served by the service, e.g. /openapi.json') }).strict(),
 ]);
 
+/** A service built from its own Dockerfile (any language), like Compose's `build:`. */
+export const buildSchema = z
+  .object({
+    context: z.string().optional().describe('build context folder, relative to portico.yaml (default: the service path)'),
+    dockerfile: z.string().default('Dockerfile').describe('Dockerfile path inside the context'),
+    args: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}).describe('build arguments (ARG)'),
+    target: z.string().optional().describe('stage of a multi-stage Dockerfile to build'),
+  })
+  .strict();
+
+/** A host folder or file bind-mounted into the service's containers (for development). */
+export const mountSchema = z.union([
+  z.string().describe('./host/path:/container/path[:ro|:rw], host path relative to portico.yaml'),
+  z
+    .object({
+      source: z.string().describe('host path, relative to portico.yaml'),
+      target: z.string().describe('absolute path in the container'),
+      readOnly: z.boolean().default(false),
+      allowOutside: z.boolean().default(false).describe('allow a source outside the workspace'),
+    })
+    .strict(),
+]);
+
 export const serviceSchema = z
   .object({
     template: z.string().optional().describe('template id the service was created from (built from source)'),
     image: z.string().optional().describe('a prebuilt image instead of a template, e.g. redis:7'),
+    build: buildSchema.optional().describe('build the service from its own Dockerfile instead of a template'),
     path: z.string().optional().describe('source folder, relative to portico.yaml (default services/<name>)'),
     port: port.default(3000),
     replicas: z.number().int().min(0).max(20).default(1),
@@ -177,6 +201,11 @@ export const serviceSchema = z
     description: z.string().max(500).optional().describe('one line for the API catalog'),
     owner: z.string().max(200).optional().describe('team or person owning the service (API catalog)'),
     tags: z.array(z.string().max(64)).max(32).optional().describe('labels for the API catalog'),
+    envFile: z
+      .union([z.string(), z.array(z.string())])
+      .optional()
+      .describe('dotenv file(s) relative to portico.yaml whose variables go into the containers (values are never printed)'),
+    mounts: z.array(mountSchema).default([]).describe('host bind mounts for development, e.g. ./src:/app/src:ro'),
   })
   .strict();
 
@@ -202,6 +231,8 @@ export type ServiceSpec = z.output<typeof serviceSchema>;
 export type RouteSpec = z.output<typeof routeSchema>;
 export type GatewaySpec = z.output<typeof gatewaySchema>;
 export type HealthSpec = z.output<typeof healthSchema>;
+export type BuildSpec = z.output<typeof buildSchema>;
+export type MountSpec = z.output<typeof mountSchema>;
 
 export function manifestJsonSchema(): object {
   return z.toJSONSchema(manifestSchema, { io: 'input', unrepresentable: 'any' });

@@ -1,8 +1,9 @@
 // The manifest every command works from: portico.yaml loaded, then checked against the
 // semantic rules and the templates this installation has. Here because it joins the manifest
 // with the template catalog (scaffold/), which manifest/ does not know about.
-import { loadManifest, type LoadedManifest } from '../manifest/load.js';
-import { assertValidManifest } from '../manifest/validate.js';
+import { loadManifest, ManifestError, type LoadedManifest } from '../manifest/load.js';
+import { serviceFilesOnDisk } from '../manifest/service-files-on-disk.js';
+import { assertValidManifest, located } from '../manifest/validate.js';
 import { listTemplates, templatesRootFor } from './catalog.js';
 
 export interface ValidateOptions {
@@ -14,5 +15,9 @@ export interface ValidateOptions {
 export async function loadValidManifest(cwd: string, options: ValidateOptions = {}): Promise<LoadedManifest> {
   const loaded = await loadManifest(cwd);
   const templates = await listTemplates(templatesRootFor(options.env ?? process.env));
-  return assertValidManifest(loaded, templates.map((t) => t.id));
+  assertValidManifest(loaded, templates.map((t) => t.id));
+  // Only for a manifest that passed the text checks: symlinks and missing mount sources.
+  const onDisk = located(loaded, await serviceFilesOnDisk(loaded.manifest, loaded.dir));
+  if (onDisk.length > 0) throw new ManifestError(loaded.file, onDisk);
+  return loaded;
 }

@@ -10,6 +10,7 @@ import { getDockerClient } from '../../engine/docker/dockerode-client.js';
 import { assertPortsFree } from '../../engine/ports.js';
 import { selectServices } from '../../compile/plan.js';
 import { UpFailure, upStack, type UpResult } from '../../engine/stack-up.js';
+import { withWorkspaceFiles } from '../../engine/workspace-files.js';
 
 export interface UpOptions {
   service?: string[];
@@ -56,9 +57,11 @@ export async function bringUp(options: UpOptions, ctx: CommandContext, scope: 's
 
   const json = options.json ?? false;
   const progress = progressReporter(ctx, { json });
+  // Env-file values and absolute mount paths of the services this run starts (in memory only).
+  const withFiles = await withWorkspaceFiles(loaded, scope === 'gateway' ? [] : selectServices(manifest, only));
   const result = await upStack({
     docker,
-    loaded,
+    loaded: withFiles,
     only,
     scope,
     wait: shouldWait(options.wait, ctx),

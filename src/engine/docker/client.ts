@@ -55,10 +55,35 @@ export interface ExecResult {
   stderr: string;
 }
 
+/** The streams of a command run in a container (`portico exec`). */
+export interface ExecIo {
+  /** Allocate a pseudo-terminal: output arrives as one raw stream, keys go through as typed. */
+  tty: boolean;
+  /** Sent to the command's stdin when given (attached only then). */
+  stdin?: NodeJS.ReadableStream;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  /** The terminal's size now (TTY only). */
+  size?: TerminalSize;
+  /** Subscribes to terminal size changes (TTY only); returns the unsubscribe. */
+  onResize?: (listener: (size: TerminalSize) => void) => () => void;
+  /** Stops waiting for the command (it may keep running in the container). */
+  signal?: AbortSignal;
+}
+
+export interface TerminalSize {
+  rows: number;
+  columns: number;
+}
+
 export interface BuildOptions {
   tag: string;
   buildargs?: Record<string, string>;
   labels?: Record<string, string>;
+  /** Path of the Dockerfile inside the context (default Dockerfile). */
+  dockerfile?: string;
+  /** Stage of a multi-stage Dockerfile to stop at. */
+  target?: string;
   signal?: AbortSignal;
   onProgress?: (line: string) => void;
 }
@@ -85,6 +110,8 @@ export interface DockerClient {
   /** The raw (multiplexed unless TTY) log stream. */
   containerLogs(id: string, options: { tail?: number; follow?: boolean; timestamps?: boolean }): Promise<Readable>;
   exec(id: string, cmd: string[]): Promise<ExecResult>;
+  /** Runs `cmd` in the container with its streams attached to `io`; resolves with its exit code. */
+  execAttached(id: string, cmd: string[], io: ExecIo): Promise<number>;
 
   listNetworks(labels: LabelFilter): Promise<{ id: string; name: string; labels: Record<string, string> }[]>;
   createNetwork(name: string, labels: Record<string, string>): Promise<string>;

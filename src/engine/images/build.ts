@@ -15,6 +15,8 @@ import { LABEL, runtimeImageRef, serviceImageRef } from '../../compile/labels.js
 import { hashFiles, listFiles, shortHash } from './hash.js';
 import { missingImageError, type ImageReporter, type RuntimeImage } from './runtime-image.js';
 import { tarStream } from './tar.js';
+import { ensureDockerfileImage } from './dockerfile-build.js';
+import { buildOrExplain, tail } from './build-image.js';
 
 export interface BuildContext {
   docker: DockerClient;
@@ -43,6 +45,7 @@ export interface BuiltImage {
 export async function ensureImage(spec: ImageSpec, ctx: BuildContext): Promise<BuiltImage> {
   if (spec.kind === 'pull') return ensurePulled(spec.ref, ctx);
   if (spec.kind === 'runtime') return ensureRuntimeImage(spec.runtime, ctx);
+  if (spec.kind === 'dockerfile') return ensureDockerfileImage(spec, ctx);
   return ensureServiceImage(spec.service, path.resolve(ctx.workspaceDir, spec.path), ctx);
 }
 
@@ -96,7 +99,7 @@ async function ensureRuntimeImage(kind: 'gateway' | 'registry', ctx: BuildContex
     ...files.map((f) => ({ name: f, file: path.join(runtimeDistDir(), f) })),
   ]);
   // Shared by every project on the machine: no project label.
-  await buildOrExplain(ctx, context, ref, `the ${kind} image`, undefined, { [LABEL.version]: ctx.version });
+  await buildOrExplain(ctx, context, ref, `the ${kind} image`, { labels: { [LABEL.version]: ctx.version } });
   return { ref, outcome: 'built' };
 }
 
@@ -155,7 +158,7 @@ async function ensureServiceImage(service: string, dir: string, ctx: BuildContex
   const ref = serviceImageRef(ctx.project, service, hash);
   if (!ctx.force && (await ctx.docker.imageId(ref))) return { ref, outcome: 'cached', bundled };
   const context = tarStream(contextFiles.map((f) => ({ name: f, file: path.join(dir, f) })));
-  await buildOrExplain(ctx, context, ref, `service ${service}`, { BASE_IMAGE: ctx.runtime.ref });
+  await buildOrExplain(ctx, context, ref, `service ${service}`, { buildargs: { BASE_IMAGE: ctx.runtime.ref } });
   return { ref, outcome: 'built', bundled };
 }
 
@@ -184,36 +187,4 @@ async function bundleService(service: string, dir: string, ctx: BuildContext): P
     });
   }
   await run(['run', 'build']);
-}
-
-async function buildOrExplain(
-  ctx: BuildContext,
-  context: NodeJS.ReadableStream,
-  ref: string,
-  what: string,
-  buildargs?: Record<string, string>,
-  labels: Record<string, string> = { [LABEL.project]: ctx.project, [LABEL.version]: ctx.version },
-) {
-  const lines: string[] = [];
-  try {
-    await ctx.docker.buildImage(context as never, {
-      tag: ref,
-      buildargs,
-      labels,
-      signal: ctx.signal,
-      onProgress: (line) => {
-        lines.push(line);
-        ctx.report.buildLog?.(line);
-      },
-    });
-  } catch (error) {
-    ctx.signal?.throwIfAborted();
-    throw new PorticoError(`building ${what} (${ref}) failed: ${(error as Error).message}\n${tail(lines.join('\n'), 20)}`, {
-      hint: 'Fix the Dockerfile or the build output above, then run `portico up` again (`--build` forces a rebuild).',
-    });
-  }
-}
-
-export function tail(text: string, lines: number): string {
-  return text.trimEnd().split('\n').slice(-lines).join('\n');
 }
