@@ -30,6 +30,19 @@ const stubSsh2 = {
   },
 };
 
+// The OpenAPI validator (catalog/validate-document.ts) weighs more than the rest of the gateway.
+// It becomes its own file next to gateway.mjs, imported only when a document needs validating,
+// so a gateway without catalog traffic neither parses nor loads it.
+const GATEWAY_OPENAPI_FILE = 'gateway-openapi.mjs';
+const separateValidator = {
+  name: 'separate-openapi-validator',
+  setup(b) {
+    b.onResolve({ filter: /\/validate-document\.js$/ }, (args) =>
+      args.kind === 'dynamic-import' ? { path: `./${GATEWAY_OPENAPI_FILE}`, external: true } : undefined,
+    );
+  },
+};
+
 const common = {
   absWorkingDir: root,
   bundle: true,
@@ -54,7 +67,12 @@ await Promise.all([
   }),
   build({
     ...common,
-    entryPoints: { gateway: 'src/runtime/gateway/main.ts', registry: 'src/runtime/registry/main.ts' },
+    entryPoints: {
+      gateway: 'src/runtime/gateway/main.ts',
+      registry: 'src/runtime/registry/main.ts',
+      'gateway-openapi': 'src/runtime/gateway/catalog/validate-document.ts',
+    },
+    plugins: [separateValidator],
     outdir: 'dist/runtime',
     outExtension: { '.js': '.mjs' },
     minify: true,

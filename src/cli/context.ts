@@ -13,6 +13,10 @@ export interface CommandContext {
   /** Human output. With --json, human messages go to stderr and stdout carries one JSON document. */
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
+  /** Input, for commands that pass it on (`exec`); process.stdin in production. */
+  stdin: NodeJS.ReadableStream;
+  /** stdin is a terminal (`exec` then allocates one in the container). */
+  stdinIsTTY: boolean;
   /** Colours allowed (TTY, no NO_COLOR, no --no-color). */
   color: boolean;
   /** Prompts allowed: stdin is a TTY, CI is not set, and --yes was not given. */
@@ -30,6 +34,7 @@ export interface ContextOverrides {
   env?: NodeJS.ProcessEnv;
   stdout?: NodeJS.WritableStream;
   stderr?: NodeJS.WritableStream;
+  stdin?: NodeJS.ReadableStream;
   color?: boolean;
   stdinIsTTY?: boolean;
   programName?: string;
@@ -59,6 +64,8 @@ export function createContext(o: ContextOverrides & { colorFlag?: boolean } = {}
     env,
     stdout,
     stderr,
+    stdin: o.stdin ?? process.stdin,
+    stdinIsTTY,
     color,
     interactive: stdinIsTTY && !ci,
     ci,

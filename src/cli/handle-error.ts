@@ -1,4 +1,4 @@
-import { ExitCode, PorticoError, ReportedError } from '../core/errors.js';
+import { ExitCode, isInterrupt, PorticoError, ReportedError } from '../core/errors.js';
 import type { CommandContext } from './context.js';
 import { paint } from './ui/paint.js';
 
@@ -14,7 +14,7 @@ export function handleError(error: unknown, ctx: Pick<CommandContext, 'stderr' |
     if (error.hint) ctx.stderr.write(`${p.dim('hint')}  ${error.hint}\n`);
     return error.exitCode;
   }
-  if (isAbort(error)) {
+  if (isInterrupt(error)) {
     ctx.stderr.write(`${p.yellow('interrupted')}\n`);
     return ExitCode.INTERRUPTED;
   }
@@ -24,8 +24,4 @@ export function handleError(error: unknown, ctx: Pick<CommandContext, 'stderr' |
       'Please report it with the command you ran and the output above.\n',
   );
   return ExitCode.FAILED;
-}
-
-function isAbort(error: unknown): boolean {
-  return error instanceof Error && (error.name === 'AbortError' || error.message === 'interrupted');
 }

@@ -3,7 +3,7 @@
 // write a failure document themselves, then throw ReportedError); for any other error the
 // dispatcher in main.ts writes this one before the top-level handler prints the human
 // message on stderr.
-import { ExitCode, PorticoError, ReportedError } from '../core/errors.js';
+import { ExitCode, isInterrupt, PorticoError, ReportedError } from '../core/errors.js';
 
 export interface JsonErrorDocument {
   error: { message: string; hint?: string; exitCode: number; details?: unknown };
@@ -15,7 +15,7 @@ export function jsonErrorDocument(error: unknown): JsonErrorDocument | undefined
   if (error instanceof PorticoError) {
     return { error: { message: error.message, hint: error.hint, exitCode: error.exitCode, details: error.details } };
   }
-  if (error instanceof Error && (error.name === 'AbortError' || error.message === 'interrupted')) {
+  if (isInterrupt(error)) {
     return { error: { message: 'interrupted', exitCode: ExitCode.INTERRUPTED } };
   }
   const message = error instanceof Error ? error.message : String(error);

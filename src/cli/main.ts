@@ -1,12 +1,11 @@
 // The one file that registers every command. Each command's code is lazy-imported from
 // cli/commands/<name>.ts so `portico --help` loads nothing but commander.
-import { Argument, Command, CommanderError } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import { createContext, type CommandContext } from './context.js';
-import { ExitCode } from '../core/errors.js';
+import { ExitCode, InterruptedError } from '../core/errors.js';
 import { handleError } from './handle-error.js';
 import { VERSION } from '../core/version.js';
 import { writeJsonError } from './json-error.js';
-
 
 export interface MainOptions {
   programName?: string;
@@ -37,7 +36,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
 
   const onSigint = () => {
     if (abort.signal.aborted) process.exit(ExitCode.INTERRUPTED); // second Ctrl-C: leave now
-    abort.abort(new Error('interrupted'));
+    abort.abort(new InterruptedError());
   };
   process.on('SIGINT', onSigint);
 
@@ -160,9 +159,22 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
 
   program
     .command('status')
+    .alias('ps')
     .description('every container: service, replica, state, health, uptime; and the gateway URL')
     .option('--json', 'print JSON')
     .action(lazy(() => import('./commands/status.js')));
+
+  program
+    .command('catalog')
+    .description("the API catalog of the running stack: each service's operations, auth, health and OpenAPI state")
+    .option('--json', 'print JSON')
+    .action(lazy(() => import('./commands/catalog.js')));
+
+  program
+    .command('openapi')
+    .description('the merged OpenAPI document of the running stack, as the gateway serves it (for client generators)')
+    .option('-o, --output <file>', 'write it to this file instead of stdout')
+    .action(lazy(() => import('./commands/openapi.js')));
 
   program
     .command('logs')
@@ -171,6 +183,52 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     .option('-f, --follow', 'keep streaming new lines')
     .option('--tail <n>', 'lines from the end of each log', '100')
     .action(lazy(() => import('./commands/logs.js')));
+
+  const deploy = program
+    .command('deploy')
+    .description('deploy the stack to a Docker Swarm: overlay network, one Swarm service per service, configs, secrets, rolling updates')
+    .addOption(new Option('--target <target>', 'where to deploy').choices(['swarm']).default('swarm'))
+    .option('--timeout <seconds>', 'how long to wait for the swarm to converge', '180')
+    .option('--build', 'rebuild images even when sources did not change')
+    .option('--push <registry>', 'push the built images to <registry> first (multi-node swarms)')
+    .option('--gateway-replicas <n>', 'gateway tasks behind the routing mesh', '2')
+    .addOption(new Option('--publish <mode>', 'ingress: the routing mesh; host: the port of each node (one gateway per node; for kernels without IPVS)').choices(['ingress', 'host']).default('ingress'))
+    .option('--json', 'print JSON')
+    .addHelpText('after', '\nExamples:\n  $ docker swarm init --advertise-addr 127.0.0.1   # once, on a laptop\n  $ portico deploy --target swarm\n  $ portico deploy status --json\n  $ portico undeploy\n\nDocs: docs/deploy-swarm.md')
+    .action(lazy(() => import('./commands/deploy.js')));
+  deploy
+    .command('status')
+    .description('Swarm services of the project: desired and running tasks, update state')
+    .option('--json', 'print JSON')
+    // `deploy` has a --json of its own, which commander gives `deploy status --json` to.
+    .action(lazy(async () => ({ run: async (o, ctx) => (await import('./commands/deploy.js')).status({ json: o.json ?? deploy.opts().json }, ctx) })));
+  deploy
+    .command('logs')
+    .description('logs of the deployed services, prefixed per Swarm service')
+    .argument('[service...]', 'only these services')
+    .option('-f, --follow', 'keep streaming new lines')
+    .option('--tail <n>', 'lines from the end of each log', '100')
+    .action(lazy(async () => ({ run: (await import('./commands/deploy.js')).logs })));
+
+  program
+    .command('undeploy')
+    .description("remove everything 'deploy' created on the swarm (services, configs, secrets, network)")
+    .option('--timeout <seconds>', 'how long to wait for tasks to stop', '60')
+    .option('--json', 'print JSON')
+    .action(lazy(() => import('./commands/undeploy.js')));
+
+  program
+    .command('exec')
+    .description("run a command in a service's container; exits with the command's exit code")
+    .argument('<service>', 'service name (or registry, gateway)')
+    .argument('[command...]', 'the command and its arguments, after --')
+    .option('--replica <n>', 'which replica (default: the first running one)')
+    .option('-i, --interactive', 'pass stdin to the command when it is not a terminal')
+    .addHelpText(
+      'after',
+      "\nWith a terminal on stdin and stdout the command gets a TTY (interactive shells work).\nExamples:\n  $ portico exec orders -- sh\n  $ portico exec orders --replica 2 -- node -e 'console.log(process.env.PORT)'\n  $ echo 'select 1' | portico exec db -i -- psql",
+    )
+    .action(lazy(() => import('./commands/exec.js')));
 
   program
     .command('doctor')
@@ -188,6 +246,33 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     .option('--timeout <seconds>', 'how long `up` waits for health', '120')
     .addHelpText('after', '\nRe-run on its own workspace, it finishes what is missing and starts it again.\nExample:\n  $ portico quickstart --yes && curl http://127.0.0.1:8080/api/catalog/items')
     .action(lazy(() => import('./commands/quickstart.js')));
+
+  program
+    .command('export')
+    .description('write the stack for another engine: Kubernetes manifests + kustomization, or a docker-compose.yml')
+    .addArgument(new Argument('<target>', 'kubernetes or compose').choices(['kubernetes', 'compose']))
+    .option('-o, --output <path>', 'compose: the file (default docker-compose.yml); kubernetes: the folder (default deploy/kubernetes)')
+    .option('--force', 'overwrite an existing output')
+    .option('--build', 'rebuild images even when sources did not change')
+    .option('--host <name>', 'kubernetes: host name the Ingress/HTTPRoute matches')
+    .option('--ingress-class <name>', 'kubernetes: ingressClassName of the Ingress')
+    .option('--http-route <gateway>', 'kubernetes: a Gateway API HTTPRoute attached to this Gateway instead of an Ingress')
+    .option('--hpa-max <n>', 'kubernetes: a HorizontalPodAutoscaler per template service, up to n replicas')
+    .option('--registry <prefix>', 'kubernetes: pull Portico-built images from <prefix>/portico/... (kustomize images)')
+    .option('--json', 'print JSON')
+    .addHelpText('after', '\nImages are built first (as `portico up` does; nothing is rebuilt after an `up`).\nExamples:\n  $ portico export compose && docker-compose up -d\n  $ portico export kubernetes -o k8s --host shop.example.com && kubectl apply -k k8s')
+    .action(lazy(() => import('./commands/export.js')));
+
+  program
+    .command('import')
+    .description('turn a docker-compose file into portico.yaml, with a warning for every key that does not map')
+    .addArgument(new Argument('<format>', 'compose').choices(['compose']))
+    .argument('<file>', 'the compose file, e.g. docker-compose.yml')
+    .option('-o, --output <file>', 'where to write the manifest', 'portico.yaml')
+    .option('--name <project>', 'project name (default: the compose `name:`, else the folder name)')
+    .option('--force', 'overwrite an existing manifest')
+    .option('--json', 'print JSON')
+    .action(lazy(() => import('./commands/import.js')));
 
   program
     .command('ci')

@@ -2,10 +2,10 @@
 // instances `portico up` creates (the registry's seeds, the gateway's static fallback).
 import type { Manifest, ServiceSpec } from '../manifest/schema.js';
 import { CONTRACT_VERSION, type DiscoveryConfig, type DiscoveryService } from '../runtime/contract/index.js';
-import { toMs } from './units.js';
+import { HEALTH_DEFAULTS } from '../manifest/defaults.js';
+import { containerName, networkName } from '../manifest/names.js';
+import { toMs } from '../manifest/units.js';
 
-/** Health defaults for services without a `health` block (same as the schema's defaults). */
-export const DEFAULT_HEALTH = { path: '/healthz', interval: '2s', timeout: '1s', retries: 3, startPeriod: '10s' } as const;
 /**
  * A self-registered instance must heartbeat within ttlMs: three missed probe intervals, but
  * never under 10 s so a busy machine (GC pause, slow CI) does not flap instances.
@@ -13,10 +13,6 @@ export const DEFAULT_HEALTH = { path: '/healthz', interval: '2s', timeout: '1s',
 export const MIN_TTL_MS = 10_000;
 /** A critical instance stays listed (as critical) this long before the registry drops it. */
 export const MIN_DEREGISTER_AFTER_MS = 60_000;
-
-export const networkName = (project: string) => `${project}_net`;
-/** Container name of replica n (1-based); it is also the instance's DNS name on the network. */
-export const containerName = (project: string, service: string, n: number) => `${project}-${service}-${n}`;
 
 export function compileDiscovery(manifest: Manifest): DiscoveryConfig {
   const services: Record<string, DiscoveryService> = {};
@@ -27,7 +23,7 @@ export function compileDiscovery(manifest: Manifest): DiscoveryConfig {
 }
 
 function compileService(project: string, name: string, spec: ServiceSpec): DiscoveryService {
-  const health = { ...DEFAULT_HEALTH, ...spec.health };
+  const health = { ...HEALTH_DEFAULTS, ...spec.health };
   const intervalMs = toMs(health.interval);
   const ttlMs = Math.max(3 * intervalMs, MIN_TTL_MS);
   const instances = Array.from({ length: spec.replicas }, (_, i) => {
@@ -35,12 +31,15 @@ function compileService(project: string, name: string, spec: ServiceSpec): Disco
     return { id, address: id, port: spec.port };
   });
   // Template services serve the health path (the templates implement it); a plain image
-  // (redis, postgres) speaks no HTTP we know of, so it gets a TCP connect check.
+  // (redis, postgres) speaks no HTTP we know of, so it gets a TCP connect check. A Dockerfile
+  // service is checked over HTTP when its manifest entry gives a `health` block, else TCP;
+  // like an image it does not register itself, so it is seeded from here.
   const isTemplate = spec.template !== undefined;
+  const httpCheck = isTemplate || (spec.build !== undefined && spec.health !== undefined);
   return {
     kind: isTemplate ? 'template' : 'image',
     port: spec.port,
-    check: isTemplate ? { type: 'http', path: health.path } : { type: 'tcp' },
+    check: httpCheck ? { type: 'http', path: health.path } : { type: 'tcp' },
     intervalMs,
     timeoutMs: toMs(health.timeout),
     failuresBeforeCritical: health.retries,

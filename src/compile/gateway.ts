@@ -1,7 +1,9 @@
 // Manifest -> gateway.json (pure). Every route carries its complete, resolved policy: the
 // gateway never merges defaults or parses "10s" at request time.
 import type { GatewaySpec, Manifest, RouteSpec } from '../manifest/schema.js';
+import { compileCatalog, type OpenApiFiles } from './catalog.js';
 import {
+  ADMIN_TOKEN_ENV,
   CONTRACT_VERSION,
   GATEWAY_CONTAINER_PORT,
   REGISTRY_CONTAINER_PORT,
@@ -12,7 +14,8 @@ import {
   type GatewayRoute,
   type RateLimitPolicy,
 } from '../runtime/contract/index.js';
-import { toBytes, toMs } from './units.js';
+import { toBytes, toMs } from '../manifest/units.js';
+import { normalizeRoutePath } from '../manifest/routes.js';
 
 /** CORS methods when the manifest names none: every method a route can forward. */
 export const DEFAULT_CORS_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
@@ -21,19 +24,11 @@ export const DEFAULT_CORS_HEADERS = ['Authorization', 'Content-Type', 'X-API-Key
 /** Response headers browsers may read when the manifest names none: the rate-limit state, request id and cache result the gateway adds. */
 export const DEFAULT_CORS_EXPOSE_HEADERS = ['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'RateLimit-Policy', 'Retry-After', 'X-Request-Id', 'X-Cache'];
 
-/**
- * "/api/orders/", "//api/orders" and "/api/orders" are the same prefix: gateway.json carries
- * one spelling, so the gateway matches prefixes without re-normalising them.
- */
-export function normalizeRoutePath(p: string): string {
-  const collapsed = p.replace(/\/{2,}/g, '/');
-  return collapsed.length > 1 ? collapsed.replace(/\/+$/, '') : collapsed;
-}
-
 type RateLimitSpec = NonNullable<GatewaySpec['rateLimit']>;
 type CorsSpec = NonNullable<GatewaySpec['cors']>;
 
-export function compileGateway(manifest: Manifest): GatewayConfig {
+/** `openapiFiles`: the workspace OpenAPI files the fs edge read (see compile/catalog.ts). */
+export function compileGateway(manifest: Manifest, openapiFiles: OpenApiFiles = {}): GatewayConfig {
   const gw = manifest.gateway;
   const routes: GatewayRoute[] = [];
   for (const [service, spec] of Object.entries(manifest.services)) {
@@ -61,6 +56,8 @@ export function compileGateway(manifest: Manifest): GatewayConfig {
     trustedProxies: [...gw.trustedProxies],
     cacheMaxBytes: toBytes(gw.cacheSize),
     routes,
+    admin: { tokenEnv: ADMIN_TOKEN_ENV },
+    catalog: compileCatalog(manifest, openapiFiles),
   };
 }
 

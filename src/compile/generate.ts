@@ -4,6 +4,7 @@ import { manifestJsonSchema, type Manifest } from '../manifest/schema.js';
 import { DISCOVERY_CONFIG_FILE, GATEWAY_CONFIG_FILE } from '../runtime/contract/index.js';
 import { compileDiscovery } from './discovery.js';
 import { compileGateway } from './gateway.js';
+import type { OpenApiFiles } from './catalog.js';
 
 /** Folder (relative to portico.yaml) holding the generated files. */
 export const GENERATED_DIR = '.portico';
@@ -15,9 +16,9 @@ export interface Artifact {
   content: string;
 }
 
-export function renderArtifacts(manifest: Manifest): Artifact[] {
+export function renderArtifacts(manifest: Manifest, openapiFiles: OpenApiFiles = {}): Artifact[] {
   return [
-    { relativePath: `${GENERATED_DIR}/${GATEWAY_CONFIG_FILE}`, content: toJson(compileGateway(manifest)) },
+    { relativePath: `${GENERATED_DIR}/${GATEWAY_CONFIG_FILE}`, content: toJson(compileGateway(manifest, openapiFiles)) },
     { relativePath: `${GENERATED_DIR}/${DISCOVERY_CONFIG_FILE}`, content: toJson(compileDiscovery(manifest)) },
     { relativePath: `${GENERATED_DIR}/${SCHEMA_FILE}`, content: toJson(manifestJsonSchema()) },
   ];

@@ -3,8 +3,10 @@
 // container. Pure: no fs, no Docker, no clock. Inputs only known at run time (image tags
 // after builds, the registry token, secret values) come in through PlanInputs.
 import { createHash } from 'node:crypto';
-import type { Manifest, ServiceSpec } from '../manifest/schema.js';
+import type { BuildSpec, Manifest, ServiceSpec } from '../manifest/schema.js';
+import { bindOf, parseMount } from '../manifest/mounts.js';
 import {
+  ADMIN_TOKEN_ENV,
   CONTAINER_CONFIG_DIR,
   GATEWAY_CONTAINER_PORT,
   GATEWAY_HOST,
@@ -13,10 +15,11 @@ import {
   SERVICE_ENV,
   type DiscoveryConfig,
 } from '../runtime/contract/index.js';
-import { toMs } from './units.js';
-import { DEFAULT_HEALTH } from './discovery.js';
-import { LABEL, containerName, networkName, volumeName } from '../engine/labels.js';
-import type { ContainerCreateSpec } from '../engine/docker/client.js';
+import { HEALTH_DEFAULTS } from '../manifest/defaults.js';
+import { containerName, networkName, volumeName } from '../manifest/names.js';
+import { toMs } from '../manifest/units.js';
+import type { ContainerSpec } from './container-spec.js';
+import { LABEL } from './labels.js';
 
 export type ContainerRole = 'registry' | 'service' | 'gateway';
 
@@ -24,10 +27,20 @@ export type ContainerRole = 'registry' | 'service' | 'gateway';
 export type ImageSpec =
   | { kind: 'service'; service: string; /** relative to the manifest dir */ path: string }
   | { kind: 'runtime'; runtime: 'gateway' | 'registry' }
-  | { kind: 'pull'; service: string; ref: string };
+  | { kind: 'pull'; service: string; ref: string }
+  | {
+      kind: 'dockerfile';
+      service: string;
+      /** Build context, relative to the manifest dir. */
+      context: string;
+      /** Relative to the context. */
+      dockerfile: string;
+      args: Record<string, string>;
+      target?: string;
+    };
 
 /** One desired container: what Docker is asked to create, plus what `up` needs to order and compare it. */
-export interface ContainerPlan extends Omit<ContainerCreateSpec, 'network' | 'init'> {
+export interface ContainerPlan extends ContainerSpec {
   role: ContainerRole;
   service: string;
   replica: number;
@@ -51,6 +64,8 @@ export interface PlanInputs {
   /** Image reference per image key (see imageKey). */
   images: Record<string, string>;
   registryToken: string;
+  /** The stack's admin token (gateway admin surfaces); none = those answer 401 to everyone. */
+  adminToken?: string;
   /** Values of the env vars the gateway's auth names (from the host env or .env). */
   gatewayEnv: Record<string, string>;
   /** `up <service...>`: only these services and their dependsOn closure (plus registry and gateway). */
@@ -90,9 +105,15 @@ export function planImages(manifest: Manifest, only?: string[]): ImageSpec[] {
   for (const name of selected) {
     const spec = manifest.services[name]!;
     if ((spec.replicas ?? 1) === 0) continue;
-    images.push(spec.image ? { kind: 'pull', service: name, ref: spec.image } : { kind: 'service', service: name, path: servicePath(name, spec) });
+    if (spec.build) images.push(dockerfileImage(name, spec, spec.build));
+    else images.push(spec.image ? { kind: 'pull', service: name, ref: spec.image } : { kind: 'service', service: name, path: servicePath(name, spec) });
   }
   return images;
+}
+
+function dockerfileImage(service: string, spec: ServiceSpec, build: BuildSpec): ImageSpec {
+  const args = Object.fromEntries(Object.entries(build.args).map(([k, v]) => [k, String(v)]));
+  return { kind: 'dockerfile', service, context: build.context ?? servicePath(service, spec), dockerfile: build.dockerfile, args, target: build.target };
 }
 
 /** The services `only` names plus everything they depend on (all services when `only` is empty). */
@@ -151,7 +172,7 @@ export function planStack(manifest: Manifest, discovery: DiscoveryConfig, inputs
     const names = discovery.services[service]?.instances.map((i) => i.id);
     for (let replica = 1; replica <= spec.replicas; replica++) {
       const name = names?.[replica - 1] ?? containerName(project, service, replica);
-      const health = { ...DEFAULT_HEALTH, ...spec.health };
+      const health = { ...HEALTH_DEFAULTS, ...spec.health };
       const env: Record<string, string> = {};
       for (const [k, v] of Object.entries(spec.env)) env[k] = String(v);
       Object.assign(env, {
@@ -178,8 +199,9 @@ export function planStack(manifest: Manifest, discovery: DiscoveryConfig, inputs
         env,
         labels: base(service, replica),
         cmd: spec.command,
-        // Prebuilt images keep their own HEALTHCHECK (if any): they may have no node.
-        health: spec.image
+        // Prebuilt images and Dockerfile services keep their own HEALTHCHECK (if any): they
+        // may have no node.
+        health: spec.template === undefined
           ? undefined
           : {
               test: nodeHealthTest(SERVICE_HEALTH_URL),
@@ -190,7 +212,7 @@ export function planStack(manifest: Manifest, discovery: DiscoveryConfig, inputs
             },
         aliases: [service],
         ports: spec.expose.map((p) => ({ hostIp: '127.0.0.1', hostPort: p, containerPort: p })),
-        binds: [],
+        binds: spec.mounts.map(mountBind),
         volumes: serviceVolumes,
         dependsOn: [...spec.dependsOn],
       });
@@ -205,6 +227,7 @@ export function planStack(manifest: Manifest, discovery: DiscoveryConfig, inputs
     image: imageOf('gateway'),
     env: {
       ...inputs.gatewayEnv,
+      ...(inputs.adminToken === undefined ? {} : { [ADMIN_TOKEN_ENV]: inputs.adminToken }),
       PORTICO_CONFIG_DIR: CONTAINER_CONFIG_DIR,
       [SERVICE_ENV.registryToken]: inputs.registryToken,
       [SERVICE_ENV.project]: project,
@@ -234,6 +257,12 @@ export function gatewaySecretEnvNames(manifest: Manifest): string[] {
   const names = manifest.gateway.auth.apiKeys.map((k) => k.env);
   if (manifest.gateway.auth.jwt?.secretEnv) names.push(manifest.gateway.auth.jwt.secretEnv);
   return [...new Set(names)];
+}
+
+function mountBind(written: ServiceSpec['mounts'][number]) {
+  const mount = parseMount(written);
+  if (typeof mount === 'string') throw new Error(mount);
+  return bindOf(mount);
 }
 
 function splitVolume(spec: string): [string, string] {

@@ -55,3 +55,21 @@ export class ReportedError extends Error {
     this.exitCode = exitCode;
   }
 }
+
+/**
+ * The user interrupted the command (Ctrl-C): main.ts aborts the command's signal with this,
+ * so long operations rethrow it after cleaning up, and the handler exits 130. Recognised by
+ * its type, never by its message.
+ */
+export class InterruptedError extends Error {
+  readonly exitCode = ExitCode.INTERRUPTED;
+  constructor() {
+    super('interrupted');
+    this.name = 'InterruptedError';
+  }
+}
+
+/** An interruption: ours, or an AbortError from a library that was handed the aborted signal. */
+export function isInterrupt(error: unknown): boolean {
+  return error instanceof InterruptedError || (error instanceof Error && error.name === 'AbortError');
+}

@@ -52,14 +52,21 @@ export interface WaitFailure {
   reason: string;
 }
 
+export interface WaitOptions {
+  /** The timeout the caller promised; named in the failure reason. */
+  timeoutMs: number;
+  /** Absolute time (clock.now() scale) to give up at; default now + timeoutMs. Shared by the waits of one run. */
+  deadline?: number;
+  signal?: AbortSignal;
+  clock?: WaitClock;
+  pollMs?: number;
+  onReady?: (name: string) => void;
+}
+
 /** Waits until every container is ready; resolves with the first failure, or undefined when all are ready. */
-export async function waitReady(
-  docker: DockerClient,
-  ids: { id: string; name: string }[],
-  options: { timeoutMs: number; signal?: AbortSignal; clock?: WaitClock; pollMs?: number; onReady?: (name: string) => void },
-): Promise<WaitFailure | undefined> {
+export async function waitReady(docker: DockerClient, ids: { id: string; name: string }[], options: WaitOptions): Promise<WaitFailure | undefined> {
   const clock = options.clock ?? realClock;
-  const deadline = clock.now() + options.timeoutMs;
+  const deadline = options.deadline ?? clock.now() + options.timeoutMs;
   const pending = new Map(ids.map((c) => [c.id, c.name]));
   for (;;) {
     const results = await Promise.all([...pending.keys()].map(async (id) => [id, readiness(await docker.inspectContainer(id))] as const));

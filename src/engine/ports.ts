@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import { environmentError } from '../core/errors.js';
 import type { DockerClient } from './docker/client.js';
-import { LABEL } from './labels.js';
+import { LABEL } from '../compile/labels.js';
 
 /** Resolves true when `host:port` can be bound right now. */
 export function canBind(host: string, port: number): Promise<boolean> {

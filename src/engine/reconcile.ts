@@ -2,7 +2,7 @@
 // the actions that make them match. Pure: the executor in up.ts applies them.
 import type { ContainerPlan } from '../compile/plan.js';
 import type { ContainerSummary } from './docker/client.js';
-import { LABEL } from './labels.js';
+import { LABEL } from '../compile/labels.js';
 
 export type Action =
   | { type: 'create'; desired: ContainerPlan }

@@ -2,7 +2,7 @@
 // the host, so ask it from inside its own container (docker exec + node's fetch).
 import type { DockerClient } from './docker/client.js';
 import { REGISTRY_CONTAINER_PORT, type RegistryInstance } from '../runtime/contract/index.js';
-import { containerName } from './labels.js';
+import { containerName } from '../manifest/names.js';
 
 export type RegistryView =
   | { reachable: true; services: Record<string, RegistryInstance[]> }

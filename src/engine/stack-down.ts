@@ -2,8 +2,8 @@
 // containers, then the network, then (only with --volumes) named volumes. Never anything
 // unlabelled.
 import type { DockerClient } from './docker/client.js';
-import { LABEL, projectFilter } from './labels.js';
-import { STOP_TIMEOUT_S, removeContainer } from './stack-up.js';
+import { LABEL, projectFilter } from '../compile/labels.js';
+import { STOP_TIMEOUT_S, removeContainer } from './remove.js';
 
 export interface DownRequest {
   project: string;

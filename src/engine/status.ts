@@ -1,7 +1,7 @@
 // What is running for a project, from Docker's point of view (labels + inspect). The gateway
 // URL is read back from the gateway container's published port, never assumed.
 import type { ContainerDetails, ContainerSummary, DockerClient } from './docker/client.js';
-import { LABEL, projectFilter } from './labels.js';
+import { LABEL, projectFilter } from '../compile/labels.js';
 import { GATEWAY_CONTAINER_PORT } from '../runtime/contract/index.js';
 
 export interface InstanceStatus {

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { parse } from 'dotenv';
 import { usageError } from '../core/errors.js';
 import { findManifest, parseManifest, type LoadedManifest } from '../manifest/load.js';
 import type { Manifest } from '../manifest/schema.js';
@@ -15,14 +16,22 @@ export const configDirOf = (workspaceDir: string) => path.join(workspaceDir, POR
 export const stateDirOf = (workspaceDir: string) => path.join(workspaceDir, PORTICO_DIR, 'state');
 
 /** The registry token of this stack: generated once, kept in .portico/state/registry-token (0600). */
-export async function registryToken(workspaceDir: string): Promise<string> {
-  const file = path.join(stateDirOf(workspaceDir), 'registry-token');
-  try {
-    const token = (await readFile(file, 'utf8')).trim();
-    if (token) return token;
-  } catch {
-    // first run
-  }
+export const registryToken = (workspaceDir: string): Promise<string> => stackSecret(workspaceDir, 'registry-token');
+
+/**
+ * The admin token of this stack (the gateway's admin surfaces: /_portico/catalog, ...):
+ * generated once, kept in .portico/state/admin-token (0600), never in the manifest.
+ */
+export const adminToken = (workspaceDir: string): Promise<string> => stackSecret(workspaceDir, 'admin-token');
+
+/** The admin token if `up` created one (commands that talk to a running gateway must not invent one). */
+export const existingAdminToken = (workspaceDir: string): Promise<string | null> => readStackSecret(path.join(stateDirOf(workspaceDir), 'admin-token'));
+
+/** A random per-workspace secret, created on first need and kept in .portico/state/<name> (0600). */
+async function stackSecret(workspaceDir: string, name: string): Promise<string> {
+  const file = path.join(stateDirOf(workspaceDir), name);
+  const existing = await readStackSecret(file);
+  if (existing !== null) return existing;
   const token = randomBytes(24).toString('base64url');
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, token + '\n', { mode: 0o600 });
@@ -30,19 +39,17 @@ export async function registryToken(workspaceDir: string): Promise<string> {
   return token;
 }
 
-/** Parses a .env file: KEY=value lines, optional `export `, quotes, # comments. */
-export function parseDotEnv(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const raw of text.split(/\r?\n/)) {
-    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)?\s*$/.exec(raw);
-    if (!m) continue;
-    let value = (m[2] ?? '').trim();
-    const quoted = /^(['"])(.*)\1$/.exec(value);
-    if (quoted) value = quoted[1] === '"' ? quoted[2]!.replace(/\\n/g, '\n') : quoted[2]!;
-    else value = value.replace(/\s+#.*$/, '');
-    out[m[1]!] = value;
+async function readStackSecret(file: string): Promise<string | null> {
+  try {
+    return (await readFile(file, 'utf8')).trim() || null;
+  } catch {
+    return null; // first run
   }
-  return out;
+}
+
+/** Parses a .env file with the dotenv package, the same parser as services' `envFile`. */
+export function parseDotEnv(text: string): Record<string, string> {
+  return parse(text);
 }
 
 /** Values of the env vars the gateway's auth names: host env first, then the workspace's .env. */

@@ -20,3 +20,11 @@ export function suggestDnsName(name: string): string | undefined {
   const suggestion = toDnsName(name);
   return suggestion && suggestion !== name && DNS_LABEL.test(suggestion) ? suggestion : undefined;
 }
+
+// The Docker names the manifest's names become (DESIGN.md "Docker resources"). Here, below
+// compile/ and engine/, because the semantic checks must know them too: a container name is
+// the instance's DNS name, and DNS allows 63 characters.
+export const networkName = (project: string) => `${project}_net`;
+/** Container name of replica n (1-based); it is also the instance's DNS name on the network. */
+export const containerName = (project: string, service: string, n: number) => `${project}-${service}-${n}`;
+export const volumeName = (project: string, volume: string) => `${project}_${volume}`;

@@ -2,6 +2,8 @@
 // Exported as JSON Schema too (`portico generate` writes .portico/portico.schema.json) so
 // editors complete and check the file.
 import * as z from 'zod';
+import { CIRCUIT_BREAKER_DEFAULTS, HEALTH_DEFAULTS, TIMEOUT_DEFAULTS } from './defaults.js';
+import { DURATION_PATTERN, SIZE_PATTERN } from './units.js';
 
 /** DNS-label safe: what Docker container names, network aliases and hostnames accept. */
 export const DNS_LABEL = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -15,13 +17,13 @@ export const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be 
 /** "500ms", "10s", "1m", "1h" or a number of milliseconds. */
 export const duration = z.union([
   z.number().int().nonnegative(),
-  z.string().regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'must be a duration like 500ms, 10s, 1m or 1h'),
+  z.string().regex(DURATION_PATTERN, 'must be a duration like 500ms, 10s, 1m or 1h'),
 ]);
 
 /** "512kb", "1mb", or a number of bytes. */
 export const byteSize = z.union([
   z.number().int().positive(),
-  z.string().regex(/^\d+(\.\d+)?(b|kb|mb|gb)$/i, 'must be a size like 512kb or 1mb'),
+  z.string().regex(SIZE_PATTERN, 'must be a size like 512kb or 1mb'),
 ]);
 
 export const port = z
@@ -58,16 +60,16 @@ export const corsSchema = z
 
 export const timeoutsSchema = z
   .object({
-    connect: duration.default('2s'),
-    header: duration.default('30s'),
-    body: duration.default('30s'),
+    connect: duration.default(TIMEOUT_DEFAULTS.connect),
+    header: duration.default(TIMEOUT_DEFAULTS.header),
+    body: duration.default(TIMEOUT_DEFAULTS.body),
   })
   .strict();
 
 export const circuitBreakerSchema = z
   .object({
-    failureThreshold: z.number().int().positive().default(5).describe('consecutive failures that open the circuit'),
-    resetAfter: duration.default('10s').describe('how long the circuit stays open before a trial request'),
+    failureThreshold: z.number().int().positive().default(CIRCUIT_BREAKER_DEFAULTS.failureThreshold).describe('consecutive failures that open the circuit'),
+    resetAfter: duration.default(CIRCUIT_BREAKER_DEFAULTS.resetAfter).describe('how long the circuit stays open before a trial request'),
   })
   .strict();
 
@@ -97,11 +99,11 @@ export const routeSchema = z
 
 export const healthSchema = z
   .object({
-    path: routePath.default('/healthz'),
-    interval: duration.default('2s'),
-    timeout: duration.default('1s'),
-    retries: z.number().int().positive().default(3),
-    startPeriod: duration.default('10s'),
+    path: routePath.default(HEALTH_DEFAULTS.path),
+    interval: duration.default(HEALTH_DEFAULTS.interval),
+    timeout: duration.default(HEALTH_DEFAULTS.timeout),
+    retries: z.number().int().positive().default(HEALTH_DEFAULTS.retries),
+    startPeriod: duration.default(HEALTH_DEFAULTS.startPeriod),
   })
   .strict();
 
@@ -133,19 +135,50 @@ export const gatewaySchema = z
       .default({ apiKeys: [] }),
     rateLimit: rateLimitSchema.optional(),
     cors: corsSchema.optional(),
-    timeouts: timeoutsSchema.default({ connect: '2s', header: '30s', body: '30s' }),
+    timeouts: timeoutsSchema.default({ ...TIMEOUT_DEFAULTS }),
     retries: z.number().int().min(0).max(5).default(1),
-    circuitBreaker: circuitBreakerSchema.default({ failureThreshold: 5, resetAfter: '10s' }),
+    circuitBreaker: circuitBreakerSchema.default({ ...CIRCUIT_BREAKER_DEFAULTS }),
     cacheSize: byteSize.default('64mb').describe('memory for the response cache'),
     maxBodySize: byteSize.default('1mb'),
     trustedProxies: z.array(z.string()).default([]).describe('client addresses (or CIDRs) whose X-Forwarded-* headers are trusted'),
   })
   .strict();
 
+/** Where the service's OpenAPI 3.x document is (docs/catalog.md). */
+export const openApiSourceSchema = z.union([
+  z.literal(false).describe('no document: the catalog lists the service without operations'),
+  z.string().min(1).describe('a file in the workspace (JSON or YAML), relative to portico.yaml'),
+  z.object({ path: routePath.describe('served by the service, e.g. /openapi.json') }).strict(),
+]);
+
+/** A service built from its own Dockerfile (any language), like Compose's `build:`. */
+export const buildSchema = z
+  .object({
+    context: z.string().optional().describe('build context folder, relative to portico.yaml (default: the service path)'),
+    dockerfile: z.string().default('Dockerfile').describe('Dockerfile path inside the context'),
+    args: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}).describe('build arguments (ARG)'),
+    target: z.string().optional().describe('stage of a multi-stage Dockerfile to build'),
+  })
+  .strict();
+
+/** A host folder or file bind-mounted into the service's containers (for development). */
+export const mountSchema = z.union([
+  z.string().describe('./host/path:/container/path[:ro|:rw], host path relative to portico.yaml'),
+  z
+    .object({
+      source: z.string().describe('host path, relative to portico.yaml'),
+      target: z.string().describe('absolute path in the container'),
+      readOnly: z.boolean().default(false),
+      allowOutside: z.boolean().default(false).describe('allow a source outside the workspace'),
+    })
+    .strict(),
+]);
+
 export const serviceSchema = z
   .object({
     template: z.string().optional().describe('template id the service was created from (built from source)'),
     image: z.string().optional().describe('a prebuilt image instead of a template, e.g. redis:7'),
+    build: buildSchema.optional().describe('build the service from its own Dockerfile instead of a template'),
     path: z.string().optional().describe('source folder, relative to portico.yaml (default services/<name>)'),
     port: port.default(3000),
     replicas: z.number().int().min(0).max(20).default(1),
@@ -156,6 +189,23 @@ export const serviceSchema = z
     expose: z.array(port).default([]).describe('container ports also published on 127.0.0.1 (same number)'),
     volumes: z.array(z.string()).default([]).describe('named volumes as name:/path'),
     command: z.array(z.string()).optional(),
+    resources: z
+      .object({
+        cpus: z.number().positive().optional().describe('CPU limit, e.g. 0.5'),
+        memory: byteSize.optional().describe('memory limit, e.g. 256mb'),
+      })
+      .strict()
+      .optional()
+      .describe('resource limits (applied by `portico deploy --target swarm`)'),
+    openapi: openApiSourceSchema.optional().describe('the OpenAPI document (default for template services: { path: /openapi.json }; none for images)'),
+    description: z.string().max(500).optional().describe('one line for the API catalog'),
+    owner: z.string().max(200).optional().describe('team or person owning the service (API catalog)'),
+    tags: z.array(z.string().max(64)).max(32).optional().describe('labels for the API catalog'),
+    envFile: z
+      .union([z.string(), z.array(z.string())])
+      .optional()
+      .describe('dotenv file(s) relative to portico.yaml whose variables go into the containers (values are never printed)'),
+    mounts: z.array(mountSchema).default([]).describe('host bind mounts for development, e.g. ./src:/app/src:ro'),
   })
   .strict();
 
@@ -181,6 +231,8 @@ export type ServiceSpec = z.output<typeof serviceSchema>;
 export type RouteSpec = z.output<typeof routeSchema>;
 export type GatewaySpec = z.output<typeof gatewaySchema>;
 export type HealthSpec = z.output<typeof healthSchema>;
+export type BuildSpec = z.output<typeof buildSchema>;
+export type MountSpec = z.output<typeof mountSchema>;
 
 export function manifestJsonSchema(): object {
   return z.toJSONSchema(manifestSchema, { io: 'input', unrepresentable: 'any' });

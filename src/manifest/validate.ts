@@ -1,13 +1,14 @@
 // Semantic checks: what the schema cannot say on its own (names, collisions, references,
 // cycles, features that need other settings). Each problem names the manifest path and says
-// what to do. `checkManifest` is pure; `loadValidManifest` is the edge that commands use.
-import { toMs } from '../compile/units.js';
-import { containerName } from '../compile/discovery.js';
-import { normalizeRoutePath } from '../compile/gateway.js';
+// what to do. Pure: the template ids come in from the caller
+// (scaffold/valid-manifest.ts lists the catalog), so this layer reads no templates folder.
 import { RESERVED_SERVICE_NAMES, SERVICE_ENV } from '../runtime/contract/index.js';
-import { listTemplates, templatesRootFor } from '../scaffold/catalog.js';
-import { loadManifest, ManifestError, type LoadedManifest, type ManifestProblem } from './load.js';
-import { suggestDnsName } from './names.js';
+import { ManifestError, type LoadedManifest, type ManifestProblem } from './load.js';
+import { containerName, suggestDnsName } from './names.js';
+import { normalizeRoutePath } from './routes.js';
+import { toMs } from './units.js';
+import { relativePathProblem } from './relative-path.js';
+import { checkServiceFiles } from './check-service-files.js';
 import { DNS_LABEL, type Manifest, type RouteSpec } from './schema.js';
 
 export type ManifestPath = (string | number)[];
@@ -33,6 +34,7 @@ export function checkManifest(manifest: Manifest, templateIds: readonly string[]
     ...checkCors(manifest),
     ...checkDurations(manifest),
     ...checkServiceDetails(manifest),
+    ...checkServiceFiles(manifest),
   ];
 }
 
@@ -68,10 +70,11 @@ function checkServiceNames(m: Manifest): SemanticProblem[] {
 function checkSources(m: Manifest, templateIds: readonly string[]): SemanticProblem[] {
   const problems: SemanticProblem[] = [];
   for (const [name, spec] of Object.entries(m.services)) {
-    if (spec.template !== undefined && spec.image !== undefined) {
-      problems.push({ path: ['services', name], message: 'has both "template" and "image"; keep "template" for a service built from its source folder, or "image" for a prebuilt image.' });
-    } else if (spec.template === undefined && spec.image === undefined) {
-      problems.push({ path: ['services', name], message: `needs "template" (built from services/${name}) or "image" (a prebuilt image such as redis:7).` });
+    const sources = (['template', 'image', 'build'] as const).filter((k) => spec[k] !== undefined);
+    if (sources.length > 1) {
+      problems.push({ path: ['services', name], message: `has ${sources.length === 2 ? 'both ' : ''}${sources.map((k) => `"${k}"`).join(' and ')}; keep one: "template" for a service built from its source folder, "build" for one built from its own Dockerfile, or "image" for a prebuilt image.` });
+    } else if (sources.length === 0) {
+      problems.push({ path: ['services', name], message: `needs "template" (built from services/${name}), "build" (its own Dockerfile, e.g. build: {}) or "image" (a prebuilt image such as redis:7).` });
     } else if (spec.template !== undefined && !templateIds.includes(spec.template)) {
       problems.push({
         path: ['services', name, 'template'],
@@ -239,16 +242,7 @@ function checkDurations(m: Manifest): SemanticProblem[] {
  * written the same way on every OS (portico.yaml is shared through git).
  */
 export function sourcePathProblem(p: string): string | undefined {
-  if (p.includes('\\')) return `path "${p}" uses "\\"; write it with "/" (e.g. ${p.replace(/\\/g, '/')}), which works on every OS.`;
-  if (p.startsWith('/') || /^[A-Za-z]:/.test(p)) return `path "${p}" is absolute; write it relative to portico.yaml (e.g. services/orders) so the workspace can be moved and shared.`;
-  const parts = p.split('/').filter((s) => s !== '' && s !== '.');
-  if (parts.length === 0) return 'path is the workspace folder itself; point it at the service\'s own folder, e.g. services/orders.';
-  let depth = 0;
-  for (const part of parts) {
-    depth += part === '..' ? -1 : 1;
-    if (depth < 0) return `path "${p}" leads outside the workspace; keep service sources under the folder of portico.yaml.`;
-  }
-  return undefined;
+  return relativePathProblem(p, { what: 'service sources', example: 'services/orders' });
 }
 
 function checkServiceDetails(m: Manifest): SemanticProblem[] {
@@ -272,24 +266,19 @@ function checkServiceDetails(m: Manifest): SemanticProblem[] {
 
 /** Semantic problems of a loaded manifest, with line and column. */
 export function semanticProblems(loaded: LoadedManifest, templateIds: readonly string[]): ManifestProblem[] {
-  return checkManifest(loaded.manifest, templateIds)
+  return located(loaded, checkManifest(loaded.manifest, templateIds));
+}
+
+/** Problems with their line and column, top to bottom like the file. */
+export function located(loaded: LoadedManifest, problems: SemanticProblem[]): ManifestProblem[] {
+  return problems
     .map((p) => ({ path: p.path.join('.'), message: p.message, ...loaded.locate(p.path) }))
-    .sort((a, b) => a.line - b.line || a.column - b.column); // read top to bottom, like the file
+    .sort((a, b) => a.line - b.line || a.column - b.column);
 }
 
-export interface ValidateOptions {
-  /** Environment for PORTICO_TEMPLATES_DIR (default process.env). */
-  env?: NodeJS.ProcessEnv;
-}
-
-/**
- * loadManifest + semantic checks: the manifest every command works from. Throws ManifestError
- * (exit 2) listing every problem with file:line:column.
- */
-export async function loadValidManifest(cwd: string, options: ValidateOptions = {}): Promise<LoadedManifest> {
-  const loaded = await loadManifest(cwd);
-  const templates = await listTemplates(templatesRootFor(options.env ?? process.env));
-  const problems = semanticProblems(loaded, templates.map((t) => t.id));
+/** The manifest, when it passes every semantic check; else ManifestError (exit 2) listing each problem with file:line:column. */
+export function assertValidManifest(loaded: LoadedManifest, templateIds: readonly string[]): LoadedManifest {
+  const problems = semanticProblems(loaded, templateIds);
   if (problems.length > 0) throw new ManifestError(loaded.file, problems);
   return loaded;
 }

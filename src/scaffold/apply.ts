@@ -3,8 +3,7 @@
 // --dry-run, print the plan and write nothing.
 import path from 'node:path';
 import { ExitCode } from '../core/errors.js';
-import type { CommandContext } from '../cli/context.js';
-import { writeGeneratedFiles } from '../compile/write-artifacts.js';
+import { writeGeneratedFiles } from '../workspace/generated-files.js';
 import type { LoadedManifest } from '../manifest/load.js';
 import { conflictError, formatPlan, type FileTree } from './tree.js';
 
@@ -23,7 +22,7 @@ export async function applyTree(tree: FileTree, loaded: LoadedManifest, options:
 
 /** Prints what would be written; conflicts (without --force) then fail with exit 2 as a real run would. */
 export async function printDryRun(
-  ctx: Pick<CommandContext, 'stdout' | 'cwd'>,
+  ctx: { stdout: NodeJS.WritableStream; cwd: string },
   tree: FileTree,
   loaded: LoadedManifest,
   options: { force?: boolean },

@@ -4,11 +4,11 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { usageError } from '../core/errors.js';
-import type { Prompter } from '../cli/ui/prompter.js';
+import type { Prompter } from './prompts.js';
 import { addServiceText } from '../manifest/edit.js';
 import { ManifestError, parseManifest, type LoadedManifest } from '../manifest/load.js';
 import type { Manifest } from '../manifest/schema.js';
-import { normalizeRoutePath } from '../compile/gateway.js';
+import { normalizeRoutePath } from '../manifest/routes.js';
 import { semanticProblems } from '../manifest/validate.js';
 import { DEFAULT_TEMPLATE, pickTemplate, type TemplateInfo } from './catalog.js';
 import { portProblem, routeProblem } from './inputs.js';

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { getDockerClient } from '../../src/engine/docker/dockerode-client.js';
 import { resolveRuntimeImage } from '../../src/engine/images/runtime-image.js';
 import { demuxLines } from '../../src/engine/logs/demux.js';
-import { LABEL } from '../../src/engine/labels.js';
+import { LABEL } from '../../src/compile/labels.js';
 
 const project = `t${Math.random().toString(36).slice(2, 8)}`;
 

@@ -1,7 +1,7 @@
 // Pre-flight failures create nothing; Ctrl-C during `up` leaves nothing half-created.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:net';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { cleanup, copyWorkspace, freePort, labelled, makeWorkspace, portico, randomProject, setGatewayPort, spawnPortico } from './helpers/stack.js';
 
@@ -61,7 +61,6 @@ describe('pre-flight and interruption (real engine)', () => {
     const dir = await copyWorkspace(base, project);
     dirs.push(dir);
     const file = path.join(dir, 'portico.yaml');
-    const { readFile } = await import('node:fs/promises');
     await writeFile(file, (await readFile(file, 'utf8')) + '  cache:\n    image: portico-test/not-pullable:1\n    port: 6379\n');
     const r = await portico(dir, ['up', 'cache']);
     expect(r.exitCode, r.all).toBe(3);
@@ -112,4 +111,33 @@ describe('pre-flight and interruption (real engine)', () => {
     expect(left.containers).toEqual([]);
     expect(left.networks).toEqual([]);
   });
+
+  it('--timeout bounds the whole wait, not each dependency wave: a dependent that never gets healthy fails at the timeout', async () => {
+    const project = randomProject();
+    const dir = await copyWorkspace(base, project);
+    dirs.push(dir);
+    const file = path.join(dir, 'portico.yaml');
+    const text = await readFile(file, 'utf8');
+    // Wave 1: alpha, whose first health check runs after 3 s (healthy at ~4-6 s on a busy
+    // machine). Wave 2: beta, started once alpha is healthy; its check fails inside a long
+    // start period, so it stays "starting" for good.
+    await writeFile(
+      file,
+      text
+        .replace('      - path: /api/alpha\n', '      - path: /api/alpha\n    health: { interval: 3s }\n')
+        .replace('      - path: /api/beta\n', '      - path: /api/beta\n    dependsOn: [alpha]\n    health: { path: /no-such-health, interval: 1s, startPeriod: 120s }\n'),
+    );
+    const child = spawnPortico(dir, ['up', '--timeout', '10']);
+    let waitingSince: number | undefined;
+    child.all!.on('data', (chunk: Buffer) => {
+      if (waitingSince === undefined && chunk.toString().includes('waiting for alpha to be healthy')) waitingSince = Date.now();
+    });
+    const r = await child;
+    const waited = (Date.now() - waitingSince!) / 1000;
+    expect(r.exitCode, r.all).toBe(1);
+    expect(r.all).toContain(`${project}-beta-1 is not healthy: not healthy after 10 s`);
+    // One deadline: 10 s after waiting began (plus the failure report), not alpha's ~5 s + a fresh 10 s.
+    expect(waited, r.all).toBeLessThan(12.5);
+  });
 });
+

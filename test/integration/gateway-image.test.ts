@@ -13,7 +13,7 @@ import type { DockerClient } from '../../src/engine/docker/client.js';
 import { getDockerClient } from '../../src/engine/docker/dockerode-client.js';
 import { ensureImage } from '../../src/engine/images/build.js';
 import { resolveRuntimeImage } from '../../src/engine/images/runtime-image.js';
-import { LABEL } from '../../src/engine/labels.js';
+import { LABEL } from '../../src/compile/labels.js';
 import { discovery, gatewayConfig, route, send, until } from './gateway-helpers.js';
 
 const project = `t${randomBytes(3).toString('hex')}`;

@@ -4,9 +4,9 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderArtifacts } from '../../src/compile/generate.js';
-import { checkGeneratedFiles, writeGeneratedFiles } from '../../src/compile/write-artifacts.js';
+import { checkGeneratedFiles, writeGeneratedFiles } from '../../src/workspace/generated-files.js';
 import { parseManifest } from '../../src/manifest/load.js';
-import { loadValidManifest } from '../../src/manifest/validate.js';
+import { loadValidManifest } from '../../src/scaffold/valid-manifest.js';
 import { SAMPLE_MANIFEST } from '../helpers/sample-manifest.js';
 import { readTree, runCli, templateFixtures, tempDir, type FileMap } from '../helpers/workspace.js';
 

@@ -8,7 +8,7 @@ import { createContext } from '../../src/cli/context.js';
 import { main } from '../../src/cli/main.js';
 import { run as runCreate } from '../../src/cli/commands/create.js';
 import type { Prompter } from '../../src/cli/ui/prompter.js';
-import { checkGeneratedFiles } from '../../src/compile/write-artifacts.js';
+import { checkGeneratedFiles } from '../../src/workspace/generated-files.js';
 import { loadManifest } from '../../src/manifest/load.js';
 import { readTree, runCli, tempDir } from '../helpers/workspace.js';
 

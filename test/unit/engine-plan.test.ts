@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseManifest } from '../../src/manifest/load.js';
 import { compileDiscovery } from '../../src/compile/discovery.js';
 import { planImages, planStack, selectServices, startWaves, type PlanInputs } from '../../src/compile/plan.js';
-import { LABEL } from '../../src/engine/labels.js';
+import { LABEL } from '../../src/compile/labels.js';
 
 const yaml = `
 version: 1

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ContainerPlan } from '../../src/compile/plan.js';
 import type { ContainerSummary } from '../../src/engine/docker/client.js';
-import { LABEL } from '../../src/engine/labels.js';
+import { LABEL } from '../../src/compile/labels.js';
 import { diffContainers, summarize } from '../../src/engine/reconcile.js';
 import { downStack } from '../../src/engine/stack-down.js';
 import { FakeDocker } from './helpers/fake-docker.js';

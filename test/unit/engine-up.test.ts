@@ -7,6 +7,10 @@ import path from 'node:path';
 import { parseManifest } from '../../src/manifest/load.js';
 import { upStack, type UpRequest } from '../../src/engine/stack-up.js';
 import type { ImageSpec } from '../../src/compile/plan.js';
+import type { WaitClock } from '../../src/engine/health.js';
+import type { ProgressEvent } from '../../src/engine/progress.js';
+import { plainReporter } from '../../src/cli/ui/progress.js';
+import { listrReporter } from '../../src/cli/ui/listr-progress.js';
 import { FakeDocker } from './helpers/fake-docker.js';
 
 const sink = () => new Writable({ write: (_c, _e, cb) => cb() });
@@ -43,8 +47,8 @@ describe('upStack with a fake engine', () => {
       timeoutMs: 5000,
       build: false,
       version: '0.0.0-test',
-      ctx: { ci: true, stdout: sink(), stderr: sink(), color: false, env: {}, signal: new AbortController().signal },
-      json: true,
+      env: {},
+      signal: new AbortController().signal,
       ensureImage: async (spec: ImageSpec) => {
         const key = spec.kind === 'runtime' ? spec.runtime : spec.service;
         return { ref: `img/${key}:${tags[key]}`, outcome: 'built' };
@@ -94,8 +98,76 @@ describe('upStack with a fake engine', () => {
       return 'starting';
     };
     await expect(
-      up({ ctx: { ci: true, stdout: sink(), stderr: sink(), color: false, env: {}, signal: abort.signal } }),
+      up({ signal: abort.signal }),
     ).rejects.toThrow('interrupted');
     expect(docker.containers.size).toBe(0);
   });
+
+  it('--timeout bounds the whole wait: one deadline across dependency waves, not a fresh one per wave', async () => {
+    let now = 0;
+    const clock: WaitClock = { now: () => now, sleep: async (ms) => void (now += ms) };
+    // Wave 1 (users) takes 4 s to become healthy; wave 2 (orders, which waits for users) never does.
+    docker.healthOf = (name) => (name === 'shop-users-1' ? (now >= 4000 ? 'healthy' : 'starting') : name.startsWith('shop-orders') ? 'starting' : 'healthy');
+    await expect(up({ timeoutMs: 6000, clock })).rejects.toMatchObject({
+      exitCode: 1,
+      details: { container: 'shop-orders-1', reason: 'not healthy after 6 s' },
+    });
+    // Both waves were waited on: orders started only once users was healthy ...
+    expect(docker.calls).toContain('start shop-orders-1');
+    // ... and the run gave up at 6 s in all, not at 4 + 6 s.
+    expect(now).toBeGreaterThanOrEqual(6000);
+    expect(now).toBeLessThan(6000 + 200);
+  });
+
+  it('reports progress as events, which the plain reporter prints as lines', async () => {
+    const events: ProgressEvent[] = [];
+    const lines: string[] = [];
+    const out = new Writable({ write: (c, _e, cb) => (lines.push(...String(c).split('\n').filter(Boolean)), cb()) });
+    const plain = plainReporter(out, false);
+    await up({ report: (e) => (events.push(e), plain.report(e)) });
+    await plain.end();
+    const started = events.flatMap((e) => (e.type === 'step-started' ? [e.step.id] : []));
+    const done = events.flatMap((e) => (e.type === 'step-done' ? [e.id] : []));
+    expect(started.slice(0, 4)).toEqual(['generate', 'runtime', 'images', 'image:registry']);
+    expect(new Set(done)).toEqual(new Set(started)); // every step that started ended
+    expect(lines).toEqual(expect.arrayContaining(['❯ Start users', '› waiting for users to be healthy', '❯ Start orders', '✔ All 5 containers healthy']));
+    expect(lines.indexOf('✔ shop-users-1: created')).toBeLessThan(lines.indexOf('❯ Start orders'));
+  });
+
+  it('the listr reporter draws the same run and finishes (plain listr renderer without a TTY)', async () => {
+    let text = '';
+    const out = new Writable({ write: (c, _e, cb) => ((text += String(c)), cb()) });
+    const listr = listrReporter({ ci: false, stdout: out, stderr: out, color: false }, false);
+    await up({ report: listr.report });
+    await listr.end();
+    expect(text).toContain('All 5 containers healthy');
+    expect(text).toContain('shop-orders-1: created, shop-orders-2: created');
+  });
+
+  it('the listr reporter draws every step with the live renderer of a terminal', async () => {
+    let text = '';
+    const tty = Object.assign(new Writable({ write: (c, _e, cb) => ((text += String(c)), cb()) }), { isTTY: true, columns: 120, rows: 50 });
+    // listr2 draws live only when the process's stdout is a terminal; the test runner's is not.
+    const wasTTY = process.stdout.isTTY;
+    process.stdout.isTTY = true;
+    try {
+      const listr = listrReporter({ ci: false, stdout: tty, stderr: tty, color: false }, false);
+      // Builds that take a moment, as real ones do: later steps start while a list is drawing
+      // (long enough for the first list to have loaded its renderer and captured the output).
+      const slowImage = async (spec: ImageSpec) => {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        return { ref: `img/${spec.kind === 'runtime' ? spec.runtime : spec.service}:x`, outcome: 'built' as const };
+      };
+      await up({ report: listr.report, ensureImage: slowImage });
+      await listr.end();
+    } finally {
+      process.stdout.isTTY = wasTTY;
+    }
+    const finalFrames = text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+    // Every root step has its own list, drawn after the previous one ended: none is lost.
+    for (const line of ['Wrote .portico/gateway.json', 'Runtime image', 'registry: img/registry:x (built)', 'Network shop_net', 'shop-users-1: created', 'All 5 containers healthy']) {
+      expect(finalFrames).toContain(line);
+    }
+  });
 });
+

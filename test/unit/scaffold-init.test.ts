@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { Writable } from 'node:stream';
 import { createContext } from '../../src/cli/context.js';
 import { run as runInit } from '../../src/cli/commands/init.js';
-import { checkGeneratedFiles } from '../../src/compile/write-artifacts.js';
+import { checkGeneratedFiles } from '../../src/workspace/generated-files.js';
 import { loadManifest } from '../../src/manifest/load.js';
 import { readTree, runCli, tempDir } from '../helpers/workspace.js';
 

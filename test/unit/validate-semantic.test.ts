@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseManifest } from '../../src/manifest/load.js';
-import { normalizeRoutePath } from '../../src/compile/gateway.js';
+import { normalizeRoutePath } from '../../src/manifest/routes.js';
 import { checkManifest, findCycle, semanticProblems } from '../../src/manifest/validate.js';
 import { SAMPLE_MANIFEST } from '../helpers/sample-manifest.js';
 

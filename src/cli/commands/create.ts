@@ -7,7 +7,7 @@ import type { CommandContext } from '../context.js';
 import { inquirerPrompter, type Prompter } from '../ui/prompter.js';
 import { findManifest, MANIFEST_FILE, type LoadedManifest } from '../../manifest/load.js';
 import { toDnsName } from '../../manifest/names.js';
-import { loadValidManifest } from '../../manifest/validate.js';
+import { loadValidManifest } from '../../scaffold/valid-manifest.js';
 import { listTemplates, templatesRootFor } from '../../scaffold/catalog.js';
 import { applyTree, printDryRun } from '../../scaffold/apply.js';
 import { checkTargetFree, planService, resolveChoices, serviceFolder, type Choices } from '../../scaffold/create-service.js';

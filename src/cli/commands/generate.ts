@@ -1,7 +1,7 @@
 // `portico generate [--check]`: writes .portico/gateway.json, discovery.json and
 // portico.schema.json from portico.yaml; --check writes nothing and fails when they are stale.
-import { checkGeneratedFiles, writeGeneratedFiles } from '../../compile/write-artifacts.js';
-import { loadValidManifest } from '../../manifest/validate.js';
+import { checkGeneratedFiles, writeGeneratedFiles } from '../../workspace/generated-files.js';
+import { loadValidManifest } from '../../scaffold/valid-manifest.js';
 import type { CommandContext } from '../context.js';
 import { ExitCode, PorticoError } from '../../core/errors.js';
 import { paint } from '../ui/paint.js';

@@ -3,7 +3,7 @@ import type { CommandContext } from '../context.js';
 import { usageError } from '../../core/errors.js';
 import { paint } from '../ui/paint.js';
 import { getDockerClient } from '../../engine/docker/dockerode-client.js';
-import { LABEL, projectFilter } from '../../engine/labels.js';
+import { LABEL, projectFilter } from '../../compile/labels.js';
 import { streamLogs } from '../../engine/logs/follow.js';
 import { findProject } from '../../engine/workspace.js';
 

@@ -1,13 +1,16 @@
 // `portico up [service...] [--wait] [--timeout s] [--build] [--json]`
 import { VERSION } from '../../core/version.js';
-import { usageError } from '../../core/errors.js';
+import { ExitCode, ReportedError, usageError } from '../../core/errors.js';
 import type { CommandContext } from '../context.js';
 import { paint } from '../ui/paint.js';
-import { loadValidManifest } from '../../manifest/validate.js';
+import { progressReporter } from '../ui/progress.js';
+import { printUpFailure } from '../ui/up-failure.js';
+import { loadValidManifest } from '../../scaffold/valid-manifest.js';
 import { getDockerClient } from '../../engine/docker/dockerode-client.js';
 import { assertPortsFree } from '../../engine/ports.js';
 import { selectServices } from '../../compile/plan.js';
 import { UpFailure, upStack, type UpResult } from '../../engine/stack-up.js';
+import { withWorkspaceFiles } from '../../engine/workspace-files.js';
 
 export interface UpOptions {
   service?: string[];
@@ -52,25 +55,35 @@ export async function bringUp(options: UpOptions, ctx: CommandContext, scope: 's
     ...exposed,
   ]);
 
+  const json = options.json ?? false;
+  const progress = progressReporter(ctx, { json });
+  // Env-file values and absolute mount paths of the services this run starts (in memory only).
+  const withFiles = await withWorkspaceFiles(loaded, scope === 'gateway' ? [] : selectServices(manifest, only));
   const result = await upStack({
     docker,
-    loaded,
+    loaded: withFiles,
     only,
     scope,
     wait: shouldWait(options.wait, ctx),
     timeoutMs,
     build: options.build ?? false,
     version: VERSION,
-    ctx,
-    json: options.json ?? false,
-  }).catch((error: unknown) => {
-    // CI reads stdout: with --json a failed wait is still one document saying what failed.
-    if (options.json && error instanceof UpFailure) {
+    env: ctx.env,
+    signal: ctx.signal,
+    report: progress.report,
+  }).catch(async (error: unknown) => {
+    await progress.end();
+    if (!(error instanceof UpFailure)) throw error;
+    // Human explanation with the progress (stderr with --json); CI reads stdout: with --json
+    // a failed wait is still one document saying what failed.
+    printUpFailure(json ? ctx.stderr : ctx.stdout, error, ctx.color);
+    if (json) {
       const { status, ...failure } = error.details;
       ctx.stdout.write(JSON.stringify({ ...status, ok: false, failure }, null, 2) + '\n');
     }
-    throw error;
+    throw new ReportedError(ExitCode.FAILED, error.message);
   });
+  await progress.end();
   if (options.json) ctx.stdout.write(JSON.stringify(toJson(result), null, 2) + '\n');
   else printSummary(result, ctx);
   return 0;

@@ -1,9 +1,14 @@
 // `portico validate [--json]`: schema and semantic checks of portico.yaml. Exit 2 when invalid.
 // With --json, stdout carries exactly one document:
 //   {"valid": bool, "file": string|null, "problems": [{path, message, line, column}]}
+// Warnings (exit 0, on stderr also with --json, whose document keeps its shape): routes that
+// serve paths their workspace OpenAPI file does not describe.
 import path from 'node:path';
 import { ManifestError } from '../../manifest/load.js';
-import { loadValidManifest } from '../../manifest/validate.js';
+import { loadValidManifest } from '../../scaffold/valid-manifest.js';
+import type { LoadedManifest } from '../../manifest/load.js';
+import { openApiCoverageWarnings } from '../../compile/openapi-coverage.js';
+import { readOpenApiFiles } from '../../workspace/read-openapi-files.js';
 import type { CommandContext } from '../context.js';
 import { ExitCode, PorticoError } from '../../core/errors.js';
 import { handleError } from '../handle-error.js';
@@ -16,6 +21,7 @@ export interface ValidateCommandOptions {
 export async function run(options: ValidateCommandOptions, ctx: CommandContext): Promise<number> {
   if (!options.json) {
     const loaded = await loadValidManifest(ctx.cwd, { env: ctx.env });
+    await printWarnings(loaded, ctx);
     const services = Object.values(loaded.manifest.services);
     const routes = services.reduce((n, s) => n + s.routes.length, 0);
     ctx.stdout.write(
@@ -25,6 +31,7 @@ export async function run(options: ValidateCommandOptions, ctx: CommandContext):
   }
   try {
     const loaded = await loadValidManifest(ctx.cwd, { env: ctx.env });
+    await printWarnings(loaded, ctx);
     ctx.stdout.write(`${JSON.stringify({ valid: true, file: loaded.file, problems: [] })}\n`);
     return ExitCode.OK;
   } catch (error) {
@@ -38,6 +45,15 @@ export async function run(options: ValidateCommandOptions, ctx: CommandContext):
       return handleError(error, ctx);
     }
     throw error;
+  }
+}
+
+/** Routes serving paths their workspace OpenAPI file does not describe, as file:line:column on stderr. */
+async function printWarnings(loaded: LoadedManifest, ctx: CommandContext): Promise<void> {
+  const rel = path.relative(ctx.cwd, loaded.file) || loaded.file;
+  for (const w of openApiCoverageWarnings(loaded.manifest, await readOpenApiFiles(loaded))) {
+    const { line, column } = loaded.locate(w.path);
+    ctx.stderr.write(`${paint(ctx.color).yellow('warning')} ${rel}:${line}:${column} ${w.path.join('.')}: ${w.message}\n`);
   }
 }
 

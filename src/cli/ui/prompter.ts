@@ -3,19 +3,9 @@
 // so commands that never prompt never load it.
 import { ExitCode, PorticoError } from '../../core/errors.js';
 import type { CommandContext } from '../context.js';
+import type { Prompter } from '../../scaffold/prompts.js';
 
-export interface Choice<T extends string> {
-  value: T;
-  name: string;
-  description?: string;
-}
-
-export interface Prompter {
-  select<T extends string>(message: string, choices: Choice<T>[], defaultValue?: T): Promise<T>;
-  /** `validate` returns true or the message to show. */
-  input(message: string, defaultValue: string, validate: (value: string) => true | string): Promise<string>;
-  confirm(message: string, defaultValue: boolean): Promise<boolean>;
-}
+export type { Choice, Prompter } from '../../scaffold/prompts.js';
 
 export function inquirerPrompter(ctx: Pick<CommandContext, 'signal'>): Prompter {
   const context = { signal: ctx.signal };

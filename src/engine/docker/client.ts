@@ -1,6 +1,9 @@
 // The narrow interface of what Portico needs from the Docker engine. One implementation
 // (dockerode-client.ts) talks to the real engine; unit tests of reconcile use a fake.
 import type { Readable } from 'node:stream';
+import type { ContainerSpec, PortBinding } from '../../compile/container-spec.js';
+
+export type { ContainerSpec, HealthCheckSpec, PortBinding } from '../../compile/container-spec.js';
 
 export type LabelFilter = Record<string, string | true>;
 
@@ -14,12 +17,6 @@ export interface ContainerSummary {
   image: string;
   /** Host ports this container publishes. */
   ports: PortBinding[];
-}
-
-export interface PortBinding {
-  hostIp: string;
-  hostPort: number;
-  containerPort: number;
 }
 
 export interface HealthLogEntry {
@@ -45,28 +42,9 @@ export interface ContainerDetails {
   ports: PortBinding[];
 }
 
-export interface HealthCheckSpec {
-  test: string[];
-  intervalMs: number;
-  timeoutMs: number;
-  retries: number;
-  startPeriodMs: number;
-}
-
-export interface ContainerCreateSpec {
-  name: string;
-  image: string;
-  env: Record<string, string>;
-  labels: Record<string, string>;
-  cmd?: string[];
-  health?: HealthCheckSpec;
+/** What the plan describes, on the project network, with an init process as PID 1. */
+export interface ContainerCreateSpec extends ContainerSpec {
   network: string;
-  aliases: string[];
-  ports: PortBinding[];
-  /** Host bind mounts. */
-  binds: { source: string; target: string; readOnly: boolean }[];
-  /** Named volumes. */
-  volumes: { name: string; target: string }[];
   /** Run an init process as PID 1 so SIGTERM stops node promptly. */
   init: boolean;
 }
@@ -77,10 +55,35 @@ export interface ExecResult {
   stderr: string;
 }
 
+/** The streams of a command run in a container (`portico exec`). */
+export interface ExecIo {
+  /** Allocate a pseudo-terminal: output arrives as one raw stream, keys go through as typed. */
+  tty: boolean;
+  /** Sent to the command's stdin when given (attached only then). */
+  stdin?: NodeJS.ReadableStream;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  /** The terminal's size now (TTY only). */
+  size?: TerminalSize;
+  /** Subscribes to terminal size changes (TTY only); returns the unsubscribe. */
+  onResize?: (listener: (size: TerminalSize) => void) => () => void;
+  /** Stops waiting for the command (it may keep running in the container). */
+  signal?: AbortSignal;
+}
+
+export interface TerminalSize {
+  rows: number;
+  columns: number;
+}
+
 export interface BuildOptions {
   tag: string;
   buildargs?: Record<string, string>;
   labels?: Record<string, string>;
+  /** Path of the Dockerfile inside the context (default Dockerfile). */
+  dockerfile?: string;
+  /** Stage of a multi-stage Dockerfile to stop at. */
+  target?: string;
   signal?: AbortSignal;
   onProgress?: (line: string) => void;
 }
@@ -107,6 +110,8 @@ export interface DockerClient {
   /** The raw (multiplexed unless TTY) log stream. */
   containerLogs(id: string, options: { tail?: number; follow?: boolean; timestamps?: boolean }): Promise<Readable>;
   exec(id: string, cmd: string[]): Promise<ExecResult>;
+  /** Runs `cmd` in the container with its streams attached to `io`; resolves with its exit code. */
+  execAttached(id: string, cmd: string[], io: ExecIo): Promise<number>;
 
   listNetworks(labels: LabelFilter): Promise<{ id: string; name: string; labels: Record<string, string> }[]>;
   createNetwork(name: string, labels: Record<string, string>): Promise<string>;

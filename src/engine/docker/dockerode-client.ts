@@ -1,6 +1,6 @@
 // The dockerode-backed DockerClient, and the memoised factory every command uses.
 import Docker from 'dockerode';
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough, type Duplex, type Readable } from 'node:stream';
 import { environmentError, PorticoError } from '../../core/errors.js';
 import type {
   BuildOptions,
@@ -8,22 +8,21 @@ import type {
   ContainerDetails,
   ContainerSummary,
   DockerClient,
+  ExecIo,
   ExecResult,
   LabelFilter,
   PortBinding,
   PullOptions,
+  TerminalSize,
 } from './client.js';
-import { demuxToStrings } from '../logs/demux.js';
+import { DockerStreamDemuxer, demuxToStrings } from '../logs/demux.js';
+import { statusOf } from './errors.js';
 
 const NS_PER_MS = 1_000_000;
 
 function labelFilters(labels: LabelFilter = {}): string {
   const label = Object.entries(labels).map(([k, v]) => (v === true ? k : `${k}=${v}`));
   return JSON.stringify(label.length > 0 ? { label } : {});
-}
-
-function statusOf(error: unknown): number | undefined {
-  return (error as { statusCode?: number })?.statusCode;
 }
 
 /** Reads a Docker JSON-lines progress stream (build, pull) to the end; rejects on an error line. */
@@ -188,6 +187,46 @@ export class DockerodeClient implements DockerClient {
     return { exitCode: info.ExitCode ?? -1, stdout, stderr };
   }
 
+  async execAttached(id: string, cmd: string[], io: ExecIo): Promise<number> {
+    const attachStdin = io.stdin !== undefined;
+    const exec = await this.docker.getContainer(id).exec({ Cmd: cmd, AttachStdin: attachStdin, AttachStdout: true, AttachStderr: true, Tty: io.tty });
+    const stream = (await exec.start({ hijack: true, stdin: attachStdin, Tty: io.tty })) as Duplex;
+    const finished = new Promise<void>((resolve, reject) => {
+      stream.once('end', resolve);
+      stream.once('close', resolve);
+      stream.once('error', reject);
+    });
+    const onAbort = () => stream.destroy();
+    io.signal?.addEventListener('abort', onAbort, { once: true });
+    const resize = (size: TerminalSize) => void exec.resize({ h: size.rows, w: size.columns }).catch(() => undefined);
+    const unsubscribe = io.tty ? io.onResize?.(resize) : undefined;
+    if (io.tty && io.size) resize(io.size);
+    if (io.tty) {
+      stream.on('data', (chunk: Buffer) => io.stdout.write(chunk));
+    } else {
+      const demuxer = new DockerStreamDemuxer();
+      stream.on('data', (chunk: Buffer) => {
+        for (const frame of demuxer.push(chunk)) (frame.stream === 'stderr' ? io.stderr : io.stdout).write(frame.data);
+      });
+    }
+    // stdin's end half-closes the connection: the command sees EOF and its output keeps coming.
+    if (io.stdin) io.stdin.pipe(stream);
+    try {
+      await finished;
+    } finally {
+      io.stdin?.unpipe(stream);
+      unsubscribe?.();
+      io.signal?.removeEventListener('abort', onAbort);
+    }
+    io.signal?.throwIfAborted();
+    // The stream can end a moment before the engine records the exit code.
+    for (let attempt = 0; ; attempt++) {
+      const info = await exec.inspect();
+      if (!info.Running || attempt >= 50) return info.ExitCode ?? 1;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
   async listNetworks(labels: LabelFilter) {
     const list = await this.docker.listNetworks({ filters: labelFilters(labels) });
     return list.map((n) => ({ id: n.Id, name: n.Name, labels: n.Labels ?? {} }));
@@ -237,6 +276,9 @@ export class DockerodeClient implements DockerClient {
       t: options.tag,
       buildargs: options.buildargs,
       labels: options.labels,
+      // Only when set: an undefined option would be sent as an empty query parameter.
+      ...(options.dockerfile !== undefined && { dockerfile: options.dockerfile }),
+      ...(options.target !== undefined && { target: options.target }),
       rm: true,
       forcerm: true,
       abortSignal: options.signal,

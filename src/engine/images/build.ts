@@ -11,10 +11,12 @@ import { nodeHealthTest } from '../../compile/plan.js';
 import { GATEWAY_CONTAINER_PORT, REGISTRY_CONTAINER_PORT } from '../../runtime/contract/index.js';
 import { runtimeDistDir } from '../../core/paths.js';
 import type { DockerClient } from '../docker/client.js';
-import { LABEL, runtimeImageRef, serviceImageRef } from '../labels.js';
+import { LABEL, runtimeImageRef, serviceImageRef } from '../../compile/labels.js';
 import { hashFiles, listFiles, shortHash } from './hash.js';
 import { missingImageError, type ImageReporter, type RuntimeImage } from './runtime-image.js';
 import { tarStream } from './tar.js';
+import { ensureDockerfileImage } from './dockerfile-build.js';
+import { buildOrExplain, tail } from './build-image.js';
 
 export interface BuildContext {
   docker: DockerClient;
@@ -43,6 +45,7 @@ export interface BuiltImage {
 export async function ensureImage(spec: ImageSpec, ctx: BuildContext): Promise<BuiltImage> {
   if (spec.kind === 'pull') return ensurePulled(spec.ref, ctx);
   if (spec.kind === 'runtime') return ensureRuntimeImage(spec.runtime, ctx);
+  if (spec.kind === 'dockerfile') return ensureDockerfileImage(spec, ctx);
   return ensureServiceImage(spec.service, path.resolve(ctx.workspaceDir, spec.path), ctx);
 }
 
@@ -57,6 +60,9 @@ async function ensurePulled(ref: string, ctx: BuildContext): Promise<BuiltImage>
   return { ref, outcome: 'pulled' };
 }
 
+/** Files next to a runtime's bundle that it imports on demand (scripts/build.mjs emits them). */
+export const RUNTIME_COMPANION_FILES: Record<'gateway' | 'registry', string[]> = { gateway: ['gateway-openapi.mjs'], registry: [] };
+
 /** The Dockerfile of the gateway or registry image. */
 export function runtimeDockerfile(kind: 'gateway' | 'registry', baseImage: string): string {
   const port = kind === 'gateway' ? GATEWAY_CONTAINER_PORT : REGISTRY_CONTAINER_PORT;
@@ -64,7 +70,7 @@ export function runtimeDockerfile(kind: 'gateway' | 'registry', baseImage: strin
   return [
     `FROM ${baseImage}`,
     'WORKDIR /app',
-    `COPY ${kind}.mjs ${kind}.mjs.map* /app/`,
+    `COPY ${[`${kind}.mjs`, ...RUNTIME_COMPANION_FILES[kind]].join(' ')} ${kind}.mjs.map* /app/`,
     'USER 1000:1000',
     'ENV NODE_ENV=production',
     `EXPOSE ${port}`,
@@ -76,13 +82,13 @@ export function runtimeDockerfile(kind: 'gateway' | 'registry', baseImage: strin
 
 async function ensureRuntimeImage(kind: 'gateway' | 'registry', ctx: BuildContext): Promise<BuiltImage> {
   const bundle = path.join(runtimeDistDir(), `${kind}.mjs`);
-  if (!existsSync(bundle)) {
+  if (![bundle, ...RUNTIME_COMPANION_FILES[kind].map((f) => path.join(runtimeDistDir(), f))].every((f) => existsSync(f))) {
     throw new PorticoError(`the ${kind} runtime is not built (${bundle} is missing).`, {
       hint: 'Run `npm run build` in the Portico package (installed packages ship it prebuilt).',
     });
   }
   const dockerfile = runtimeDockerfile(kind, ctx.runtime.ref);
-  const files = [`${kind}.mjs`, ...(existsSync(`${bundle}.map`) ? [`${kind}.mjs.map`] : [])];
+  const files = [`${kind}.mjs`, ...RUNTIME_COMPANION_FILES[kind], ...(existsSync(`${bundle}.map`) ? [`${kind}.mjs.map`] : [])];
   const hash = shortHash(await hashFiles(runtimeDistDir(), files, [dockerfile, ctx.runtime.id]));
   const ref = runtimeImageRef(kind, ctx.version, hash);
   // Content-addressed by the bundle, the Dockerfile and the base image: --build has nothing to
@@ -93,7 +99,7 @@ async function ensureRuntimeImage(kind: 'gateway' | 'registry', ctx: BuildContex
     ...files.map((f) => ({ name: f, file: path.join(runtimeDistDir(), f) })),
   ]);
   // Shared by every project on the machine: no project label.
-  await buildOrExplain(ctx, context, ref, `the ${kind} image`, undefined, { [LABEL.version]: ctx.version });
+  await buildOrExplain(ctx, context, ref, `the ${kind} image`, { labels: { [LABEL.version]: ctx.version } });
   return { ref, outcome: 'built' };
 }
 
@@ -152,7 +158,7 @@ async function ensureServiceImage(service: string, dir: string, ctx: BuildContex
   const ref = serviceImageRef(ctx.project, service, hash);
   if (!ctx.force && (await ctx.docker.imageId(ref))) return { ref, outcome: 'cached', bundled };
   const context = tarStream(contextFiles.map((f) => ({ name: f, file: path.join(dir, f) })));
-  await buildOrExplain(ctx, context, ref, `service ${service}`, { BASE_IMAGE: ctx.runtime.ref });
+  await buildOrExplain(ctx, context, ref, `service ${service}`, { buildargs: { BASE_IMAGE: ctx.runtime.ref } });
   return { ref, outcome: 'built', bundled };
 }
 
@@ -181,36 +187,4 @@ async function bundleService(service: string, dir: string, ctx: BuildContext): P
     });
   }
   await run(['run', 'build']);
-}
-
-async function buildOrExplain(
-  ctx: BuildContext,
-  context: NodeJS.ReadableStream,
-  ref: string,
-  what: string,
-  buildargs?: Record<string, string>,
-  labels: Record<string, string> = { [LABEL.project]: ctx.project, [LABEL.version]: ctx.version },
-) {
-  const lines: string[] = [];
-  try {
-    await ctx.docker.buildImage(context as never, {
-      tag: ref,
-      buildargs,
-      labels,
-      signal: ctx.signal,
-      onProgress: (line) => {
-        lines.push(line);
-        ctx.report.buildLog?.(line);
-      },
-    });
-  } catch (error) {
-    ctx.signal?.throwIfAborted();
-    throw new PorticoError(`building ${what} (${ref}) failed: ${(error as Error).message}\n${tail(lines.join('\n'), 20)}`, {
-      hint: 'Fix the Dockerfile or the build output above, then run `portico up` again (`--build` forces a rebuild).',
-    });
-  }
-}
-
-export function tail(text: string, lines: number): string {
-  return text.trimEnd().split('\n').slice(-lines).join('\n');
 }

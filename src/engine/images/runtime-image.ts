@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import { PorticoError, environmentError } from '../../core/errors.js';
 import type { DockerClient } from '../docker/client.js';
-import { LABEL } from '../labels.js';
+import { LABEL } from '../../compile/labels.js';
 import { tarStream, type TarEntry } from './tar.js';
 
 export interface RuntimeImage {

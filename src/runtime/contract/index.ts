@@ -73,6 +73,28 @@ export const gatewayRouteSchema = z.object({
   maxBodyBytes: z.number().int().positive(),
 });
 
+/**
+ * Where a service's OpenAPI document comes from (manifest key `openapi`, see docs/catalog.md):
+ * served by the service at `path` (the gateway fetches it from a passing instance), a file in the
+ * workspace (read by `portico generate` and carried here, parsed, or the reason it could not be),
+ * or none.
+ */
+export const catalogOpenApiSchema = z.discriminatedUnion('source', [
+  z.object({ source: z.literal('served'), path: z.string() }),
+  z.object({ source: z.literal('file'), file: z.string(), document: z.unknown(), error: z.string().nullable() }),
+  z.object({ source: z.literal('none') }),
+]);
+
+export const catalogServiceSchema = z.object({
+  description: z.string().nullable(),
+  owner: z.string().nullable(),
+  tags: z.array(z.string()),
+  openapi: catalogOpenApiSchema,
+});
+
+/** The env var holding the stack's admin token in the gateway container (admin surfaces: /_portico/catalog, ...). */
+export const ADMIN_TOKEN_ENV = 'PORTICO_ADMIN_TOKEN';
+
 export const gatewayConfigSchema = z.object({
   version: z.literal(CONTRACT_VERSION),
   project: z.string(),
@@ -95,6 +117,10 @@ export const gatewayConfigSchema = z.object({
   cacheMaxBytes: z.number().int().positive(),
   /** Routes in match order (longest prefix first is the gateway's job, not the file's). */
   routes: z.array(gatewayRouteSchema),
+  /** Admin surfaces answer only `Authorization: Bearer <value of tokenEnv>`. Absent: they answer 401. */
+  admin: z.object({ tokenEnv: z.string() }).optional(),
+  /** The API catalog: every service of the manifest with its owner data and OpenAPI source. Absent: only routed services, without documents. */
+  catalog: z.object({ services: z.record(z.string(), catalogServiceSchema) }).optional(),
 });
 
 export const staticInstanceSchema = z.object({
@@ -136,6 +162,8 @@ export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
 export type GatewayRoute = z.infer<typeof gatewayRouteSchema>;
 export type RateLimitPolicy = z.infer<typeof rateLimitPolicySchema>;
 export type CorsPolicy = z.infer<typeof corsPolicySchema>;
+export type CatalogService = z.infer<typeof catalogServiceSchema>;
+export type CatalogOpenApi = z.infer<typeof catalogOpenApiSchema>;
 export type DiscoveryConfig = z.infer<typeof discoveryConfigSchema>;
 export type DiscoveryService = z.infer<typeof discoveryServiceSchema>;
 export type StaticInstance = z.infer<typeof staticInstanceSchema>;

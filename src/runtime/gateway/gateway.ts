@@ -19,6 +19,7 @@ import { openClientSession, type ClientSession } from './session.js';
 import { Upstreams } from './upstreams.js';
 import type { GatewayLogger } from './log.js';
 import { silentLogger } from './log.js';
+import { GatewayCatalog } from './catalog/index.js';
 
 /** Request header bytes (request line included) before 431. */
 export const MAX_HEADER_BYTES = 16 * 1024;
@@ -69,6 +70,8 @@ class GatewayCore implements ExchangeContext {
   pipeline: Pipeline | undefined;
   discovery!: DiscoveryConfig;
   private readonly featureContext: FeatureContext;
+  /** Not yet a feature module (it needs discovery and the registry's instance changes): wired here. */
+  catalog: GatewayCatalog | null = null;
 
   constructor(
     readonly upstreams: Upstreams,
@@ -107,6 +110,7 @@ class GatewayCore implements ExchangeContext {
     this.discovery = discovery;
     this.table = table;
     previous?.close(false);
+    (this.catalog ??= new GatewayCatalog(this.featureContext.logger)).configure(config, discovery, this.featureContext.env);
     this.watchRegistry(config);
   }
 
@@ -120,7 +124,8 @@ class GatewayCore implements ExchangeContext {
     this.watch?.watch.stop();
     this.watch = null;
     if (registry === null) return;
-    const watch = new RegistryWatch({ url: registry.url, token: this.featureContext.env[registry.tokenEnv], target: this.upstreams, logger: this.featureContext.logger });
+    const target = this.catalog?.alongside(this.upstreams) ?? this.upstreams; // catalog: collects documents as instances change
+    const watch = new RegistryWatch({ url: registry.url, token: this.featureContext.env[registry.tokenEnv], target, logger: this.featureContext.logger });
     this.watch = { key, watch };
     watch.start();
   }
@@ -138,6 +143,7 @@ class GatewayCore implements ExchangeContext {
     this.watch?.watch.stop();
     this.watch = null;
     this.pipeline?.close(true);
+    this.catalog?.close();
   }
 
   handle = (req: HttpRequest<ClientSession>, res: HttpResponse): void => {
@@ -150,6 +156,8 @@ class GatewayCore implements ExchangeContext {
     const path = q === -1 ? url : url.slice(0, q);
     const endpoint = this.pipeline!.endpoints.get(path);
     if (endpoint !== undefined) return endpoint.handle(req, res);
+    // catalog endpoints (admin-token checked inside): to become a feature endpoint
+    if (this.catalog?.handles(path)) return this.catalog.handle(req, res, path);
     const body = JSON.stringify({ error: GatewayErrors.notFound.error, message: `no gateway endpoint ${path}` });
     res.writeHead(404, { 'content-type': 'application/json; charset=utf-8' });
     res.end(body);

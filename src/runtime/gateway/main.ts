@@ -5,15 +5,17 @@ import { GATEWAY_CONTAINER_PORT } from '../contract/index.js';
 import { ConfigError, configDir, loadConfigFiles, watchConfigFiles } from './config.js';
 import { createGateway } from './gateway.js';
 import { createStdoutLogger } from './log.js';
+import { withFileEnv } from './env-files.js';
 
-const env = process.env;
 const logger = createStdoutLogger();
+let env: NodeJS.ProcessEnv = process.env;
 const dir = configDir(env);
 const onOff = (value: string | undefined): boolean => value !== 'off' && value !== '0' && value !== 'false';
 
 async function main(): Promise<void> {
   let files;
   try {
+    env = withFileEnv(process.env);
     files = await loadConfigFiles(dir);
   } catch (error) {
     logger.error({ err: (error as Error).message }, 'gateway config could not be loaded');

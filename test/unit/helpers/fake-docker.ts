@@ -84,6 +84,9 @@ export class FakeDocker implements DockerClient {
   async exec() {
     return { exitCode: 0, stdout: '', stderr: '' };
   }
+  async execAttached() {
+    return 0;
+  }
   async listNetworks(labels: LabelFilter) {
     return [...this.networks.entries()].filter(([, l]) => matches(l, labels)).map(([name, l]) => ({ id: name, name, labels: l }));
   }

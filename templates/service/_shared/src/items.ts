@@ -12,6 +12,18 @@ export type ParseResult = { ok: true; value: { name: string } } | { ok: false; e
 
 export const MAX_NAME_LENGTH = 200;
 
+/** JSON schemas of an item and of an error answer, for the API document (and, on Fastify, validation). */
+export const ITEM_JSON_SCHEMA = {
+  type: 'object',
+  required: ['id', 'name', 'createdAt'],
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    name: { type: 'string' },
+    createdAt: { type: 'string', format: 'date-time' },
+  },
+} as const;
+export const ERROR_JSON_SCHEMA = { type: 'object', required: ['error'], properties: { error: { type: 'string' } } } as const;
+
 /** Checks a POST /items body; returns a message for a 400 when it is not acceptable. */
 export function parseItemInput(body: unknown): ParseResult {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {

@@ -28,6 +28,15 @@ describe('probes', () => {
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toContain('/items');
   });
+
+  it('derives the document from the route schemas', async () => {
+    const doc = await body(await fetch(`${base}/openapi.json`));
+    expect(doc.paths['/items/{id}'].get.operationId).toBe('getItem');
+    expect(doc.paths['/items/{id}'].get.parameters).toContainEqual(expect.objectContaining({ name: 'id', in: 'path', required: true }));
+    expect(doc.paths['/items'].post.requestBody.content['application/json'].schema.required).toEqual(['name']);
+    expect(Object.keys(doc.components.schemas)).toEqual(['Item', 'Error']);
+    expect(doc.paths['/openapi.json']).toBeUndefined();
+  });
 });
 
 describe('/items', () => {

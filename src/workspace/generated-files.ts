@@ -1,10 +1,13 @@
 // The write edge of compile/: puts renderArtifacts() on disk next to portico.yaml, or compares
-// what is on disk with it (`generate --check`).
+// what is on disk with it (`generate --check`). Its own layer (workspace/) because compile/ is
+// pure and both scaffold/ (`init`, `create`) and engine/ (`up`) write these files, and those
+// two may not import each other.
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { LoadedManifest } from '../manifest/load.js';
 import { fileError } from '../core/fs-error.js';
-import { GENERATED_DIR, renderArtifacts } from './generate.js';
+import { GENERATED_DIR, renderArtifacts } from '../compile/generate.js';
+import { readOpenApiFiles } from './read-openapi-files.js';
 
 export interface StaleFile {
   relativePath: string;
@@ -18,7 +21,7 @@ export interface StaleFile {
  */
 export async function writeGeneratedFiles(loaded: LoadedManifest): Promise<{ written: string[] }> {
   const written: string[] = [];
-  for (const artifact of renderArtifacts(loaded.manifest)) {
+  for (const artifact of renderArtifacts(loaded.manifest, await readOpenApiFiles(loaded))) {
     const target = path.join(loaded.dir, artifact.relativePath);
     try {
       if ((await readIfExists(target)) === artifact.content) continue;
@@ -37,7 +40,7 @@ export async function writeGeneratedFiles(loaded: LoadedManifest): Promise<{ wri
 /** The generated files that are missing or differ from what the manifest produces. */
 export async function checkGeneratedFiles(loaded: LoadedManifest): Promise<StaleFile[]> {
   const stale: StaleFile[] = [];
-  for (const artifact of renderArtifacts(loaded.manifest)) {
+  for (const artifact of renderArtifacts(loaded.manifest, await readOpenApiFiles(loaded))) {
     const target = path.join(loaded.dir, artifact.relativePath);
     const current = await readIfExists(target).catch((error: unknown) => {
       throw fileError(error, 'read', target, `Fix that, then run \`portico generate\` to write ${GENERATED_DIR}/.`);

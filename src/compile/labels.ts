@@ -1,5 +1,7 @@
-// Names and labels of every Docker resource Portico creates (DESIGN.md "Docker resources").
-// Portico finds, changes and removes only what carries these labels.
+// Labels and image names of every Docker resource Portico creates (DESIGN.md "Docker
+// resources"). Portico finds, changes and removes only what carries these labels. In compile/
+// because the stack plan stamps them and the engine filters by them: one direction, engine
+// imports compile. Container, network and volume names are the manifest's (manifest/names.ts).
 export const LABEL = {
   project: 'dev.portico.project',
   service: 'dev.portico.service',
@@ -8,9 +10,6 @@ export const LABEL = {
   version: 'dev.portico.version',
 } as const;
 
-// Network and container names are compile/'s (discovery.json lists the same container names).
-export { networkName, containerName } from '../compile/discovery.js';
-export const volumeName = (project: string, volume: string) => `${project}_${volume}`;
 export const serviceImageRef = (project: string, service: string, hash: string) => `portico/${project}-${service}:${hash}`;
 export const runtimeImageRef = (kind: 'gateway' | 'registry', version: string, hash: string) => `portico/${kind}:${version}-${hash}`;
 

@@ -1,17 +1,7 @@
 // The OpenAPI 3.1 document served at GET /openapi.json. Keep it next to the routes it
 // describes: when you add a route, add it here too.
-import { MAX_NAME_LENGTH } from './items.js';
+import { ERROR_JSON_SCHEMA as error, ITEM_JSON_SCHEMA as item, MAX_NAME_LENGTH } from './items.js';
 
-const error = { type: 'object', required: ['error'], properties: { error: { type: 'string' } } } as const;
-const item = {
-  type: 'object',
-  required: ['id', 'name', 'createdAt'],
-  properties: {
-    id: { type: 'string', format: 'uuid' },
-    name: { type: 'string' },
-    createdAt: { type: 'string', format: 'date-time' },
-  },
-} as const;
 const json = (schema: object) => ({ 'application/json': { schema } });
 const idParam = [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }];
 const probe = (summary: string) => ({

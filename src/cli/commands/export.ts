@@ -1,0 +1,179 @@
+// `portico export kubernetes|compose [-o path] [--force] [--json] ...`: the stack of
+// portico.yaml for engines built for it. The artefacts reference the images Portico builds, so
+// the command first makes sure they exist (the same content-addressed build as `up`: after an
+// `up` nothing is rebuilt). Pure exporters in compile/export/; this file is the I/O around them.
+// With --json, stdout carries one document:
+//   {"target", "output", "files": [..], "images": {key: ref}, "needsEnv": [..],
+//    "secrets": [{name, keys}], "commands": [..], "notes": [..]}
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { VERSION } from '../../core/version.js';
+import { usageError } from '../../core/errors.js';
+import { fileError } from '../../core/fs-error.js';
+import type { CommandContext } from '../context.js';
+import { paint } from '../ui/paint.js';
+import { loadValidManifest } from '../../scaffold/valid-manifest.js';
+import type { LoadedManifest } from '../../manifest/load.js';
+import { compileGateway } from '../../compile/gateway.js';
+import { compileDiscovery } from '../../compile/discovery.js';
+import { gatewaySecretEnvNames, planStack } from '../../compile/plan.js';
+import { writeGeneratedFiles } from '../../workspace/generated-files.js';
+import { exportCompose, renderComposeFile } from '../../compile/export/compose.js';
+import { exportKubernetes, registryImages, renderKubernetesFiles, secretCommands } from '../../compile/export/kubernetes.js';
+import { SERVICE_ENV } from '../../runtime/contract/index.js';
+import { getDockerClient } from '../../engine/docker/dockerode-client.js';
+import { ensureStackImages } from '../../engine/images/stack-images.js';
+import { configDirOf } from '../../engine/workspace.js';
+
+export interface ExportOptions {
+  target: 'kubernetes' | 'compose';
+  output?: string;
+  force?: boolean;
+  json?: boolean;
+  build?: boolean;
+  host?: string;
+  ingressClass?: string;
+  httpRoute?: string;
+  hpaMax?: string;
+  registry?: string;
+}
+
+interface ExportResult {
+  target: string;
+  output: string;
+  files: string[];
+  images: Record<string, string>;
+  needsEnv: string[];
+  secrets: { name: string; keys: string[] }[];
+  commands: string[];
+  notes: string[];
+}
+
+export const DEFAULT_OUTPUT = { compose: 'docker-compose.yml', kubernetes: 'deploy/kubernetes' } as const;
+
+export async function run(options: ExportOptions, ctx: CommandContext): Promise<number> {
+  checkFlags(options);
+  const loaded = await loadValidManifest(ctx.cwd, { env: ctx.env });
+  const output = path.resolve(ctx.cwd, options.output ?? path.join(path.relative(ctx.cwd, loaded.dir), DEFAULT_OUTPUT[options.target]));
+  // Before any build: nothing the user wrote is overwritten without --force.
+  await refuseOverwrite(options.target, output, options.force ?? false);
+  const docker = await getDockerClient();
+  const err = (line: string) => ctx.stderr.write(`${line}\n`);
+  const notes: string[] = [];
+  const images = await ensureStackImages(docker, loaded, {
+    version: VERSION,
+    signal: ctx.signal,
+    force: options.build,
+    report: { info: (m) => notes.push(m), progress: (line) => err(`  ${line}`) },
+  });
+  const result = options.target === 'compose' ? await writeCompose(loaded, output, images.refs) : await writeKubernetes(loaded, output, images.refs, options);
+  result.notes.unshift(...notes);
+  if (options.json) ctx.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  else printSummary(result, ctx);
+  return 0;
+}
+
+function checkFlags(o: ExportOptions): void {
+  const k8sOnly = (['host', 'ingressClass', 'httpRoute', 'hpaMax', 'registry'] as const).filter((k) => o[k] !== undefined);
+  if (o.target === 'compose' && k8sOnly.length > 0) {
+    throw usageError(`--${k8sOnly.map(kebab).join(', --')} ${k8sOnly.length === 1 ? 'is' : 'are'} for \`export kubernetes\` only.`, 'Run `portico export compose [-o file] [--force]`.');
+  }
+  if (o.hpaMax !== undefined && !/^[1-9]\d*$/.test(o.hpaMax)) throw usageError(`--hpa-max must be a whole number of replicas, got "${o.hpaMax}".`);
+  if (o.httpRoute !== undefined && o.ingressClass !== undefined) throw usageError('--ingress-class and --http-route exclude each other: an HTTPRoute attaches to a Gateway, an Ingress to an ingress class.');
+}
+
+const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+async function refuseOverwrite(target: ExportOptions['target'], output: string, force: boolean): Promise<void> {
+  if (force || !existsSync(output)) return;
+  if (target === 'kubernetes' && (await readdir(output).catch(() => ['(not a folder)'])).length === 0) return;
+  throw usageError(`${output} already exists.`, `Pass --force to overwrite it, or -o to write somewhere else.`);
+}
+
+async function writeOut(file: string, content: string): Promise<void> {
+  try {
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, content);
+  } catch (error) {
+    throw fileError(error, 'write', file, 'Choose another place with -o.');
+  }
+}
+
+async function writeCompose(loaded: LoadedManifest, output: string, images: Record<string, string>): Promise<ExportResult> {
+  const manifest = loaded.manifest;
+  // The gateway and the registry mount .portico/: its files must match the manifest.
+  await writeGeneratedFiles(loaded);
+  const relative = path.relative(path.dirname(output), configDirOf(loaded.dir)).split(path.sep).join('/');
+  // Compose reads a source as a path only when it starts with ./, ../ or /.
+  const configDir = relative.startsWith('../') || path.isAbsolute(relative) ? relative : `./${relative}`;
+  const secrets = gatewaySecretEnvNames(manifest);
+  const needsEnv = [SERVICE_ENV.registryToken, ...secrets];
+  // Values are placeholders: the exporter writes these names as ${NAME} for compose to fill in.
+  const plan = planStack(manifest, compileDiscovery(manifest), {
+    version: VERSION,
+    configDir,
+    images,
+    registryToken: 'from-environment',
+    gatewayEnv: Object.fromEntries(secrets.map((name) => [name, 'from-environment'])),
+  });
+  const file = path.basename(output);
+  await writeOut(output, renderComposeFile(exportCompose(plan, { configDir, fromEnvironment: needsEnv }), manifest.name, file, needsEnv));
+  return {
+    target: 'compose',
+    output,
+    files: [output],
+    images,
+    needsEnv,
+    secrets: [],
+    commands: [
+      `export ${SERVICE_ENV.registryToken}="$(cat .portico/state/registry-token 2>/dev/null || openssl rand -hex 24)"`,
+      `docker-compose -p ${manifest.name} -f ${file} up -d`,
+    ],
+    notes: [`The gateway is published on ${manifest.gateway.bind}:${manifest.gateway.port}, as with \`portico up\`: stop one before starting the other.`],
+  };
+}
+
+async function writeKubernetes(loaded: LoadedManifest, output: string, images: Record<string, string>, o: ExportOptions): Promise<ExportResult> {
+  const manifest = loaded.manifest;
+  const exported = exportKubernetes(manifest, compileGateway(manifest), compileDiscovery(manifest), {
+    images,
+    host: o.host,
+    ingressClass: o.ingressClass,
+    httpRouteGateway: o.httpRoute,
+    hpaMaxReplicas: o.hpaMax === undefined ? undefined : Number(o.hpaMax),
+  });
+  const pushes: string[] = [];
+  if (o.registry) {
+    const entries = registryImages(images, o.registry);
+    exported.kustomization.images = entries;
+    for (const ref of Object.values(images).filter((r) => r.startsWith('portico/'))) {
+      const target = `${o.registry.replace(/\/+$/, '')}/${ref}`;
+      pushes.push(`docker tag ${ref} ${target} && docker push ${target}`);
+    }
+  }
+  const files = renderKubernetesFiles(exported);
+  for (const f of files) await writeOut(path.join(output, f.name), f.content);
+  return {
+    target: 'kubernetes',
+    output,
+    files: files.map((f) => path.join(output, f.name)),
+    images,
+    needsEnv: exported.secrets.flatMap((s) => s.keys),
+    secrets: exported.secrets,
+    commands: [...pushes, ...secretCommands(exported.secrets), `kubectl apply -k ${path.relative(loaded.dir, output) || '.'}`],
+    notes: [
+      ...exported.notes,
+      ...(o.registry ? [] : ['The cluster must be able to pull the portico/* images: load them into it (kind load docker-image, minikube image load) or pass --registry <prefix> and push them.']),
+    ],
+  };
+}
+
+function printSummary(r: ExportResult, ctx: CommandContext): void {
+  const p = paint(ctx.color);
+  const rel = (f: string) => path.relative(ctx.cwd, f) || f;
+  for (const f of r.files) ctx.stdout.write(`${p.green('wrote')} ${rel(f)}\n`);
+  for (const n of r.notes) ctx.stdout.write(`${p.yellow('note')} ${n}\n`);
+  if (r.needsEnv.length > 0) ctx.stdout.write(`Needs these values (never written to the files): ${r.needsEnv.join(', ')}\n`);
+  ctx.stdout.write(`Next:\n${r.commands.map((c) => `  ${c}`).join('\n')}\n`);
+}

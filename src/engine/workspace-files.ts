@@ -1,0 +1,28 @@
+// What a service reads from the workspace, resolved at the edge so the plan stays pure: the
+// values of its env files merged under its `env` (a value written in portico.yaml wins, as in
+// Compose), and its mount sources made absolute. The result lives in memory only: nothing
+// derived from it is written to .portico/, and no value is printed.
+import path from 'node:path';
+import { parseMount } from '../manifest/mounts.js';
+import { envFilesOf } from '../manifest/check-service-files.js';
+import { readEnvFiles } from '../manifest/env-file.js';
+import type { LoadedManifest } from '../manifest/load.js';
+import type { ServiceSpec } from '../manifest/schema.js';
+
+/** `loaded` with the env files and mounts of `services` resolved (the others as they are). */
+export async function withWorkspaceFiles(loaded: LoadedManifest, services: string[]): Promise<LoadedManifest> {
+  const resolved: Record<string, ServiceSpec> = { ...loaded.manifest.services };
+  for (const name of services) {
+    const spec = loaded.manifest.services[name]!;
+    const files = envFilesOf(spec);
+    const fromFiles = files.length > 0 ? await readEnvFiles(loaded.dir, files, `services.${name}.envFile`) : {};
+    const mounts = spec.mounts.map((written) => {
+      const mount = parseMount(written);
+      // The manifest was validated before: a bad mount here is a bug, not user input.
+      if (typeof mount === 'string') throw new Error(mount);
+      return { ...mount, source: path.resolve(loaded.dir, mount.source) };
+    });
+    resolved[name] = { ...spec, env: { ...fromFiles, ...spec.env }, mounts };
+  }
+  return { ...loaded, manifest: { ...loaded.manifest, services: resolved } };
+}

@@ -1,0 +1,46 @@
+// The admin check shared by every admin surface (/_portico/catalog, /_portico/openapi.json,
+// and later /_portico/ui and /_portico/analytics): the stack's admin token, generated per
+// workspace by the CLI and given to the gateway by env var, as `Authorization: Bearer <token>`.
+// Compared in constant time; without a configured token nothing is admitted.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { HttpRequest } from '../http1/server.js';
+import type { HttpResponse } from '../http1/response.js';
+
+export type AdminCheck = { ok: true } | { ok: false; reason: string };
+
+export class AdminGuard {
+  private readonly digest: Buffer | null;
+
+  constructor(token: string | undefined) {
+    this.digest = token ? sha256(token) : null;
+  }
+
+  /** Whether the request carries the admin token. */
+  requireAdmin(req: HttpRequest): AdminCheck {
+    if (this.digest === null) return { ok: false, reason: 'this gateway has no admin token configured (start it with `portico up`)' };
+    const presented = bearerToken(req.headers.authorization);
+    if (presented === null) return { ok: false, reason: 'admin endpoints need Authorization: Bearer <admin token> (see `portico catalog`)' };
+    // Digests have equal length whatever was sent, so the comparison leaks nothing about the token.
+    if (!timingSafeEqual(sha256(presented), this.digest)) return { ok: false, reason: 'the admin token is not valid' };
+    return { ok: true };
+  }
+
+  /** requireAdmin, answering 401 (with no data) when it fails; true when the caller may go on. */
+  admit(req: HttpRequest, res: HttpResponse): boolean {
+    const check = this.requireAdmin(req);
+    if (check.ok) return true;
+    res.writeHead(401, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'www-authenticate': 'Bearer realm="portico-admin"' });
+    res.end(JSON.stringify({ error: 'unauthorized', message: check.reason }));
+    return false;
+  }
+}
+
+function bearerToken(header: string | undefined): string | null {
+  if (header === undefined || header.length < 8 || header.slice(0, 7).toLowerCase() !== 'bearer ') return null;
+  const token = header.slice(7).trim();
+  return token.length > 0 ? token : null;
+}
+
+function sha256(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
