@@ -25,9 +25,12 @@ export interface Pipeline {
  */
 export const NO_PHASES: Phases = { access: [], beforeUpstream: [], upstreamRequest: [], responseHeaders: [], responseBody: [], log: [] };
 
-/** The gateway.json keys the core reads itself (routing, upstreams, registry, forwarding). */
+/**
+ * The gateway.json keys the core reads itself (routing, upstreams, registry, forwarding), and
+ * those of the API catalog, which gateway.ts still wires beside the pipeline (`admin`, `catalog`).
+ */
 export const CORE_SLICE: ConfigSlice = {
-  gateway: ['version', 'project', 'listen', 'registry', 'trustedProxies', 'routes'],
+  gateway: ['version', 'project', 'listen', 'registry', 'trustedProxies', 'routes', 'admin', 'catalog'],
   route: ['id', 'service', 'path', 'host', 'methods', 'stripPrefix', 'timeouts', 'retries', 'circuitBreaker', 'maxBodyBytes'],
 };
 
