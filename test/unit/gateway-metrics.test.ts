@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { GatewayMetrics } from '../../src/runtime/gateway/metrics.js';
-import { Counter, Gauge, Histogram, escapeLabelValue, formatValue, renderAll } from '../../src/runtime/gateway/prometheus.js';
+import { GatewayMetrics } from '../../src/runtime/gateway/features/metrics/metrics.js';
+import { Counter, Gauge, Histogram, escapeLabelValue, formatValue, renderAll } from '../../src/runtime/gateway/features/metrics/prometheus.js';
 
 /** The lines of one metric's block (HELP, TYPE and samples) from a full exposition. */
 function block(body: string, name: string): string[] {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { TokenBucketLimiter } from '../../src/runtime/gateway/ratelimit.js';
-import { ResponseFacts, parseCacheControl, storableTtl, variantKey, varyNames } from '../../src/runtime/gateway/cache.js';
-import { CompiledCors } from '../../src/runtime/gateway/cors.js';
+import { TokenBucketLimiter } from '../../src/runtime/gateway/features/rate-limit/token-bucket.js';
+import { ResponseFacts, parseCacheControl, storableTtl, variantKey, varyNames } from '../../src/runtime/gateway/features/cache/store.js';
+import { CompiledCors } from '../../src/runtime/gateway/features/cors/policy.js';
 import { TrustedProxies, clientAddress } from '../../src/runtime/gateway/trusted.js';
 
 describe('TokenBucketLimiter', () => {

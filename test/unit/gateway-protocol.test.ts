@@ -3,8 +3,8 @@ import { dropConnectionListed, scanRequestHeaders, type RequestHeaderSink } from
 import { headerList, parseResponseHead, type ResponseHead } from '../../src/runtime/gateway/http1/head.js';
 import { assignIds } from '../../src/runtime/gateway/ids.js';
 import { SseParser, type SseEvent } from '../../src/runtime/gateway/sse.js';
-import { ApiKeys } from '../../src/runtime/gateway/auth.js';
-import { jwtReason } from '../../src/runtime/gateway/jwt.js';
+import { ApiKeys } from '../../src/runtime/gateway/features/auth/authenticator.js';
+import { jwtReason } from '../../src/runtime/gateway/features/auth/jwt.js';
 import { errors } from 'jose';
 import { parseGatewayConfig } from '../../src/runtime/gateway/config.js';
 

@@ -1,7 +1,7 @@
 // One catalogue of the errors the gateway itself answers with. Every body is JSON
 // `{ error, message, route? }`: clients and tests match on `error`, humans read `message`.
 // Never a stack trace.
-import type { GatewayResponse } from './http1/response.js';
+import type { HttpResponse } from './http1/response.js';
 
 export const GatewayErrors = {
   badRequest: { status: 400, error: 'bad_request' },
@@ -14,6 +14,7 @@ export const GatewayErrors = {
   uriTooLong: { status: 414, error: 'uri_too_long' },
   tooManyRequests: { status: 429, error: 'rate_limited' },
   headersTooLarge: { status: 431, error: 'request_headers_too_large' },
+  internal: { status: 500, error: 'internal_error' },
   notImplemented: { status: 501, error: 'not_implemented' },
   badGateway: { status: 502, error: 'bad_gateway' },
   unavailable: { status: 503, error: 'service_unavailable' },
@@ -34,7 +35,7 @@ export function errorBody(kind: GatewayErrorKind, message: string, routeId?: str
  * signal left is to cut the connection.
  */
 export function sendError(
-  res: GatewayResponse,
+  res: HttpResponse,
   kind: GatewayErrorKind,
   message: string,
   routeId?: string,

@@ -1,37 +1,41 @@
 // One client request through the gateway. The Exchange object is the only per-request
 // allocation of note: it carries the request's state through every stage and is itself the
-// upstream pool's handler, so proxying allocates no closures. Stages, in order:
-// limits -> headers -> path -> route -> ids -> CORS -> auth -> rate limit -> body size ->
-// cache -> breaker -> balancer -> upstream (with retries on another instance).
+// upstream pool's handler, so proxying allocates no closures. It orchestrates the flow; what
+// features do happens in their handlers, which the route carries per phase (features/types.ts):
+//   internal endpoint? -> headers -> path -> route -> ids -> [access] -> body size ->
+//   [beforeUpstream] -> breaker -> balancer -> [upstreamRequest] + forwarded headers ->
+//   upstream (retried on another instance, retry.ts) -> [responseHeaders] -> [responseBody] -> [log]
 import { BodyAbortedError, BodyTimeoutError, BodyTooLargeError, type RequestBody } from './http1/body.js';
-import type { GatewayResponse, ResponseOwner } from './http1/response.js';
-import type { GatewayRequest } from './http1/server.js';
-import { IDEMPOTENT_METHODS, type UpstreamError, type UpstreamHandler, type UpstreamLink } from './http1/upstream-pool.js';
+import type { HttpResponse, ResponseOwner } from './http1/response.js';
+import type { HttpRequest } from './http1/server.js';
+import type { UpstreamError, UpstreamHandler, UpstreamLink } from './http1/upstream-pool.js';
 import { headerList, type ResponseHead } from './http1/head.js';
 import { GatewayErrors, sendError, type GatewayErrorKind } from './errors.js';
-import { dropConnectionListed, reportResponseHeaders, scanRequestHeaders, type RequestHeaderSink } from './headers.js';
+import type { CacheAttempt } from './features/cache/flow.js';
+import type { Phases } from './features/types.js';
+import type { Forwarding } from './forwarded.js';
+import { dropConnectionListed, scanRequestHeaders, type RequestHeaderSink } from './headers.js';
+import type { Identity } from './identity.js';
 import { assignIds } from './ids.js';
 import { normalizePath } from './paths.js';
-import type { AuthResult, Identity, RateDecision } from './plugins.js';
+import { isTimeout, mayRetry } from './retry.js';
 import { hostOf, stripPrefix } from './router.js';
 import type { CompiledRoute, RouteTable } from './routes.js';
+import type { ClientSession } from './session.js';
 import type { UpstreamEndpoint } from './upstreams.js';
-import type { ExchangeHooks } from './hooks.js';
-import type { CacheAttempt } from './cache-flow.js';
 
 const INTERNAL_PREFIX = '/_portico/';
 
 /** What an Exchange needs from the gateway that owns it. */
 export interface ExchangeContext {
   /** The route table in force when the request arrived (hot reload swaps the reference). */
-  table: RouteTable;
-  hooks: ExchangeHooks;
-  internal(req: GatewayRequest, res: GatewayResponse, path: string): void;
+  readonly table: RouteTable;
+  readonly forwarding: Forwarding;
+  /** The phases of requests that match no route (their log phase). */
+  readonly unrouted: Phases;
+  /** Answer a /_portico/* request. */
+  internal(req: HttpRequest<ClientSession>, res: HttpResponse, url: string): void;
 }
-
-/** Errors where the request certainly did not reach the application: safe to retry. */
-const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'PORTICO_CONNECT_TIMEOUT', 'PORTICO_UPSTREAM_CLOSED', 'PORTICO_POOL_CLOSED']);
-const TIMEOUT_ERRORS = new Set(['PORTICO_CONNECT_TIMEOUT', 'PORTICO_HEADERS_TIMEOUT', 'PORTICO_BODY_TIMEOUT']);
 
 export class Exchange implements RequestHeaderSink, UpstreamHandler, ResponseOwner {
   // RequestHeaderSink
@@ -49,6 +53,11 @@ export class Exchange implements RequestHeaderSink, UpstreamHandler, ResponseOwn
 
   readonly startedAt = performance.now();
   route: CompiledRoute | null = null;
+  /** The route's handlers per phase (the unrouted ones until a route matched). */
+  phases: Phases;
+  /** An OPTIONS request asking about another method (CORS); routed as that method. */
+  preflight = false;
+  /** Set by auth once the credential was verified. */
   identity: Identity | null = null;
   clientIp = '';
   /** Headers sent upstream (flat list). */
@@ -62,21 +71,24 @@ export class Exchange implements RequestHeaderSink, UpstreamHandler, ResponseOwn
   status = 0;
   /** Set when the gateway answered itself (error kind), for logs and metrics. */
   errorKind: string | null = null;
-  cacheStatus: 'HIT' | 'MISS' | null = null;
+  /** Error codes of failed upstream attempts, in order (null when none failed). */
+  upstreamErrors: string[] | null = null;
+  /** Cache lookup result on routes that cache (features/cache); null when not looked up. */
+  cacheResult: 'hit' | 'miss' | 'bypass' | null = null;
+  /** Cache state of a GET miss (features/cache/flow.ts). */
+  cacheAttempt: CacheAttempt | null = null;
   private link: UpstreamLink | null = null;
   private upstreamDone = false;
   private breakerTrial = false;
   private dispatched = false;
-  /** Cache capture for a cacheable response (set by hooks.onResponseHeaders). */
-  capture: { chunks: Buffer[]; bytes: number; limit: number; store: (ex: Exchange) => void } | null = null;
-  /** Cache state on routes that cache (see cache-flow.ts). */
-  cacheAttempt: CacheAttempt | null = null;
 
   constructor(
     readonly ctx: ExchangeContext,
-    readonly req: GatewayRequest,
-    readonly res: GatewayResponse,
-  ) {}
+    readonly req: HttpRequest<ClientSession>,
+    readonly res: HttpResponse,
+  ) {
+    this.phases = ctx.unrouted;
+  }
 
   run(): void {
     const req = this.req;
@@ -93,69 +105,48 @@ export class Exchange implements RequestHeaderSink, UpstreamHandler, ResponseOwn
     if (path === null) return this.fail(GatewayErrors.badRequest, 'request path has encoded slashes, backslashes or NUL bytes, or is not absolute');
 
     const table = this.ctx.table;
-    const hooks = this.ctx.hooks;
     const host = hostOf(this.host ?? undefined);
     let method = req.method!;
-    // A CORS preflight is matched as the method it asks about.
-    const preflight = method === 'OPTIONS' && this.origin !== null && req.headers['access-control-request-method'] !== undefined;
-    if (preflight) method = req.headers['access-control-request-method']!.toUpperCase();
+    // A CORS preflight is matched as the method it asks about. Without CORS on the route it is
+    // an ordinary OPTIONS request for the upstream.
+    if (method === 'OPTIONS' && this.origin !== null && req.headers['access-control-request-method'] !== undefined) {
+      this.preflight = true;
+      method = req.headers['access-control-request-method']!.toUpperCase();
+    }
     const hit = table.router.match(method, host, path);
     if (hit === undefined) return this.fail(GatewayErrors.notFound, `no route for ${req.method} ${path}`);
     const route = hit.value;
     this.route = route;
+    this.phases = route.phases;
 
     assignIds(this);
     this.responseExtras.push('x-request-id', this.requestId!, 'traceparent', this.traceparent!);
-
-    const plugins = route.plugins;
-    // Without CORS on the route, a preflight is an ordinary OPTIONS request for the upstream.
-    if (plugins.cors !== null && this.origin !== null && hooks.cors(this, plugins.cors, preflight)) return; // answered the preflight
-
     this.upstreamPath = (route.stripPrefix ? stripPrefix(path, hit.prefix) : path) + (q === -1 ? '' : url.slice(q));
-    this.clientIp = hooks.clientIp(this);
-
-    if (plugins.auth !== null) {
-      const result = plugins.auth.authenticate(this.apiKey, this.authorization, this.req.session);
-      if (result instanceof Promise) {
-        result.then(
-          (r) => this.afterAuth(r),
-          () => this.afterAuth({ ok: false, reason: 'credential could not be verified' }),
-        );
-        return;
-      }
-      return this.afterAuth(result);
-    }
-    this.afterAuth(null);
+    this.clientIp = this.ctx.forwarding.clientIp(req.remoteAddress, this);
+    this.access(0);
   }
 
-  private afterAuth(result: AuthResult | null): void {
-    const route = this.route!;
-    const plugins = route.plugins;
-    if (result !== null) {
-      if (!result.ok) {
-        if (route.def.auth === 'required' || result.reason !== 'no credentials') {
-          return this.fail(GatewayErrors.unauthorized, result.reason, { 'www-authenticate': 'Bearer' });
-        }
-      } else if (result.identity !== null) {
-        this.identity = result.identity;
-        // The API key is the gateway's credential: services get the consumer name instead.
-        if (result.identity.kind === 'apiKey') this.headers = withoutHeader(this.headers, 'x-api-key');
-        this.headers.push('x-portico-consumer', result.identity.consumer);
-        if (result.identity.claims !== null) this.headers.push('x-portico-claims', result.identity.claims);
-      }
-    }
-
-    if (plugins.rateLimit !== null) {
-      const decision = plugins.rateLimit.take(this.rateKey(plugins.rateLimit.by), Date.now());
-      this.responseExtras.push(
-        'ratelimit-limit', String(decision.limit),
-        'ratelimit-remaining', String(decision.remaining),
-        'ratelimit-reset', String(decision.resetSeconds),
-        'ratelimit-policy', plugins.rateLimit.policyHeader,
+  /** The access phase from handler `from` on; an async handler resumes it when it settles. */
+  private access(from: number): void {
+    const handlers = this.phases.access;
+    for (let i = from; i < handlers.length; i++) {
+      const answered = handlers[i](this);
+      if (answered === false) continue;
+      if (answered === true) return;
+      answered.then(
+        (done) => {
+          if (!done) this.access(i + 1);
+        },
+        () => this.fail(GatewayErrors.internal, 'the request could not be processed'),
       );
-      if (!decision.allowed) return this.rejectRate(decision);
+      return;
     }
+    this.afterAccess();
+  }
 
+  private afterAccess(): void {
+    const route = this.route!;
+    const phases = this.phases;
     const body = this.req.body;
     if (body !== null) {
       // The server parsed and validated the framing; only the route's limit is checked here.
@@ -166,7 +157,8 @@ export class Exchange implements RequestHeaderSink, UpstreamHandler, ResponseOwn
       this.body = body;
     }
 
-    if (plugins.cache !== null && this.ctx.hooks.serveFromCache(this, plugins.cache)) return;
+    const before = phases.beforeUpstream;
+    for (let i = 0; i < before.length; i++) if (before[i](this)) return;
 
     const upstream = route.upstream;
     const now = Date.now();
@@ -185,32 +177,12 @@ export class Exchange implements RequestHeaderSink, UpstreamHandler, ResponseOwn
       return;
     }
     this.endpoint = endpoint;
-    this.addForwardedHeaders();
+    const upstreamRequest = phases.upstreamRequest;
+    for (let i = 0; i < upstreamRequest.length; i++) upstreamRequest[i](this);
+    this.ctx.forwarding.addHeaders(this.req.remoteAddress, this, this.headers);
     this.dispatched = true;
     this.res.owner = this;
     this.dispatch();
-  }
-
-  private rateKey(by: 'ip' | 'apiKey' | 'subject'): string {
-    if (by === 'ip' || this.identity === null) return this.clientIp;
-    if (by === 'apiKey') return this.identity.kind === 'apiKey' ? this.identity.consumer : this.clientIp;
-    return this.identity.kind === 'jwt' ? this.identity.consumer : this.clientIp;
-  }
-
-  private rejectRate(decision: RateDecision): void {
-    this.ctx.hooks.rateLimited(this);
-    this.fail(GatewayErrors.tooManyRequests, 'rate limit exceeded', { 'retry-after': String(decision.retryAfterSeconds) });
-  }
-
-  private addForwardedHeaders(): void {
-    const remote = this.req.session.remoteAddress;
-    const trusted = this.ctx.hooks.isTrustedProxy(remote);
-    const h = this.headers;
-    h.push('x-forwarded-for', trusted && this.forwardedFor !== null ? `${this.forwardedFor}, ${remote}` : remote);
-    h.push('x-forwarded-proto', trusted && this.forwardedProto !== null ? this.forwardedProto : 'http');
-    const host = trusted && this.forwardedHost !== null ? this.forwardedHost : this.host;
-    if (host !== null) h.push('x-forwarded-host', host);
-    h.push('x-request-id', this.requestId!, 'traceparent', this.traceparent!);
   }
 
   private dispatch(): void {
@@ -238,7 +210,24 @@ export class Exchange implements RequestHeaderSink, UpstreamHandler, ResponseOwn
     if (!res.headersSent) for (let i = 0; i < this.responseExtras.length; i += 2) res.setHeader(this.responseExtras[i], this.responseExtras[i + 1]);
     sendError(res, kind, message, this.route?.id, extra);
     // Once dispatched, the response's close event reports the exchange (see closed()).
-    if (!this.dispatched) this.ctx.hooks.finished(this);
+    if (!this.dispatched) this.finish();
+  }
+
+  /** The gateway's own complete answer (a feature's: preflight, cache hit). */
+  respond(status: number, headers: readonly string[], body?: Buffer): void {
+    this.status = status;
+    this.res.writeHead(status, headers);
+    this.res.end(body);
+    this.finish();
+  }
+
+  /** Once per request, when the answer is complete: the log phase. */
+  private finish(): void {
+    const log = this.phases.log;
+    if (log.length === 0) return;
+    const seconds = (performance.now() - this.startedAt) / 1000;
+    const status = this.status || this.res.statusCode;
+    for (let i = 0; i < log.length; i++) log[i](this, status, seconds);
   }
 
   // ---- UpstreamHandler (called by the upstream pool)
@@ -261,35 +250,32 @@ export class Exchange implements RequestHeaderSink, UpstreamHandler, ResponseOwn
       route.upstream.breaker.success();
     }
     this.breakerTrial = false;
-    // The pool already left out hop-by-hop headers. Without the cache the upstream's header
-    // lines are relayed as text; the cache needs them as a list (to store and to read facts).
-    if (this.cacheStatus === null) {
+    // The pool already left out hop-by-hop headers. Without response-header handlers the
+    // upstream's header lines are relayed as text; handlers get them as a list.
+    const handlers = this.phases.responseHeaders;
+    if (handlers.length === 0) {
       this.res.writeHeadBlock(statusCode, head.block, head.contentLength !== -1, head.hasDate, this.responseExtras);
       return;
     }
     const out = headerList(head.block);
-    if (this.cacheAttempt !== null) reportResponseHeaders(out, this.cacheAttempt.facts);
-    this.ctx.hooks.onResponseHeaders(this, statusCode, out);
+    for (let i = 0; i < handlers.length; i++) handlers[i](this, statusCode, out);
     const extras = this.responseExtras;
     for (let i = 0; i < extras.length; i++) out.push(extras[i]);
     this.res.writeHead(statusCode, out);
   }
 
   onData(chunk: Buffer): boolean {
-    const capture = this.capture;
-    if (capture !== null) {
-      capture.bytes += chunk.length;
-      if (capture.bytes > capture.limit) this.capture = null;
-      else capture.chunks.push(Buffer.from(chunk)); // the chunk is a transient view
-    }
+    const handlers = this.phases.responseBody;
+    for (let i = 0; i < handlers.length; i++) handlers[i].data(this, chunk);
     return this.res.write(chunk, true);
   }
 
   onComplete(): void {
     this.upstreamDone = true;
     this.res.end();
-    // Only a complete 2xx-style answer is stored; an aborted stream never gets here.
-    if (this.capture !== null) this.capture.store(this);
+    // Only now is the answer known complete; an aborted stream never gets here.
+    const handlers = this.phases.responseBody;
+    for (let i = 0; i < handlers.length; i++) handlers[i].end(this);
   }
 
   onError(err: UpstreamError | BodyTooLargeError | BodyAbortedError | BodyTimeoutError): void {
@@ -322,8 +308,8 @@ export class Exchange implements RequestHeaderSink, UpstreamHandler, ResponseOwn
     upstream.balancer.failure(endpoint, now);
     upstream.breaker.failure(now);
     this.breakerTrial = false;
-    this.ctx.hooks.upstreamError(this, code);
-    if (!res.headersSent && CONNECT_ERRORS.has(code) && this.body === null && IDEMPOTENT_METHODS.has(this.req.method) && this.attempts <= route.retries) {
+    (this.upstreamErrors ??= []).push(code);
+    if (mayRetry({ code, method: this.req.method, hasBody: this.body !== null, headersSent: res.headersSent, attempts: this.attempts, retries: route.retries })) {
       const next = upstream.balancer.pick(now, endpoint);
       if (next !== undefined && next !== endpoint && upstream.breaker.allow(now)) {
         this.endpoint = next;
@@ -333,7 +319,7 @@ export class Exchange implements RequestHeaderSink, UpstreamHandler, ResponseOwn
         return;
       }
     }
-    if (TIMEOUT_ERRORS.has(code)) return this.fail(GatewayErrors.gatewayTimeout, `service ${upstream.name} did not answer in time`);
+    if (isTimeout(code)) return this.fail(GatewayErrors.gatewayTimeout, `service ${upstream.name} did not answer in time`);
     return this.fail(GatewayErrors.badGateway, `service ${upstream.name} could not be reached`);
   }
 
@@ -348,17 +334,11 @@ export class Exchange implements RequestHeaderSink, UpstreamHandler, ResponseOwn
       this.breakerTrial = false;
       this.route?.upstream.breaker.release();
     }
-    this.ctx.hooks.finished(this);
+    this.finish();
   }
 
   /** The client socket drained: let the upstream send more. */
   resume(): void {
     this.link?.resume();
   }
-}
-
-function withoutHeader(headers: string[], lowerName: string): string[] {
-  const kept: string[] = [];
-  for (let i = 0; i < headers.length; i += 2) if (headers[i].toLowerCase() !== lowerName) kept.push(headers[i], headers[i + 1]);
-  return kept;
 }

@@ -7,13 +7,16 @@ import { ConfigError, parseGatewayConfig, parseDiscoveryConfig } from './config.
 import { RegistryWatch } from './registry-watch.js';
 import { GatewayErrors, rawErrorResponse, type GatewayErrorKind } from './errors.js';
 import type { HeadError } from './http1/head.js';
-import type { GatewayResponse } from './http1/response.js';
-import { GatewayServer, type GatewayRequest } from './http1/server.js';
+import type { HttpResponse } from './http1/response.js';
+import { Http1Server, type HttpRequest } from './http1/server.js';
 import { Exchange, type ExchangeContext } from './exchange.js';
-import type { ExchangeHooks } from './hooks.js';
+import { FEATURES } from './features/index.js';
+import { buildPipeline, type Pipeline } from './features/pipeline.js';
+import type { FeatureContext, GatewayStatus, Phases } from './features/types.js';
+import { Forwarding } from './forwarded.js';
 import { compileRoutes, type RouteTable } from './routes.js';
+import { openClientSession, type ClientSession } from './session.js';
 import { Upstreams } from './upstreams.js';
-import { buildFeatures, loadLazyModules, type Features } from './features.js';
 import type { GatewayLogger } from './log.js';
 import { silentLogger } from './log.js';
 import { GatewayCatalog } from './catalog/index.js';
@@ -62,40 +65,52 @@ export interface Gateway {
 
 class GatewayCore implements ExchangeContext {
   table!: RouteTable;
-  hooks!: ExchangeHooks;
-  features!: Features;
+  forwarding!: Forwarding;
+  unrouted!: Phases;
+  pipeline: Pipeline | undefined;
   discovery!: DiscoveryConfig;
+  private readonly featureContext: FeatureContext;
+  /** Not yet a feature module (it needs discovery and the registry's instance changes): wired here. */
   catalog: GatewayCatalog | null = null;
 
   constructor(
     readonly upstreams: Upstreams,
-    readonly options: Required<Pick<GatewayOptions, 'metrics' | 'accessLog'>> & { env: NodeJS.ProcessEnv; logger: GatewayLogger },
-    private readonly previousFeatures: () => Features | undefined,
-  ) {}
+    options: Required<Pick<GatewayOptions, 'metrics' | 'accessLog'>> & { env: NodeJS.ProcessEnv; logger: GatewayLogger },
+  ) {
+    this.featureContext = {
+      env: options.env,
+      logger: options.logger,
+      switches: { metrics: options.metrics, accessLog: options.accessLog },
+      status: () => this.status(),
+    };
+  }
 
   async apply(config: GatewayConfig, discovery: DiscoveryConfig): Promise<void> {
     // Build everything that can fail first; swap references only once nothing can throw.
-    const modules = await loadLazyModules(config, this.options.metrics);
-    const previous = this.previousFeatures();
-    const features = buildFeatures(config, this.options, previous, modules);
+    const previous = this.pipeline;
+    const pipeline = await buildPipeline(FEATURES, config, this.featureContext, previous);
+    let forwarding: Forwarding;
+    let table: RouteTable;
     try {
+      forwarding = new Forwarding(config.trustedProxies);
       for (const service of new Set(config.routes.map((r) => r.service))) {
         if (discovery.services[service] === undefined && config.registry === null) {
           throw new ConfigError(`route for service "${service}": the service is not in discovery.json and there is no registry`);
         }
       }
       this.upstreams.configure(config.routes, discovery);
+      table = compileRoutes(config, this.upstreams, (route) => pipeline.phasesFor(route));
     } catch (error) {
-      features.close();
+      pipeline.close(false);
       throw error;
     }
-    const table = compileRoutes(config, this.upstreams, (route) => features.pluginsFor(route));
-    this.features = features;
-    this.hooks = features.hooks;
+    this.pipeline = pipeline;
+    this.forwarding = forwarding;
+    this.unrouted = pipeline.unrouted;
     this.discovery = discovery;
     this.table = table;
-    previous?.close();
-    (this.catalog ??= new GatewayCatalog(this.options.logger)).configure(config, discovery, this.options.env); // catalog: to become a feature module
+    previous?.close(false);
+    (this.catalog ??= new GatewayCatalog(this.featureContext.logger)).configure(config, discovery, this.featureContext.env);
     this.watchRegistry(config);
   }
 
@@ -110,56 +125,38 @@ class GatewayCore implements ExchangeContext {
     this.watch = null;
     if (registry === null) return;
     const target = this.catalog?.alongside(this.upstreams) ?? this.upstreams; // catalog: collects documents as instances change
-    const watch = new RegistryWatch({ url: registry.url, token: this.options.env[registry.tokenEnv], target, logger: this.options.logger });
+    const watch = new RegistryWatch({ url: registry.url, token: this.featureContext.env[registry.tokenEnv], target, logger: this.featureContext.logger });
     this.watch = { key, watch };
     watch.start();
   }
 
-  registryState(): { url: string; state: string; lastEventId: string | null } | null {
+  private registryState(): GatewayStatus['registry'] {
     if (this.watch === null) return null;
     return { url: this.table.config.registry!.url, state: this.watch.watch.state, lastEventId: this.watch.watch.lastEventId };
+  }
+
+  private status(): GatewayStatus {
+    return { project: this.table.config.project, routes: this.table.routes.length, registry: this.registryState(), upstreams: this.upstreams.describe() };
   }
 
   stop(): void {
     this.watch?.watch.stop();
     this.watch = null;
-    this.features.close();
-    this.features.metrics?.close();
+    this.pipeline?.close(true);
     this.catalog?.close();
   }
 
-  handle = (req: GatewayRequest, res: GatewayResponse): void => {
+  handle = (req: HttpRequest<ClientSession>, res: HttpResponse): void => {
     new Exchange(this, req, res).run();
   };
 
-  internal(req: GatewayRequest, res: GatewayResponse, url: string): void {
-    const path = url.split('?')[0];
-    if (path === '/_portico/health') {
-      const body = JSON.stringify({
-        status: 'ok',
-        project: this.table.config.project,
-        routes: this.table.routes.length,
-        registry: this.registryState(),
-        upstreams: this.upstreams.describe(),
-      });
-      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-      res.end(req.method === 'HEAD' ? undefined : body);
-      return;
-    }
-    if (path === '/_portico/metrics' && this.features.metrics !== null) {
-      this.features.metrics.render().then(
-        ({ contentType, body }) => {
-          res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
-          res.end(body);
-        },
-        () => {
-          res.writeHead(500, { 'content-type': 'application/json' });
-          res.end('{"error":"metrics_failed","message":"metrics could not be collected"}');
-        },
-      );
-      return;
-    }
-    // catalog endpoints: to become a feature module
+  /** /_portico/* requests: the endpoints the configured features registered (features/types.ts). */
+  internal(req: HttpRequest<ClientSession>, res: HttpResponse, url: string): void {
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    const endpoint = this.pipeline!.endpoints.get(path);
+    if (endpoint !== undefined) return endpoint.handle(req, res);
+    // catalog endpoints (admin-token checked inside): to become a feature endpoint
     if (this.catalog?.handles(path)) return this.catalog.handle(req, res, path);
     const body = JSON.stringify({ error: GatewayErrors.notFound.error, message: `no gateway endpoint ${path}` });
     res.writeHead(404, { 'content-type': 'application/json; charset=utf-8' });
@@ -174,16 +171,16 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const upstreams = new Upstreams({
     onBreakerChange: (service, state) => {
       logger.warn({ service, breaker: state }, `circuit ${state} for service ${service}`);
-      core?.features.metrics?.breakerState(service, state);
+      core?.pipeline?.breakerChanged(service, state);
     },
   });
-  core = new GatewayCore(upstreams, { metrics: options.metrics ?? true, accessLog: options.accessLog ?? true, env, logger }, () => core?.features);
+  core = new GatewayCore(upstreams, { metrics: options.metrics ?? true, accessLog: options.accessLog ?? true, env, logger });
   await core.apply(parseGatewayConfig(JSON.stringify(options.config), 'config'), parseDiscoveryConfig(JSON.stringify(options.discovery), 'discovery'));
   const gatewayCore = core;
 
   const timeouts = { ...DEFAULT_SERVER_TIMEOUTS, ...options.serverTimeouts };
   // Slowloris: slow headers or bodies are cut off (checked at most every second).
-  const http1 = new GatewayServer({ maxHeaderBytes: MAX_HEADER_BYTES, maxUrlLength: MAX_URL_LENGTH, ...timeouts }, gatewayCore.handle, refuseRequest);
+  const http1 = new Http1Server<ClientSession>({ maxHeaderBytes: MAX_HEADER_BYTES, maxUrlLength: MAX_URL_LENGTH, ...timeouts }, gatewayCore.handle, refuseRequest, openClientSession);
   const server = http1.server;
   let reloading: Promise<unknown> = Promise.resolve();
 

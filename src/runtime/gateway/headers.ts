@@ -2,7 +2,7 @@
 // header objects). Request side: one pass that drops hop-by-hop headers and headers the
 // gateway owns, and remembers the values later stages need. Response side: hop-by-hop
 // headers are already gone (http1/head.ts); the cache learns the rest here.
-import { withoutConnectionListed } from './http1/head.js';
+import { readConnection, withoutConnectionListed, type ConnectionOptions } from './http1/head.js';
 
 /** What a request-header pass reads; implemented by the per-request Exchange. */
 export interface RequestHeaderSink {
@@ -77,17 +77,13 @@ export function scanRequestHeaders(raw: readonly string[], sink: RequestHeaderSi
   return c !== null && hasExtraConnectionTokens(c);
 }
 
+/** Scratch for readConnection (the hot path allocates nothing; one request is scanned at a time). */
+const scratch: ConnectionOptions = { connectionClose: false, connectionKeepAlive: false, listed: null };
+
 function hasExtraConnectionTokens(value: string): boolean {
-  // The overwhelmingly common values, without splitting.
-  if (value.length <= 10) {
-    const v = value.toLowerCase();
-    if (v === 'keep-alive' || v === 'close') return false;
-  }
-  for (const token of value.split(',')) {
-    const t = token.trim().toLowerCase();
-    if (t !== '' && t !== 'keep-alive' && t !== 'close') return true;
-  }
-  return false;
+  scratch.listed = null;
+  readConnection(value, scratch);
+  return scratch.listed !== null;
 }
 
 /** Names a Connection header may never remove: routing and framing are not the client's to hide. */
@@ -96,6 +92,13 @@ const NOT_DROPPABLE = ['host', 'content-length', 'transfer-encoding'];
 /** Remove from a flat header list every header named in a Connection header value. */
 export function dropConnectionListed(headers: readonly string[], connection: string): string[] {
   return withoutConnectionListed(headers, connection, NOT_DROPPABLE);
+}
+
+/** A flat header list without every header of that (lowercase) name. */
+export function withoutHeader(headers: readonly string[], lowerName: string): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < headers.length; i += 2) if (headers[i].toLowerCase() !== lowerName) kept.push(headers[i], headers[i + 1]);
+  return kept;
 }
 
 /** Tell a sink (the cache's response facts) about every header of an upstream answer. */

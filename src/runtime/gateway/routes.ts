@@ -1,9 +1,9 @@
 // gateway.json routes -> the precompiled form the hot path uses: everything that can be
-// decided at config load (upstream, policies, metric children, header lists) is decided here.
+// decided at config load (upstream, timeouts, the features' handler lists per phase) is decided here.
 import type { GatewayConfig, GatewayRoute } from '../contract/index.js';
+import type { Phases } from './features/types.js';
 import { PrefixRouter } from './router.js';
 import type { Upstream, Upstreams } from './upstreams.js';
-import type { RoutePlugins } from './plugins.js';
 
 export interface CompiledRoute {
   readonly def: GatewayRoute;
@@ -14,8 +14,8 @@ export interface CompiledRoute {
   readonly headersTimeout: number;
   readonly bodyTimeout: number;
   readonly maxBodyBytes: number;
-  /** Optional features this route uses; null ones cost nothing per request. */
-  readonly plugins: RoutePlugins;
+  /** The handlers of the features this route uses, per phase; empty lists cost nothing. */
+  readonly phases: Phases;
 }
 
 export interface RouteTable {
@@ -24,11 +24,7 @@ export interface RouteTable {
   readonly router: PrefixRouter<CompiledRoute>;
 }
 
-export function compileRoutes(
-  config: GatewayConfig,
-  upstreams: Upstreams,
-  pluginsFor: (route: GatewayRoute) => RoutePlugins,
-): RouteTable {
+export function compileRoutes(config: GatewayConfig, upstreams: Upstreams, phasesFor: (route: GatewayRoute) => Phases): RouteTable {
   const routes = config.routes.map((def): CompiledRoute => {
     const upstream = upstreams.get(def.service);
     if (upstream === undefined) throw new Error(`route ${def.id}: no upstream for service "${def.service}"`);
@@ -41,7 +37,7 @@ export function compileRoutes(
       headersTimeout: def.timeouts.headerMs,
       bodyTimeout: def.timeouts.bodyMs,
       maxBodyBytes: def.maxBodyBytes,
-      plugins: pluginsFor(def),
+      phases: phasesFor(def),
     };
   });
   return { config, routes, router: new PrefixRouter(routes, (r) => r.def) };

@@ -3,8 +3,8 @@
 // workspace by the CLI and given to the gateway by env var, as `Authorization: Bearer <token>`.
 // Compared in constant time; without a configured token nothing is admitted.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { GatewayRequest } from '../http1/server.js';
-import type { GatewayResponse } from '../http1/response.js';
+import type { HttpRequest } from '../http1/server.js';
+import type { HttpResponse } from '../http1/response.js';
 
 export type AdminCheck = { ok: true } | { ok: false; reason: string };
 
@@ -16,7 +16,7 @@ export class AdminGuard {
   }
 
   /** Whether the request carries the admin token. */
-  requireAdmin(req: GatewayRequest): AdminCheck {
+  requireAdmin(req: HttpRequest): AdminCheck {
     if (this.digest === null) return { ok: false, reason: 'this gateway has no admin token configured (start it with `portico up`)' };
     const presented = bearerToken(req.headers.authorization);
     if (presented === null) return { ok: false, reason: 'admin endpoints need Authorization: Bearer <admin token> (see `portico catalog`)' };
@@ -26,7 +26,7 @@ export class AdminGuard {
   }
 
   /** requireAdmin, answering 401 (with no data) when it fails; true when the caller may go on. */
-  admit(req: GatewayRequest, res: GatewayResponse): boolean {
+  admit(req: HttpRequest, res: HttpResponse): boolean {
     const check = this.requireAdmin(req);
     if (check.ok) return true;
     res.writeHead(401, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'www-authenticate': 'Bearer realm="portico-admin"' });

@@ -6,8 +6,8 @@
 // servers point at the gateway as the client reached it.
 import type { GatewayConfig } from '../../contract/index.js';
 import { CATALOG_PATH, MERGED_OPENAPI_PATH, type CatalogEntry, type CatalogListing } from '../../contract/catalog-api.js';
-import type { GatewayRequest } from '../http1/server.js';
-import type { GatewayResponse } from '../http1/response.js';
+import type { HttpRequest } from '../http1/server.js';
+import type { HttpResponse } from '../http1/response.js';
 import type { AdminGuard } from './admin.js';
 import type { CatalogCollector } from './collector.js';
 import { mergedDocument, serviceDocument, type PublishedService } from './documents.js';
@@ -18,7 +18,7 @@ export function isCatalogPath(path: string): boolean {
   return path === MERGED_OPENAPI_PATH || path === CATALOG_PATH || path.startsWith(`${CATALOG_PATH}/`);
 }
 
-export function handleCatalogRequest(req: GatewayRequest, res: GatewayResponse, path: string, collector: CatalogCollector, guard: AdminGuard): void {
+export function handleCatalogRequest(req: HttpRequest, res: HttpResponse, path: string, collector: CatalogCollector, guard: AdminGuard): void {
   if (!guard.admit(req, res)) return;
   if (req.method !== 'GET' && req.method !== 'HEAD') return send(req, res, 405, { error: 'method_not_allowed', message: `${path} answers GET only` }, { allow: 'GET, HEAD' });
   // Fetches under way finish and what they collected is validated now (the parser loads on first use).
@@ -28,7 +28,7 @@ export function handleCatalogRequest(req: GatewayRequest, res: GatewayResponse, 
   );
 }
 
-function answer(req: GatewayRequest, res: GatewayResponse, path: string, collector: CatalogCollector): void {
+function answer(req: HttpRequest, res: HttpResponse, path: string, collector: CatalogCollector): void {
   const config = collector.current();
   if (config === null) return send(req, res, 503, { error: 'not_ready', message: 'the gateway has no config yet' });
   const ctx: PublishContext = { serverUrl: serverUrlOf(req, config), auth: config.auth };
@@ -85,13 +85,13 @@ function publishedEntry(config: GatewayConfig, service: string, document: NonNul
 }
 
 /** The gateway's URL as the client used it (Host header, when it is a plain host[:port]); else its own listen port on loopback. */
-function serverUrlOf(req: GatewayRequest, config: GatewayConfig): string {
+function serverUrlOf(req: HttpRequest, config: GatewayConfig): string {
   const host = req.headers.host;
   if (host !== undefined && /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(host)) return `http://${host}`;
   return `http://127.0.0.1:${config.listen.port}`;
 }
 
-function send(req: GatewayRequest, res: GatewayResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
+function send(req: HttpRequest, res: HttpResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...extra });
   res.end(req.method === 'HEAD' ? undefined : JSON.stringify(body, null, 2));
 }

@@ -2,8 +2,8 @@
 // the few calls gateway.ts makes (configure on every config, a registry-watch target next to
 // the upstreams, and the /_portico/catalog* and /_portico/openapi.json requests).
 import type { DiscoveryConfig, GatewayConfig, RegistryInstance } from '../../contract/index.js';
-import type { GatewayRequest } from '../http1/server.js';
-import type { GatewayResponse } from '../http1/response.js';
+import type { HttpRequest } from '../http1/server.js';
+import type { HttpResponse } from '../http1/response.js';
 import type { GatewayLogger } from '../log.js';
 import type { WatchTarget } from '../registry-watch.js';
 import { AdminGuard } from './admin.js';
@@ -42,7 +42,7 @@ export class GatewayCatalog {
     return isCatalogPath(path);
   }
 
-  handle(req: GatewayRequest, res: GatewayResponse, path: string): void {
+  handle(req: HttpRequest, res: HttpResponse, path: string): void {
     handleCatalogRequest(req, res, path, this.collector, this.guard);
   }
 

@@ -1,4 +1,4 @@
-// One client connection of the gateway's HTTP/1.1 server (server.ts), over a raw TCP socket:
+// One client connection of the HTTP/1.1 server (server.ts), over a raw TCP socket:
 // strict head parsing (head.ts), one request at a time (pipelined requests wait in the
 // buffer, and reading stops when they pile up or the client does not read its answers),
 // bodies streamed with backpressure (body.ts), the answer framed by response.ts, header,
@@ -9,28 +9,50 @@ import type { Socket } from 'node:net';
 import { RequestBody, type BodySource } from './body.js';
 import { ChunkedDecoder } from './chunked.js';
 import { HEAD_END, isHeadError, parseRequestHead, type HeadError, type RequestHead } from './head.js';
-import { GatewayResponse, type ResponseConnection } from './response.js';
-import { ConnectionSession, GatewayRequest, type RejectHandler, type RequestHandler, type ServerLimits } from './server-types.js';
+import { HttpResponse, type ResponseConnection } from './response.js';
+import { HttpRequest, type RejectHandler, type RequestHandler, type ServerLimits, type SessionFactory } from './server-types.js';
 
-/** What a connection needs from its server (GatewayServer), so that neither module imports the other. */
-export interface ConnectionServer {
+/** What a connection needs from its server (Http1Server), so that neither module imports the other. */
+export interface ConnectionServer<S> {
   readonly limits: ServerLimits;
-  readonly handler: RequestHandler;
+  readonly handler: RequestHandler<S>;
   readonly reject: RejectHandler;
+  readonly openSession: SessionFactory<S>;
   /** The server is shutting down: no connection is kept alive after its answer. */
   readonly closing: boolean;
   /** The connection's socket closed. */
-  forget(conn: ClientConnection): void;
+  forget(conn: ClientConnection<S>): void;
 }
 
 /** After the last answer: how long a closing connection may linger, and how much input it may still send. */
 const CLOSE_LINGER_MS = 2_000;
 const MAX_DISCARD_BYTES = 256 * 1024;
 
-export class ClientConnection implements ResponseConnection, BodySource {
+// Where a connection is in its life: one field, so no two flags can disagree. Whether a request
+// is being answered is `req !== null` (it may be while OPEN or CLOSING).
+/** Reading and answering requests. */
+const OPEN = 0;
+/** No request in flight, and the client has not read earlier answers: nothing more is parsed until it drains. */
+const WAITING_FOR_DRAIN = 1;
+/** No further request will be read: the last answer lingers, input is discarded (bounded). */
+const CLOSING = 2;
+/** The socket closed. */
+const CLOSED = 3;
+type ConnectionState = typeof OPEN | typeof WAITING_FOR_DRAIN | typeof CLOSING | typeof CLOSED;
+
+// Why reading is paused: a set of reasons, since each is lifted on its own; reading resumes when
+// none is left.
+/** The request body's consumer is not keeping up (backpressure). */
+const PAUSED_BY_BODY = 1;
+/** Pipelined requests piled up behind the current one. */
+const PAUSED_BY_PIPELINE = 2;
+
+export class ClientConnection<S = unknown> implements ResponseConnection, BodySource {
+  private state: ConnectionState = OPEN;
+  private paused = 0;
   private buf: Buffer | null = null;
-  private req: GatewayRequest | null = null;
-  private res: GatewayResponse | null = null;
+  private req: HttpRequest<S> | null = null;
+  private res: HttpResponse | null = null;
   private body: RequestBody | null = null;
   private decoder: ChunkedDecoder | null = null;
   private bodyRemaining = 0;
@@ -38,22 +60,19 @@ export class ClientConnection implements ResponseConnection, BodySource {
   private headSince: number;
   private requestSince = 0;
   private idleSince = 0;
+  /** Re-entrancy guard: an answer given synchronously inside pump() must not start a nested pump. */
   private pumping = false;
-  private pausedByBody = false;
-  private pausedByPipeline = false;
-  private waitingForDrain = false;
-  private closing = false;
-  private closed = false;
-  /** When the gateway decided to close (answer sent with `connection: close`, or a refusal). */
+  /** When the server decided to close (answer sent with `connection: close`, or a refusal). */
   private closingSince = 0;
   private discarded = 0;
 
   constructor(
     readonly socket: Socket,
-    private readonly server: ConnectionServer,
+    private readonly server: ConnectionServer<S>,
   ) {
     this.headSince = Date.now();
-    this.session = new ConnectionSession(socket);
+    this.remoteAddress = socket.remoteAddress ?? '';
+    this.session = server.openSession(this.remoteAddress);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => this.onDrain());
@@ -65,7 +84,7 @@ export class ClientConnection implements ResponseConnection, BodySource {
   // ---- reading
 
   private onData(chunk: Buffer): void {
-    if (this.closing) return this.discard(chunk.length);
+    if (this.state === CLOSING) return this.discard(chunk.length);
     if (this.body !== null && !this.body.complete) {
       const used = this.feedBody(chunk, 0);
       if (used < 0 || used === chunk.length) return;
@@ -77,11 +96,11 @@ export class ClientConnection implements ResponseConnection, BodySource {
     } else {
       this.buf = Buffer.concat([this.buf, chunk]);
     }
-    if (this.req !== null || this.waitingForDrain) {
+    if (this.req !== null || this.state === WAITING_FOR_DRAIN) {
       // Pipelined bytes wait for the current answer (or for the client to read the previous
       // ones); stop reading if they pile up.
-      if (this.buf.length > this.server.limits.maxHeaderBytes * 2 && !this.pausedByPipeline) {
-        this.pausedByPipeline = true;
+      if (this.buf.length > this.server.limits.maxHeaderBytes * 2 && (this.paused & PAUSED_BY_PIPELINE) === 0) {
+        this.paused |= PAUSED_BY_PIPELINE;
         this.socket.pause();
       }
       return;
@@ -94,11 +113,11 @@ export class ClientConnection implements ResponseConnection, BodySource {
     if (this.pumping) return;
     this.pumping = true;
     try {
-      while (this.req === null && this.buf !== null && !this.closing && !this.closed) {
-        // A client that pipelines requests but does not read the answers (the gateway may
+      while (this.req === null && this.buf !== null && this.state === OPEN) {
+        // A client that pipelines requests but does not read the answers (the application may
         // answer some itself, at once) gets no more of them read until it does.
         if (this.socket.writableNeedDrain) {
-          this.waitingForDrain = true;
+          this.state = WAITING_FOR_DRAIN;
           break;
         }
         if (!this.startRequest()) break;
@@ -151,8 +170,8 @@ export class ClientConnection implements ResponseConnection, BodySource {
       this.bodyRemaining = head.contentLength;
     }
     this.body = body;
-    const req = new GatewayRequest(head.method, head.url, head.rawHeaders, head.contentLength, body, this.session);
-    const res = new GatewayResponse(this, head.method === 'HEAD', head.versionMinor === 0);
+    const req = new HttpRequest(head.method, head.url, head.rawHeaders, head.contentLength, body, this.remoteAddress, this.session);
+    const res = new HttpResponse(this, head.method === 'HEAD', head.versionMinor === 0);
     this.req = req;
     this.res = res;
     this.keepAliveRequested = head.keepAlive;
@@ -168,7 +187,9 @@ export class ClientConnection implements ResponseConnection, BodySource {
   }
 
   private keepAliveRequested = true;
-  private readonly session: ConnectionSession;
+  private readonly remoteAddress: string;
+  /** The application's value for this connection (see SessionFactory). */
+  private readonly session: S;
 
   /** Feed body bytes; returns bytes used, or -1 when the body was malformed (connection cut). */
   private feedBody(chunk: Buffer, offset: number): number {
@@ -195,36 +216,38 @@ export class ClientConnection implements ResponseConnection, BodySource {
 
   private onDrain(): void {
     this.res?.drained();
-    if (!this.waitingForDrain) return;
-    this.waitingForDrain = false;
-    if (this.pausedByPipeline) {
-      this.pausedByPipeline = false;
-      if (!this.pausedByBody) this.socket.resume();
-    }
+    if (this.state !== WAITING_FOR_DRAIN) return;
+    this.state = OPEN;
+    this.unpause(PAUSED_BY_PIPELINE);
     this.pump();
   }
 
   // ---- BodySource
 
   pause(): void {
-    this.pausedByBody = true;
+    this.paused |= PAUSED_BY_BODY;
     this.socket.pause();
   }
 
   resume(): void {
-    if (!this.pausedByBody) return;
-    this.pausedByBody = false;
-    if (!this.pausedByPipeline) this.socket.resume();
+    this.unpause(PAUSED_BY_BODY);
+  }
+
+  /** Lift one reason for pausing; reading resumes when none is left. */
+  private unpause(reason: number): void {
+    if ((this.paused & reason) === 0) return;
+    this.paused &= ~reason;
+    if (this.paused === 0) this.socket.resume();
   }
 
   // ---- ResponseConnection
 
   canKeepAlive(): boolean {
     // A body nobody read to its end leaves the connection unusable for the next request.
-    return this.keepAliveRequested && !this.closing && !this.server.closing && (this.body === null || this.body.complete);
+    return this.keepAliveRequested && this.state === OPEN && !this.server.closing && (this.body === null || this.body.complete);
   }
 
-  responseDone(res: GatewayResponse, keepAlive: boolean): void {
+  responseDone(res: HttpResponse, keepAlive: boolean): void {
     if (res !== this.res) return;
     this.req = null;
     this.res = null;
@@ -237,11 +260,12 @@ export class ClientConnection implements ResponseConnection, BodySource {
     }
     this.idleSince = Date.now();
     if (this.buf !== null) this.headSince = this.idleSince;
-    // The body is complete: whatever paused reading for it no longer applies.
-    const wasPaused = this.pausedByBody || this.pausedByPipeline;
-    this.pausedByBody = false;
-    if (!this.waitingForDrain) this.pausedByPipeline = false;
-    if (wasPaused && !this.pausedByPipeline) this.socket.resume();
+    // The body is complete: whatever paused reading for it no longer applies (no request was in
+    // flight while waiting for drain, so that state cannot hold here).
+    if (this.paused !== 0) {
+      this.paused = 0;
+      this.socket.resume();
+    }
     if (this.server.closing) {
       this.startClosing();
       this.socket.end();
@@ -260,7 +284,7 @@ export class ClientConnection implements ResponseConnection, BodySource {
   }
 
   private onClose(): void {
-    this.closed = true;
+    this.state = CLOSED;
     this.server.forget(this);
     this.body?.abort();
     const res = this.res;
@@ -275,7 +299,7 @@ export class ClientConnection implements ResponseConnection, BodySource {
   }
 
   private cut(): void {
-    this.closing = true;
+    if (this.state !== CLOSED) this.state = CLOSING;
     this.socket.destroy();
   }
 
@@ -286,7 +310,7 @@ export class ClientConnection implements ResponseConnection, BodySource {
    */
   private startClosing(): void {
     if (this.closingSince === 0) this.closingSince = Date.now();
-    this.closing = true;
+    if (this.state !== CLOSED) this.state = CLOSING;
     this.buf = null;
   }
 

@@ -107,19 +107,42 @@ function trimOws(s: string): string {
   return start === 0 && end === s.length ? s : s.slice(start, end);
 }
 
-/** The framing and connection facts every message head shares. */
-interface Framing {
-  contentLength: number;
-  chunked: boolean;
+/** What a Connection header says (RFC 9110 7.6.1); repeated headers accumulate. */
+export interface ConnectionOptions {
   connectionClose: boolean;
   connectionKeepAlive: boolean;
+  /** Header names the Connection header lists (comma-separated, lowercase), or null. */
+  listed: string | null;
+}
+
+/**
+ * The one reading of a Connection header value, for requests and responses here and for the
+ * gateway's request-header pass (gateway/headers.ts): close, keep-alive, and the names listed.
+ */
+export function readConnection(value: string, into: ConnectionOptions): void {
+  // The usual values without splitting.
+  const v = value.length <= 10 ? value.toLowerCase() : '';
+  if (v === 'keep-alive') into.connectionKeepAlive = true;
+  else if (v === 'close') into.connectionClose = true;
+  else {
+    for (const token of value.split(',')) {
+      const t = trimOws(token).toLowerCase();
+      if (t === 'close') into.connectionClose = true;
+      else if (t === 'keep-alive') into.connectionKeepAlive = true;
+      else if (t !== '') into.listed = into.listed === null ? t : `${into.listed},${t}`;
+    }
+  }
+}
+
+/** The framing and connection facts every message head shares. */
+interface Framing extends ConnectionOptions {
+  contentLength: number;
+  chunked: boolean;
   transferEncoding: boolean;
   keepAliveTimeoutS: number;
   host: number;
   expectContinue: boolean;
   expectOther: boolean;
-  /** Header names the Connection header lists (comma-separated, lowercase), or null. */
-  listed: string | null;
 }
 
 function fail(status: HeadError['status'], message: string): HeadError {
@@ -150,21 +173,9 @@ function readFramingHeader(lower: string, value: string, framing: Framing, error
       if (value.toLowerCase() !== 'chunked') return fail(errorStatus === 400 ? 501 : 502, `unsupported Transfer-Encoding "${value.slice(0, 64)}" (only chunked)`);
       framing.chunked = true;
       return null;
-    case 'connection': {
-      // The usual values without splitting.
-      const v = value.length <= 10 ? value.toLowerCase() : '';
-      if (v === 'keep-alive') framing.connectionKeepAlive = true;
-      else if (v === 'close') framing.connectionClose = true;
-      else {
-        for (const token of value.split(',')) {
-          const t = trimOws(token).toLowerCase();
-          if (t === 'close') framing.connectionClose = true;
-          else if (t === 'keep-alive') framing.connectionKeepAlive = true;
-          else if (t !== '') framing.listed = framing.listed === null ? t : `${framing.listed},${t}`;
-        }
-      }
+    case 'connection':
+      readConnection(value, framing);
       return null;
-    }
     case 'host':
       framing.host++;
       return null;

@@ -20,7 +20,7 @@ export interface ResponseConnection {
   /** May this connection carry another request after this answer? */
   canKeepAlive(): boolean;
   /** The answer is complete (or abandoned); `keepAlive` false closes the connection. */
-  responseDone(res: GatewayResponse, keepAlive: boolean): void;
+  responseDone(res: HttpResponse, keepAlive: boolean): void;
 }
 
 /** Who is told when the answer completes or the client goes away, and when it drained. */
@@ -61,7 +61,7 @@ function headerLines(list: readonly string[], facts: { hasLength: boolean; hasDa
   return lines;
 }
 
-export class GatewayResponse {
+export class HttpResponse {
   statusCode = 200;
   headersSent = false;
   destroyed = false;

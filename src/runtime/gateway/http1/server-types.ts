@@ -1,11 +1,11 @@
-// What the HTTP/1.1 server hands to the gateway and is configured with: the parsed request, the
-// per-connection session, the limits and the handler types. Its own module so that server.ts
-// (GatewayServer) and client-connection.ts (ClientConnection, which builds the requests) share
-// these without importing each other; server.ts re-exports them.
+// What the HTTP/1.1 server hands to its application and is configured with: the parsed request,
+// the limits and the handler types. Its own module so that server.ts (Http1Server) and
+// client-connection.ts (ClientConnection, which builds the requests) share these without
+// importing each other; server.ts re-exports them.
 import type { Socket } from 'node:net';
 import type { RequestBody } from './body.js';
 import type { HeadError } from './head.js';
-import type { GatewayResponse } from './response.js';
+import type { HttpResponse } from './response.js';
 
 export interface ServerLimits {
   /** Request line + headers, in bytes, before 431 (or 414 when the request line alone is over). */
@@ -20,20 +20,11 @@ export interface ServerLimits {
 }
 
 /**
- * What the gateway remembers per client connection between its requests: the peer address
- * (read once) and the last API-key verdict (see auth.ts).
+ * The parsed request handed to the application. `S` is what the application keeps per client
+ * connection (made by the server's `openSession` once per connection, never read here): the
+ * transport carries it from request to request without knowing what is in it.
  */
-export class ConnectionSession {
-  readonly remoteAddress: string;
-  credential: unknown = null;
-
-  constructor(socket: Socket) {
-    this.remoteAddress = socket.remoteAddress ?? '';
-  }
-}
-
-/** The parsed request handed to the gateway. */
-export class GatewayRequest {
+export class HttpRequest<S = unknown> {
   private headerObject: Record<string, string | undefined> | null = null;
 
   constructor(
@@ -45,7 +36,9 @@ export class GatewayRequest {
     readonly contentLength: number,
     /** null when the request has no body. */
     readonly body: RequestBody | null,
-    readonly session: ConnectionSession,
+    /** The TCP peer's address (read once per connection). */
+    readonly remoteAddress: string,
+    readonly session: S,
   ) {}
 
   /** Lowercase name -> value (repeats joined with ", "); built on first use only. */
@@ -63,6 +56,8 @@ export class GatewayRequest {
   }
 }
 
-export type RequestHandler = (req: GatewayRequest, res: GatewayResponse) => void;
+export type RequestHandler<S = unknown> = (req: HttpRequest<S>, res: HttpResponse) => void;
+/** Makes the application's per-connection value for a new client connection. */
+export type SessionFactory<S = unknown> = (remoteAddress: string) => S;
 /** A request the server refused before the handler saw it (answered, then closed). */
 export type RejectHandler = (error: HeadError, socket: Socket) => void;

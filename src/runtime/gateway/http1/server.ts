@@ -1,4 +1,4 @@
-// The gateway's HTTP/1.1 server over raw TCP sockets. Node's http server spends most of a
+// The HTTP/1.1 server over raw TCP sockets that the gateway runs on. Node's http server spends most of a
 // proxied request's CPU in generic stream and object machinery (IncomingMessage,
 // ServerResponse, header objects); the gateway needs none of it, and measured twice the
 // throughput with this (docs/gateway.md, "Performance"). The server accepts sockets, checks
@@ -7,20 +7,21 @@
 // (client-connection.ts) reads, parses and pipelines its own requests.
 import net, { type AddressInfo } from 'node:net';
 import { ClientConnection, type ConnectionServer } from './client-connection.js';
-import type { RejectHandler, RequestHandler, ServerLimits } from './server-types.js';
+import type { RejectHandler, RequestHandler, ServerLimits, SessionFactory } from './server-types.js';
 
-export { ConnectionSession, GatewayRequest, type RejectHandler, type RequestHandler, type ServerLimits } from './server-types.js';
+export { HttpRequest, type RejectHandler, type RequestHandler, type ServerLimits, type SessionFactory } from './server-types.js';
 
-export class GatewayServer implements ConnectionServer {
+export class Http1Server<S = unknown> implements ConnectionServer<S> {
   readonly server: net.Server;
-  readonly connections = new Set<ClientConnection>();
+  readonly connections = new Set<ClientConnection<S>>();
   closing = false;
   private sweep: NodeJS.Timeout | null = null;
 
   constructor(
     readonly limits: ServerLimits,
-    readonly handler: RequestHandler,
+    readonly handler: RequestHandler<S>,
     readonly reject: RejectHandler,
+    readonly openSession: SessionFactory<S>,
   ) {
     this.server = net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
       if (this.closing) {
@@ -42,7 +43,7 @@ export class GatewayServer implements ConnectionServer {
     });
   }
 
-  forget(conn: ClientConnection): void {
+  forget(conn: ClientConnection<S>): void {
     this.connections.delete(conn);
     if (this.connections.size === 0) this.stopSweep();
   }

@@ -28,11 +28,20 @@ export interface ConnectionPool {
   dispatchFresh(request: UpstreamRequest, handler: UpstreamHandler): void;
 }
 
+// What the connection is reading (`state`): an answer's head or body, or nothing (IDLE).
 const HEAD = 0;
 const BODY_LENGTH = 1;
 const BODY_CHUNKED = 2;
 const BODY_UNTIL_CLOSE = 3;
 const IDLE = 4;
+
+// Where the socket is in its life (`life`), apart from what it is reading: one field, so that
+// "connected" and "dead" cannot both hold.
+const CONNECTING = 0;
+const CONNECTED = 1;
+/** Closed or destroyed: never used again. */
+const DEAD = 2;
+type Life = typeof CONNECTING | typeof CONNECTED | typeof DEAD;
 
 const MAX_RESPONSE_HEAD_BYTES = 64 * 1024;
 /** How a connection the upstream closed while idle fails on reuse. */
@@ -58,15 +67,14 @@ export class UpstreamConnection implements UpstreamLink, BodySink, ChunkSink {
   idleSince = 0;
   idleLimitMs: number;
   private state = IDLE;
+  private life: Life = CONNECTING;
   private buf: Buffer | null = null;
   private remaining = 0;
   private decoder: ChunkedDecoder | null = null;
   private responseKeepAlive = true;
   private requestWritten = false;
   private gotBytes = false;
-  private connected = false;
   private paused = false;
-  private dead = false;
   private deadline = 0;
   /** For body timeouts: the deadline moves with each chunk (idle time, not total). */
   private timerMs = 0;
@@ -90,7 +98,7 @@ export class UpstreamConnection implements UpstreamLink, BodySink, ChunkSink {
     this.socket = socket;
     socket.setKeepAlive(true, 30_000);
     socket.on('connect', () => {
-      this.connected = true;
+      if (this.life === CONNECTING) this.life = CONNECTED;
       if (this.timerKind === TIMER_CONNECT) this.disarm();
       this.armHeadersTimeout();
     });
@@ -127,13 +135,13 @@ export class UpstreamConnection implements UpstreamLink, BodySink, ChunkSink {
    * count against the service (504, ejection, breaker).
    */
   private armHeadersTimeout(): void {
-    if (this.connected && this.requestWritten && this.state === HEAD && this.handler !== null) this.arm(TIMER_HEADERS, this.request!.headersTimeout);
+    if (this.life === CONNECTED && this.requestWritten && this.state === HEAD && this.handler !== null) this.arm(TIMER_HEADERS, this.request!.headersTimeout);
   }
 
   // ---- BodySink: the client's request body
 
   writeBody(chunk: Buffer): boolean {
-    if (this.dead || this.handler === null) return true;
+    if (this.life === DEAD || this.handler === null) return true;
     if (!this.request!.body!.chunked) return this.socket.write(chunk);
     this.socket.cork();
     this.socket.write(chunkPrefix(chunk.length), 'latin1');
@@ -144,7 +152,7 @@ export class UpstreamConnection implements UpstreamLink, BodySink, ChunkSink {
   }
 
   endBody(): void {
-    if (this.dead || this.handler === null) return;
+    if (this.life === DEAD || this.handler === null) return;
     if (this.request!.body!.chunked) this.socket.write(LAST_CHUNK, 'latin1');
     this.requestWritten = true;
     this.armHeadersTimeout();
@@ -288,7 +296,7 @@ export class UpstreamConnection implements UpstreamLink, BodySink, ChunkSink {
   /** The answer is complete; `extra` = bytes followed it (a protocol error for keep-alive). */
   private complete(extra: boolean): void {
     const handler = this.handler!;
-    const reusable = this.responseKeepAlive && this.requestWritten && !extra && !this.dead;
+    const reusable = this.responseKeepAlive && this.requestWritten && !extra && this.life !== DEAD;
     this.detach();
     this.served++;
     if (reusable) this.pool.release(this);
@@ -308,7 +316,7 @@ export class UpstreamConnection implements UpstreamLink, BodySink, ChunkSink {
   }
 
   private onClose(): void {
-    this.dead = true;
+    this.life = DEAD;
     this.disarm();
     this.pool.forget(this);
     if (this.handler !== null) this.fail('PORTICO_UPSTREAM_CLOSED', 'upstream closed the connection');
@@ -346,15 +354,15 @@ export class UpstreamConnection implements UpstreamLink, BodySink, ChunkSink {
   }
 
   destroy(): void {
-    if (this.dead) return;
-    this.dead = true;
+    if (this.life === DEAD) return;
+    this.life = DEAD;
     this.disarm();
     this.socket.destroy();
     this.pool.forget(this);
   }
 
   get alive(): boolean {
-    return !this.dead;
+    return this.life !== DEAD;
   }
 
   // ---- deadlines (checked by the pools' sweep)

@@ -1,15 +1,14 @@
 // CORS, compiled per route: allowed origins in a Set (or "*"), header values joined once.
 // Preflights are answered by the gateway (never forwarded, never authenticated: browsers send
 // no credentials on them); actual requests get Access-Control-* headers added to the answer.
-import type { CorsPolicy } from '../contract/index.js';
-import type { CompiledCorsLike } from './plugins.js';
+import type { CorsPolicy } from '../../../contract/index.js';
 
 export interface PreflightAnswer {
   status: number;
   headers: string[];
 }
 
-export class CompiledCors implements CompiledCorsLike {
+export class CompiledCors {
   private readonly anyOrigin: boolean;
   private readonly origins: ReadonlySet<string>;
   private readonly methods: ReadonlySet<string>;

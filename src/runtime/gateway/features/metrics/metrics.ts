@@ -3,7 +3,7 @@
 // gateways in one test process do not collide. Series are resolved once per route at config
 // load; per request it is one Map lookup by status code, an increment and a 13-bound scan.
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
-import type { BreakerState } from './breaker.js';
+import type { BreakerState } from '../../breaker.js';
 import { CONTENT_TYPE, Counter, Gauge, Histogram, renderAll, renderSample, type CounterChild, type HistogramChild, type Metric } from './prometheus.js';
 
 const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };

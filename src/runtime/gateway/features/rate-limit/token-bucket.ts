@@ -2,8 +2,16 @@
 // route. A bucket holds up to `burst` tokens and refills at `requests` per `perMs`. Buckets
 // that have refilled completely carry no information and are swept, so memory is bounded by
 // the number of recently active keys. Pure apart from the sweep timer; the clock is passed in.
-import type { RateLimitPolicy } from '../contract/index.js';
-import type { RateDecision, RouteRateLimit } from './plugins.js';
+import type { RateLimitPolicy } from '../../../contract/index.js';
+
+export interface RateDecision {
+  allowed: boolean;
+  limit: number;
+  remaining: number;
+  resetSeconds: number;
+  /** Seconds until a rejected client may try again (0 when allowed). */
+  retryAfterSeconds: number;
+}
 
 interface Bucket {
   tokens: number;
@@ -13,7 +21,7 @@ interface Bucket {
 /** Hard cap on tracked keys: past it, a sweep runs immediately. */
 const MAX_KEYS = 100_000;
 
-export class TokenBucketLimiter implements RouteRateLimit {
+export class TokenBucketLimiter {
   readonly by: RateLimitPolicy['by'];
   /** `RateLimit-Policy` value (IETF draft form): quota and window in seconds. */
   readonly policyHeader: string;

@@ -9,7 +9,7 @@
 // - Vary is honoured: the request headers it names become part of the key.
 // - Request Cache-Control: no-store bypasses; no-cache / max-age=0 skips the lookup (refresh).
 import { LRUCache } from 'lru-cache';
-import type { ResponseHeaderSink } from './headers.js';
+import type { ResponseHeaderSink } from '../../headers.js';
 
 export interface CacheControl {
   noStore: boolean;

@@ -3,9 +3,9 @@
 // and `exp` required. Loaded lazily: a gateway without a jwt block never loads jose.
 import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import type { GatewayConfig } from '../contract/index.js';
-import { digest, type TokenVerifier } from './auth.js';
-import type { AuthResult } from './plugins.js';
+import type { GatewayConfig } from '../../../contract/index.js';
+import type { AuthResult } from '../../identity.js';
+import { digest, type TokenVerifier } from './authenticator.js';
 
 type JwtConfig = NonNullable<GatewayConfig['auth']['jwt']>;
 

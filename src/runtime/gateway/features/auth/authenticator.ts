@@ -4,9 +4,10 @@
 //   time taken says nothing about which key or how much of it matched.
 // - JWTs are verified in jwt.ts (loaded only when the config has a jwt block).
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { GatewayConfig } from '../contract/index.js';
-import type { GatewayLogger } from './log.js';
-import type { AuthResult, CredentialMemo, RouteAuth } from './plugins.js';
+import type { GatewayConfig } from '../../../contract/index.js';
+import type { AuthResult } from '../../identity.js';
+import type { GatewayLogger } from '../../log.js';
+import type { CredentialMemo } from '../../session.js';
 
 interface StoredKey {
   name: string;
@@ -66,12 +67,13 @@ function sameString(a: string, b: string): boolean {
 }
 
 /** One authenticator per config, shared by the routes that use auth. */
-export class Authenticator implements RouteAuth {
+export class Authenticator {
   constructor(
     private readonly apiKeys: ApiKeys,
     private readonly jwt: TokenVerifier | null,
   ) {}
 
+  /** Synchronous when the credential is an API key; a promise for JWT verification. */
   authenticate(apiKey: string | null, authorization: string | null, memo?: CredentialMemo): AuthResult | Promise<AuthResult> {
     if (apiKey !== null) {
       if (this.apiKeys.size === 0) return { ok: false, reason: 'API keys are not accepted here' };

@@ -1,0 +1,21 @@
+// The gateway's features, one line each. Adding a feature: a folder under features/ whose
+// index.ts exports a Feature (types.ts), and one line here. The order below only breaks ties
+// between equal priorities; each feature's priority places it within every phase.
+import { accessLog } from './access-log/index.js';
+import { auth } from './auth/index.js';
+import { cache } from './cache/index.js';
+import { cors } from './cors/index.js';
+import { health } from './health/index.js';
+import { metrics } from './metrics/index.js';
+import { rateLimit } from './rate-limit/index.js';
+import type { Feature } from './types.js';
+
+export const FEATURES: readonly Feature[] = [
+  cors, //        2000  access: answers preflights, adds Access-Control-* headers
+  auth, //        1250  access: API key / JWT -> identity; upstreamRequest: identity headers
+  rateLimit, //    910  access: token bucket, RateLimit-* headers, 429
+  cache, //        100  beforeUpstream: serve from cache; responseHeaders/Body: capture
+  metrics, //       13  log: Prometheus series; endpoint /_portico/metrics
+  accessLog, //      9  log: one JSON line per request
+  health, //         0  endpoint /_portico/health
+];
