@@ -203,7 +203,8 @@ export interface WireOutcome {
   closed: boolean;
 }
 
-const STATUS_LINE = /(?:^|\n)HTTP\/1\.[01] ([2-5]\d\d) /g;
+/** Final answers' status lines (bodies here are `ok` or JSON, so a status line may follow one directly). */
+const STATUS_LINE = /HTTP\/1\.[01] ([2-5]\d\d) /g;
 
 /**
  * Send `raw` on a fresh connection and wait until the exchange is over: the server closed, or

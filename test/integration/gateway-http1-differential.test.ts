@@ -104,6 +104,8 @@ describe('the gateway HTTP/1.1 layer against llhttp', () => {
       `${r.c.id} [${r.c.category}] ${JSON.stringify(r.c.raw.slice(0, 160))}\n    llhttp: ${JSON.stringify(r.reference)} ${r.referenceRefusal ?? ''}\n    gateway (statuses ${r.gatewayStatuses.join(',')}): ${JSON.stringify(r.gateway)}`;
     if (process.env.DIFF_DUMP) writeFileSync(process.env.DIFF_DUMP, JSON.stringify(looser.concat(stricter), null, 1));
     expect(looser.map(describeCase)).toEqual([]);
+    // Stricter means refused out loud: an error answer, never a silent close.
+    expect(stricter.filter((r) => !r.gatewayStatuses.some((s) => s >= 400)).map(describeCase)).toEqual([]);
     expect(lanes.flatMap((l) => l.upstream.errors)).toEqual([]);
     expect(late).toEqual([]);
     expect(results.length).toBe(corpus.length);
