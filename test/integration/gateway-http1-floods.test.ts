@@ -9,6 +9,7 @@
 // the thousands of flood client sockets and their buffers would be counted with it. Everything
 // on 127.0.0.1. Needs `npm run build`.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
@@ -35,6 +36,7 @@ interface ChildGateway {
 }
 
 async function startChildGateway(upstreamPort: number): Promise<ChildGateway> {
+  if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run \`npm run build\` first`);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'portico-floods-'));
   const config = gatewayConfig([
     route({ service: 's', path: '/s' }),
