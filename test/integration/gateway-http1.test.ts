@@ -9,6 +9,7 @@ import type http from 'node:http';
 import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureScope, rawRequest, send, sleep, until, type RunningGateway, type Upstream } from './gateway-helpers.js';
+import { prng } from '../helpers/prng.mjs';
 import { parseResponses, RawClient, rawUpstream, targetOf } from './gateway-raw-helpers.js';
 
 const TEST_MS = 5_000;
@@ -18,16 +19,6 @@ const TEST_MS = 5_000;
 const fixtures = fixtureScope();
 afterEach(() => fixtures.closeAll());
 
-/** Deterministic pseudo-random numbers (xorshift32), so failures reproduce. */
-function prng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x1_0000_0000;
-  };
-}
 
 /** `n` bytes of printable, position-dependent text (a shifted or truncated copy never matches). */
 function payload(n: number, seed = 1): Buffer {

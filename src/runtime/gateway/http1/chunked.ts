@@ -1,6 +1,9 @@
 // Incremental, strict decoder for the chunked transfer coding (RFC 9112 section 7.1). The
 // gateway decodes every chunked body it relays and re-frames it itself, so what it forwards
-// is exactly what it understood. Chunk extensions and trailers are read and dropped.
+// is exactly what it understood. Chunk extensions and trailers are checked against their
+// grammar (as strictly as llhttp) and dropped.
+
+import { isToken } from './head.js';
 
 export interface ChunkSink {
   /** A piece of payload (a view into the input buffer: copy it to keep it past this call). */
@@ -79,7 +82,7 @@ export class ChunkedDecoder {
               this.state = DONE;
               return i - start;
             }
-            if (content.indexOf('\r') !== -1 || content.indexOf(':') <= 0) return this.fail('malformed chunked trailer');
+            if (!isTrailerLine(content)) return this.fail('malformed chunked trailer');
             break;
           }
           const size = parseChunkSize(content);
@@ -104,6 +107,24 @@ export class ChunkedDecoder {
   }
 }
 
+/**
+ * A trailer field line: a token name right before the colon, then a value of visible
+ * characters, SP, HTAB and obs-text (what llhttp accepts; a space before the colon is refused
+ * as in the head).
+ */
+function isTrailerLine(line: string): boolean {
+  const colon = line.indexOf(':');
+  if (colon <= 0 || !isToken(line.slice(0, colon))) return false;
+  for (let i = colon + 1; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if ((c < 32 && c !== 9) || c === 127) return false;
+  }
+  return true;
+}
+
+/** RFC 9112 7.1.1 chunk extensions, without whitespace: `*( ";" token [ "=" ( token / quoted-string ) ] )`. */
+const CHUNK_EXTENSIONS = /^(?:;[!#$%&'*+\-.^_`|~0-9A-Za-z]+(?:=(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+|"(?:[\t !#-\[\]-~\x80-\xff]|\\[\t -~\x80-\xff])*"))?)*$/;
+
 /** Hex size with optional `;extensions`; -1 when malformed or absurdly large. */
 function parseChunkSize(line: string): number {
   const semi = line.indexOf(';');
@@ -119,7 +140,7 @@ function parseChunkSize(line: string): number {
     else return -1;
     n = n * 16 + d;
   }
-  if (semi !== -1 && /[\r\n\0]/.test(line.slice(semi))) return -1;
+  if (semi !== -1 && !CHUNK_EXTENSIONS.test(line.slice(semi))) return -1;
   return n;
 }
 

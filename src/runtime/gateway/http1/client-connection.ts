@@ -197,8 +197,7 @@ export class ClientConnection<S = unknown> implements ResponseConnection, BodySo
     if (this.decoder !== null) {
       const used = this.decoder.decode(chunk, offset, body);
       if (used < 0) {
-        body.abort();
-        this.cut();
+        this.malformedBody();
         return -1;
       }
       if (this.decoder.done) {
@@ -212,6 +211,17 @@ export class ClientConnection<S = unknown> implements ResponseConnection, BodySo
     body.onChunk(take === chunk.length ? chunk : chunk.subarray(offset, offset + take));
     if (this.bodyRemaining === 0) body.finish();
     return take;
+  }
+
+  /**
+   * A chunked body turned out malformed after its head was handed on: the exchange aborts the
+   * upstream request and answers 400 (as it does for a body that ends early); nothing more is
+   * read. Cut at once only when an answer has already started, since no 400 can follow it.
+   */
+  private malformedBody(): void {
+    this.body!.abort();
+    if (this.res === null || this.res.headersSent) return this.cut();
+    this.startClosing();
   }
 
   private onDrain(): void {

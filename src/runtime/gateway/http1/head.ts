@@ -2,7 +2,7 @@
 // upstream-pool.ts for why it has one). Pure: a head in, a description or an error out.
 // Strictness is the point for a proxy: anything two parsers could read differently (request
 // smuggling) is refused instead of guessed at — bare CR or LF, obs-fold continuation lines,
-// whitespace before a colon, conflicting Content-Length values, Content-Length together with
+// whitespace before a colon, repeated or conflicting Content-Length values, Content-Length together with
 // Transfer-Encoding, any transfer coding but a lone `chunked`, control characters in values.
 
 export interface HeadError {
@@ -56,6 +56,18 @@ for (let c = 48; c <= 57; c++) TOKEN[c] = 1;
 for (let c = 65; c <= 90; c++) TOKEN[c] = 1;
 for (let c = 97; c <= 122; c++) TOKEN[c] = 1;
 
+/**
+ * The request methods Node's parser (llhttp) knows, i.e. every method a Node service behind the
+ * gateway can receive. Anything else, lowercase spellings included, is refused (400) rather
+ * than relayed to a backend that may read it differently; one Set lookup per request (none
+ * for GET and POST, compared first).
+ */
+const KNOWN_METHODS = new Set([
+  'ACL', 'BIND', 'CHECKOUT', 'CONNECT', 'COPY', 'DELETE', 'GET', 'HEAD', 'LINK', 'LOCK', 'M-SEARCH', 'MERGE', 'MKACTIVITY',
+  'MKCALENDAR', 'MKCOL', 'MOVE', 'NOTIFY', 'OPTIONS', 'PATCH', 'POST', 'PROPFIND', 'PROPPATCH', 'PURGE', 'PUT', 'QUERY',
+  'REBIND', 'REPORT', 'SEARCH', 'SOURCE', 'SUBSCRIBE', 'TRACE', 'UNBIND', 'UNLINK', 'UNLOCK', 'UNSUBSCRIBE',
+]);
+
 export function isToken(s: string): boolean {
   if (s.length === 0) return false;
   for (let i = 0; i < s.length; i++) {
@@ -89,12 +101,16 @@ function hasBadHeadBytes(head: string): boolean {
 }
 
 
-/** Request target: no whitespace or controls (it is delimited by single spaces). */
+/**
+ * Request target: visible ASCII only (it is delimited by single spaces). Raw bytes above 0x7e
+ * are refused as llhttp refuses them: a URL carries them percent-encoded, and a backend that
+ * decodes them as UTF-8 or latin1 could route the same bytes differently.
+ */
 function isTarget(s: string): boolean {
   if (s.length === 0) return false;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c <= 32 || c === 127) return false;
+    if (c <= 32 || c >= 127) return false;
   }
   return true;
 }
@@ -225,14 +241,17 @@ function parseRequestFields(head: string, pos: number, out: string[], framing: F
       continue;
     }
     const lower = name.toLowerCase();
-    const hadLength = framing.contentLength !== -1;
-    const error = readFramingHeader(lower, value, framing, 400);
-    if (error !== null) return error;
-    // Relayed once, as one number, however it was written ("5, 5" or repeated).
     if (lower === 'content-length') {
-      if (!hadLength) out.push(name, String(framing.contentLength));
+      // One plain decimal, once: a repeat or a list ("5, 5"), even of equal values, is refused
+      // like Node's parser (llhttp) refuses it, so no server behind the gateway reads it
+      // differently; llhttp also refuses a tab after the digits (a trailing space it skips).
+      const error = head.charCodeAt(end - 1) === 9 ? fail(400, 'invalid Content-Length') : requestContentLength(value, framing);
+      if (error !== null) return error;
+      out.push(name, String(framing.contentLength));
       continue;
     }
+    const error = readFramingHeader(lower, value, framing, 400);
+    if (error !== null) return error;
     out.push(name, value);
   }
   if (framing.transferEncoding && framing.contentLength !== -1) return fail(400, 'both Content-Length and Transfer-Encoding present');
@@ -321,6 +340,16 @@ function decimal(s: string): number {
   return v;
 }
 
+/** A request's Content-Length: one header, plain decimal digits. */
+function requestContentLength(value: string, framing: Framing): HeadError | null {
+  if (framing.contentLength !== -1) return fail(400, 'repeated Content-Length header');
+  const parsed = decimal(value);
+  if (parsed === -1) return fail(400, 'invalid Content-Length');
+  framing.contentLength = parsed;
+  return null;
+}
+
+/** A response's Content-Length: equal repeats and lists are merged (RFC 9110 8.6), and relayed once. */
 function mergeContentLength(value: string, framing: Framing, errorStatus: 400 | 502): HeadError | null {
   let parsed = decimal(value);
   if (parsed === -1) parsed = contentLengthList(value);
@@ -360,7 +389,7 @@ export function parseRequestHead(head: string, maxUrlLength: number): RequestHea
   const method = start.slice(0, sp1);
   const url = start.slice(sp1 + 1, sp2);
   const version = start.slice(sp2 + 1);
-  if (!isToken(method)) return fail(400, 'invalid request method');
+  if (method !== 'GET' && method !== 'POST' && !KNOWN_METHODS.has(method)) return fail(400, 'invalid request method');
   if (url.length > maxUrlLength) return fail(414, `request target longer than ${maxUrlLength} bytes`);
   if (!isTarget(url)) return fail(400, 'invalid request target');
   let versionMinor: number;

@@ -45,7 +45,16 @@ type Life = typeof CONNECTING | typeof CONNECTED | typeof DEAD;
 
 const MAX_RESPONSE_HEAD_BYTES = 64 * 1024;
 /** How a connection the upstream closed while idle fails on reuse. */
-const STALE_SIGNS = new Set(['ECONNRESET', 'EPIPE', 'PORTICO_UPSTREAM_CLOSED']);
+const STALE_SIGNS = new Set(['ECONNRESET', 'EPIPE', 'PORTICO_UPSTREAM_CLOSED', 'PORTICO_UPSTREAM_DESYNC']);
+
+const STATUS_LINE_START = Buffer.from('HTTP/');
+
+/** The first bytes of `buf` are (a prefix of) `HTTP/`. */
+function startsLikeStatusLine(buf: Buffer): boolean {
+  const n = Math.min(buf.length, STATUS_LINE_START.length);
+  for (let i = 0; i < n; i++) if (buf[i] !== STATUS_LINE_START[i]) return false;
+  return true;
+}
 
 // Upstream sockets read into one shared buffer (net's `onread`) instead of a new Buffer per
 // read pushed through a Readable stream: cheaper per response. Each read is handled before the
@@ -194,6 +203,10 @@ export class UpstreamConnection implements UpstreamLink, BodySink, ChunkSink {
     this.gotBytes = true;
     let data = chunk;
     if (this.state === HEAD) {
+      // On a reused connection, an answer that does not start like a status line is the rest of
+      // the previous one (a body sent after a HEAD, 204 or 304 answer, in a later packet): the
+      // stream is out of sync. Checked once per answer, on its first bytes.
+      if (this.buf === null && this.served > 0 && !startsLikeStatusLine(chunk)) return this.fail('PORTICO_UPSTREAM_DESYNC', 'upstream sent more than its previous answer');
       const buf = this.buf === null ? chunk : Buffer.concat([this.buf, chunk]);
       this.buf = null;
       const used = this.readHead(buf);
@@ -326,11 +339,12 @@ export class UpstreamConnection implements UpstreamLink, BodySink, ChunkSink {
   private fail(code: string, message: string): void {
     const handler = this.handler;
     const request = this.request;
-    const stale = this.served > 0 && !this.gotBytes;
+    const stale = this.served > 0 && (!this.gotBytes || code === 'PORTICO_UPSTREAM_DESYNC');
     this.detach();
     this.destroy();
     if (handler === null || request === null) return;
-    // A reused connection the upstream had closed while it sat idle: retried once on a fresh
+    // A reused connection the upstream had closed while it sat idle (or that was out of sync
+    // from the first byte of the answer): retried once on a fresh
     // connection, only for a request that may safely run twice (RFC 9110 9.2.2: idempotent,
     // and without a body, which is gone once sent), since the upstream might have seen it.
     if (stale && request.body === null && IDEMPOTENT_METHODS.has(request.method) && STALE_SIGNS.has(code) && !this.pool.closing) {

@@ -53,6 +53,8 @@ export type UpstreamErrorCode =
   | 'PORTICO_BODY_TIMEOUT'
   | 'PORTICO_BAD_RESPONSE'
   | 'PORTICO_UPSTREAM_CLOSED'
+  /** A reused connection's answer began with bytes left over from the previous answer. */
+  | 'PORTICO_UPSTREAM_DESYNC'
   | 'PORTICO_POOL_CLOSED'
   | string;
 
