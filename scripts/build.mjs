@@ -30,7 +30,7 @@ const stubSsh2 = {
   },
 };
 
-// The OpenAPI validator (catalog/validate-document.ts) weighs more than the rest of the gateway.
+// The OpenAPI validator (features/catalog/validate-document.ts) weighs more than the rest of the gateway.
 // It becomes its own file next to gateway.mjs, imported only when a document needs validating,
 // so a gateway without catalog traffic neither parses nor loads it.
 const GATEWAY_OPENAPI_FILE = 'gateway-openapi.mjs';
@@ -70,7 +70,7 @@ await Promise.all([
     entryPoints: {
       gateway: 'src/runtime/gateway/main.ts',
       registry: 'src/runtime/registry/main.ts',
-      'gateway-openapi': 'src/runtime/gateway/catalog/validate-document.ts',
+      'gateway-openapi': 'src/runtime/gateway/features/catalog/validate-document.ts',
     },
     plugins: [separateValidator],
     outdir: 'dist/runtime',

@@ -7,7 +7,7 @@
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateOpenApi } from '../../src/runtime/gateway/catalog/validate-document.js';
+import { validateOpenApi } from '../../src/runtime/gateway/features/catalog/validate-document.js';
 import { cleanup, makeWorkspace, portico, randomProject } from './helpers/stack.js';
 
 const API_KEY = 'catalog-test-key-0123456789';

@@ -3,7 +3,7 @@
 // whose document is invalid or unreachable still routes and the catalog says why.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CatalogService } from '../../src/runtime/contract/index.js';
-import { validateOpenApi } from '../../src/runtime/gateway/catalog/validate-document.js';
+import { validateOpenApi } from '../../src/runtime/gateway/features/catalog/validate-document.js';
 import { startRegistry } from '../../src/runtime/registry/registry.js';
 import { deadPort, discovery, gatewayConfig, route, send, startGateway, startUpstream, until, type RunningGateway, type Upstream } from './gateway-helpers.js';
 

@@ -3,9 +3,9 @@
 // components, unique operationIds, conflicts). Merged output is checked with the real parser.
 import { describe, expect, it } from 'vitest';
 import type { GatewayConfig } from '../../src/runtime/contract/index.js';
-import { mergedDocument, renameComponents, serviceDocument } from '../../src/runtime/gateway/catalog/documents.js';
-import { publicOperations, publicPathFor, routeAllows, securityFor, type OpenApiDocument } from '../../src/runtime/gateway/catalog/public-document.js';
-import { validateOpenApi } from '../../src/runtime/gateway/catalog/validate-document.js';
+import { mergedDocument, renameComponents, serviceDocument } from '../../src/runtime/gateway/features/catalog/documents.js';
+import { publicOperations, publicPathFor, routeAllows, securityFor, type OpenApiDocument } from '../../src/runtime/gateway/features/catalog/public-document.js';
+import { validateOpenApi } from '../../src/runtime/gateway/features/catalog/validate-document.js';
 import { route } from '../integration/gateway-helpers.js';
 
 const noAuth: GatewayConfig['auth'] = { apiKeys: [], jwt: null };

@@ -56,12 +56,17 @@ describe('withFileEnv (gateway secrets from Docker secret files)', () => {
   };
 
   it('fills NAME from NAME_FILE without the trailing newline, and leaves a set NAME alone', () => {
-    expect(withFileEnv({ KEY_FILE: '/run/secrets/KEY' }, read)).toEqual({ KEY_FILE: '/run/secrets/KEY', KEY: 'value-1' });
-    expect(withFileEnv({ KEY_FILE: '/run/secrets/KEY', KEY: 'set' }, read).KEY).toBe('set');
-    expect(withFileEnv({ OTHER: 'x' }, read)).toEqual({ OTHER: 'x' });
+    expect(withFileEnv({ KEY_FILE: '/run/secrets/KEY' }, ['KEY'], read)).toEqual({ KEY_FILE: '/run/secrets/KEY', KEY: 'value-1' });
+    expect(withFileEnv({ KEY_FILE: '/run/secrets/KEY', KEY: 'set' }, ['KEY'], read).KEY).toBe('set');
+    expect(withFileEnv({ OTHER: 'x' }, ['KEY'], read)).toEqual({ OTHER: 'x' });
+  });
+
+  it('reads only the secrets the config names: other *_FILE variables belong to other programs', () => {
+    const env = { TF_CLI_CONFIG_FILE: '/nowhere/terraformrc', SSL_CERT_FILE: '/etc/ssl/cert.pem', KEY_FILE: '/run/secrets/KEY' };
+    expect(withFileEnv(env, ['KEY'], read)).toEqual({ ...env, KEY: 'value-1' });
   });
 
   it('an unreadable file is an error naming the variable and the file', () => {
-    expect(() => withFileEnv({ KEY_FILE: '/run/secrets/missing' }, read)).toThrow('KEY_FILE: cannot read /run/secrets/missing (ENOENT)');
+    expect(() => withFileEnv({ KEY_FILE: '/run/secrets/missing' }, ['KEY'], read)).toThrow('KEY_FILE: cannot read /run/secrets/missing (ENOENT)');
   });
 });

@@ -16,6 +16,7 @@ function context(switches: Partial<FeatureContext['switches']> = {}): FeatureCon
     logger: silentLogger,
     switches: { metrics: false, accessLog: false, ...switches },
     status: () => ({ project: 'test', routes: 0, registry: null, upstreams: [] }),
+    discovery: { version: 1, project: 'test', network: 'test_net', services: {} },
   };
 }
 
@@ -87,14 +88,16 @@ describe('gateway feature pipeline', () => {
 
   it('leaves out features a config does not use at all', async () => {
     const pipeline = await buildPipeline(FEATURES, gatewayConfig([plain]), context(), undefined);
-    expect([...pipeline.instances.keys()]).toEqual(['health']);
+    // health and the catalog are always on (the catalog lists routed services even without documents).
+    expect([...pipeline.instances.keys()]).toEqual(['health', 'catalog']);
   });
 
   it('registers the endpoints of the configured features', async () => {
     const off = await buildPipeline(FEATURES, config, context(), undefined);
-    expect([...off.endpoints.keys()]).toEqual(['/_portico/health']);
+    const always = ['/_portico/catalog', '/_portico/health', '/_portico/openapi.json'];
+    expect([...off.endpoints.keys()].sort()).toEqual(always);
     const on = await buildPipeline(FEATURES, config, context({ metrics: true }), undefined);
-    expect([...on.endpoints.keys()].sort()).toEqual(['/_portico/health', '/_portico/metrics']);
+    expect([...on.endpoints.keys()].sort()).toEqual([...always, '/_portico/metrics'].sort());
     on.close(true);
     off.close(true);
   });
@@ -143,5 +146,21 @@ describe('gateway feature pipeline', () => {
     expect(limiterOf(after)).toBe(limiterOf(before));
     before.close(false);
     after.close(true);
+  });
+});
+
+describe('gateway endpoints', () => {
+  it('finds an exact path first, else the longest prefix endpoint, only at a path boundary', async () => {
+    const features = [
+      recording('a', 1, [], [{ ...endpoint('/_portico/ui'), prefix: true }]),
+      recording('b', 2, [], [{ ...endpoint('/_portico/ui/api'), prefix: true }, endpoint('/_portico/ui/exact')]),
+    ];
+    const pipeline = await buildPipeline(features, config, context(), undefined);
+    expect(pipeline.endpointFor('/_portico/ui')?.path).toBe('/_portico/ui');
+    expect(pipeline.endpointFor('/_portico/ui/app.js')?.path).toBe('/_portico/ui');
+    expect(pipeline.endpointFor('/_portico/ui/api/x')?.path).toBe('/_portico/ui/api');
+    expect(pipeline.endpointFor('/_portico/ui/exact')?.path).toBe('/_portico/ui/exact');
+    expect(pipeline.endpointFor('/_portico/uix')).toBeUndefined();
+    pipeline.close(true);
   });
 });

@@ -4,7 +4,7 @@ import { STATUS_CODES } from 'node:http';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import type { DiscoveryConfig, GatewayConfig } from '../contract/index.js';
 import { ConfigError, parseGatewayConfig, parseDiscoveryConfig } from './config.js';
-import { RegistryWatch } from './registry-watch.js';
+import { RegistryWatch, type WatchTarget } from './registry-watch.js';
 import { GatewayErrors, rawErrorResponse, type GatewayErrorKind } from './errors.js';
 import type { HeadError } from './http1/head.js';
 import type { HttpResponse } from './http1/response.js';
@@ -19,7 +19,7 @@ import { openClientSession, type ClientSession } from './session.js';
 import { Upstreams } from './upstreams.js';
 import type { GatewayLogger } from './log.js';
 import { silentLogger } from './log.js';
-import { GatewayCatalog } from './catalog/index.js';
+import { AdminGuard } from './admin.js';
 
 /** Request header bytes (request line included) before 431. */
 export const MAX_HEADER_BYTES = 16 * 1024;
@@ -69,9 +69,9 @@ class GatewayCore implements ExchangeContext {
   unrouted!: Phases;
   pipeline: Pipeline | undefined;
   discovery!: DiscoveryConfig;
-  private readonly featureContext: FeatureContext;
-  /** Not yet a feature module (it needs discovery and the registry's instance changes): wired here. */
-  catalog: GatewayCatalog | null = null;
+  private readonly featureContext: Omit<FeatureContext, 'discovery'>;
+  /** Checks admin endpoints (features/types.ts, GatewayEndpoint.access) against config.admin's token. */
+  private admin = new AdminGuard(undefined);
 
   constructor(
     readonly upstreams: Upstreams,
@@ -88,7 +88,7 @@ class GatewayCore implements ExchangeContext {
   async apply(config: GatewayConfig, discovery: DiscoveryConfig): Promise<void> {
     // Build everything that can fail first; swap references only once nothing can throw.
     const previous = this.pipeline;
-    const pipeline = await buildPipeline(FEATURES, config, this.featureContext, previous);
+    const pipeline = await buildPipeline(FEATURES, config, { ...this.featureContext, discovery }, previous);
     let forwarding: Forwarding;
     let table: RouteTable;
     try {
@@ -109,8 +109,8 @@ class GatewayCore implements ExchangeContext {
     this.unrouted = pipeline.unrouted;
     this.discovery = discovery;
     this.table = table;
+    this.admin = new AdminGuard(config.admin === undefined ? undefined : this.featureContext.env[config.admin.tokenEnv]);
     previous?.close(false);
-    (this.catalog ??= new GatewayCatalog(this.featureContext.logger)).configure(config, discovery, this.featureContext.env);
     this.watchRegistry(config);
   }
 
@@ -124,7 +124,17 @@ class GatewayCore implements ExchangeContext {
     this.watch?.watch.stop();
     this.watch = null;
     if (registry === null) return;
-    const target = this.catalog?.alongside(this.upstreams) ?? this.upstreams; // catalog: collects documents as instances change
+    // The upstreams balance over the instances; features that follow them (the catalog) hear of them too.
+    const target: WatchTarget = {
+      setRegistrySnapshot: (services) => {
+        this.upstreams.setRegistrySnapshot(services);
+        this.pipeline?.registrySnapshot(services);
+      },
+      setRegistryService: (name, instances) => {
+        this.upstreams.setRegistryService(name, instances);
+        this.pipeline?.registryService(name, instances);
+      },
+    };
     const watch = new RegistryWatch({ url: registry.url, token: this.featureContext.env[registry.tokenEnv], target, logger: this.featureContext.logger });
     this.watch = { key, watch };
     watch.start();
@@ -143,7 +153,6 @@ class GatewayCore implements ExchangeContext {
     this.watch?.watch.stop();
     this.watch = null;
     this.pipeline?.close(true);
-    this.catalog?.close();
   }
 
   handle = (req: HttpRequest<ClientSession>, res: HttpResponse): void => {
@@ -154,10 +163,11 @@ class GatewayCore implements ExchangeContext {
   internal(req: HttpRequest<ClientSession>, res: HttpResponse, url: string): void {
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
-    const endpoint = this.pipeline!.endpoints.get(path);
-    if (endpoint !== undefined) return endpoint.handle(req, res);
-    // catalog endpoints (admin-token checked inside): to become a feature endpoint
-    if (this.catalog?.handles(path)) return this.catalog.handle(req, res, path);
+    const endpoint = this.pipeline!.endpointFor(path);
+    if (endpoint !== undefined) {
+      if (endpoint.access === 'admin' && !this.admin.admit(req, res)) return;
+      return endpoint.handle(req, res, path);
+    }
     const body = JSON.stringify({ error: GatewayErrors.notFound.error, message: `no gateway endpoint ${path}` });
     res.writeHead(404, { 'content-type': 'application/json; charset=utf-8' });
     res.end(body);

@@ -5,7 +5,7 @@ import { GATEWAY_CONTAINER_PORT } from '../contract/index.js';
 import { ConfigError, configDir, loadConfigFiles, watchConfigFiles } from './config.js';
 import { createGateway } from './gateway.js';
 import { createStdoutLogger } from './log.js';
-import { withFileEnv } from './env-files.js';
+import { secretEnvNames, withFileEnv } from './env-files.js';
 
 const logger = createStdoutLogger();
 let env: NodeJS.ProcessEnv = process.env;
@@ -15,8 +15,8 @@ const onOff = (value: string | undefined): boolean => value !== 'off' && value !
 async function main(): Promise<void> {
   let files;
   try {
-    env = withFileEnv(process.env);
     files = await loadConfigFiles(dir);
+    env = withFileEnv(process.env, secretEnvNames(files.config));
   } catch (error) {
     logger.error({ err: (error as Error).message }, 'gateway config could not be loaded');
     logger.flush?.();

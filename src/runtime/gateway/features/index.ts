@@ -4,6 +4,7 @@
 import { accessLog } from './access-log/index.js';
 import { auth } from './auth/index.js';
 import { cache } from './cache/index.js';
+import { catalog } from './catalog/index.js';
 import { cors } from './cors/index.js';
 import { health } from './health/index.js';
 import { metrics } from './metrics/index.js';
@@ -18,4 +19,5 @@ export const FEATURES: readonly Feature[] = [
   metrics, //       13  log: Prometheus series; endpoint /_portico/metrics
   accessLog, //      9  log: one JSON line per request
   health, //         0  endpoint /_portico/health
+  catalog, //        0  follows the registry; admin endpoints /_portico/catalog*, /_portico/openapi.json
 ];

@@ -2,7 +2,7 @@
 // per route, one handler array per phase (highest priority first, only features the route uses),
 // the handlers for requests that match no route, and the map of /_portico/* endpoints. All of it
 // is decided here, at config load; per request the Exchange only walks arrays.
-import type { GatewayConfig, GatewayRoute } from '../../contract/index.js';
+import type { GatewayConfig, GatewayRoute, RegistryInstance } from '../../contract/index.js';
 import type { BreakerState } from '../breaker.js';
 import type { ConfigSlice, Feature, FeatureContext, FeatureInstance, GatewayEndpoint, Phases, RouteHandlers } from './types.js';
 
@@ -10,11 +10,15 @@ export interface Pipeline {
   /** Configured features by name (features a config does not use are absent). */
   readonly instances: ReadonlyMap<string, FeatureInstance>;
   readonly endpoints: ReadonlyMap<string, GatewayEndpoint>;
+  /** The endpoint serving `path` (query removed): an exact path first, else the longest prefix endpoint. */
+  endpointFor(path: string): GatewayEndpoint | undefined;
   /** The phases for requests that matched no route (only `log` is used). */
   readonly unrouted: Phases;
   /** The phases of one route; call once per route at config load. */
   phasesFor(route: GatewayRoute): Phases;
   breakerChanged(service: string, state: BreakerState): void;
+  registrySnapshot(services: Record<string, RegistryInstance[]>): void;
+  registryService(service: string, instances: RegistryInstance[]): void;
   close(final: boolean): void;
 }
 
@@ -26,11 +30,11 @@ export interface Pipeline {
 export const NO_PHASES: Phases = { access: [], beforeUpstream: [], upstreamRequest: [], responseHeaders: [], responseBody: [], log: [] };
 
 /**
- * The gateway.json keys the core reads itself (routing, upstreams, registry, forwarding), and
- * those of the API catalog, which gateway.ts still wires beside the pipeline (`admin`, `catalog`).
+ * The gateway.json keys the core reads itself: routing, upstreams, registry, forwarding, and
+ * `admin` (the token every admin endpoint is checked against, whichever feature registers it).
  */
 export const CORE_SLICE: ConfigSlice = {
-  gateway: ['version', 'project', 'listen', 'registry', 'trustedProxies', 'routes', 'admin', 'catalog'],
+  gateway: ['version', 'project', 'listen', 'registry', 'trustedProxies', 'routes', 'admin'],
   route: ['id', 'service', 'path', 'host', 'methods', 'stripPrefix', 'timeouts', 'retries', 'circuitBreaker', 'maxBodyBytes'],
 };
 
@@ -96,11 +100,29 @@ function collectEndpoints(instances: ReadonlyMap<string, FeatureInstance>): Map<
 class BuiltPipeline implements Pipeline {
   readonly unrouted: Phases;
 
+  /** Prefix endpoints, longest path first, so the most specific one wins. */
+  private readonly prefixed: GatewayEndpoint[];
+
   constructor(
     readonly instances: ReadonlyMap<string, FeatureInstance>,
     readonly endpoints: ReadonlyMap<string, GatewayEndpoint>,
   ) {
     this.unrouted = compilePhases([...instances.values()].map((i) => i.unrouted?.() ?? null));
+    this.prefixed = [...endpoints.values()].filter((e) => e.prefix === true).sort((a, b) => b.path.length - a.path.length);
+  }
+
+  endpointFor(path: string): GatewayEndpoint | undefined {
+    const exact = this.endpoints.get(path);
+    if (exact !== undefined) return exact;
+    return this.prefixed.find((e) => path.startsWith(e.path) && path.charCodeAt(e.path.length) === 0x2f /* / */);
+  }
+
+  registrySnapshot(services: Record<string, RegistryInstance[]>): void {
+    for (const instance of this.instances.values()) instance.registrySnapshot?.(services);
+  }
+
+  registryService(service: string, instances: RegistryInstance[]): void {
+    for (const instance of this.instances.values()) instance.registryService?.(service, instances);
   }
 
   phasesFor(route: GatewayRoute): Phases {

@@ -13,7 +13,7 @@
 //   responseHeaders the upstream's answer head, as a header list: x-cache, cache capture
 //   responseBody    each body chunk, then the end: cache capture
 //   log             once per request, when the answer is complete: metrics, access log
-import type { GatewayConfig, GatewayRoute } from '../../contract/index.js';
+import type { DiscoveryConfig, GatewayConfig, GatewayRoute, RegistryInstance } from '../../contract/index.js';
 import type { BreakerState } from '../breaker.js';
 import type { Exchange } from '../exchange.js';
 import type { HttpResponse } from '../http1/response.js';
@@ -61,14 +61,17 @@ export interface Phases {
 }
 
 /**
- * A `/_portico/<name>` endpoint. `access` says who may call it: today every endpoint is public
- * (health, metrics); endpoints that show or change state (catalog, analytics, UI) will be
- * `'admin'`, checked against an admin token before `handle` runs.
+ * A `/_portico/<name>` endpoint. `access` says who may call it: `'public'` (health, metrics) or
+ * `'admin'` (catalog, analytics, UI: anything that shows the stack's inner state), which the
+ * gateway checks against the stack's admin token (admin.ts) before `handle` runs, answering 401
+ * with no data otherwise. `prefix: true` also takes every path below `path` (`path` + `/...`);
+ * `handle` gets the request's path without its query.
  */
 export interface GatewayEndpoint {
   readonly path: `/_portico/${string}`;
-  readonly access: 'public';
-  handle(req: HttpRequest, res: HttpResponse): void;
+  readonly access: 'public' | 'admin';
+  readonly prefix?: boolean;
+  handle(req: HttpRequest, res: HttpResponse, path: string): void;
 }
 
 /** What the running gateway reports about itself (for /_portico/health). */
@@ -88,6 +91,8 @@ export interface FeatureContext {
   switches: { metrics: boolean; accessLog: boolean };
   /** The gateway's state right now (called per use, so it reflects later reloads). */
   status(): GatewayStatus;
+  /** The discovery.json loaded with this config (static instances, health paths). */
+  discovery: DiscoveryConfig;
 }
 
 /** A feature configured for one gateway.json. */
@@ -99,6 +104,12 @@ export interface FeatureInstance {
   readonly endpoints?: readonly GatewayEndpoint[];
   /** A service's circuit breaker changed state. */
   breakerChanged?(service: string, state: BreakerState): void;
+  /**
+   * The registry's view changed: every service at once (on (re)connecting) or one service. Only
+   * features that follow instances (the catalog) implement these; they run beside the upstreams'.
+   */
+  registrySnapshot?(services: Record<string, RegistryInstance[]>): void;
+  registryService?(service: string, instances: RegistryInstance[]): void;
   /**
    * The instance is replaced by a reload (`final` false; state it handed to its successor must
    * stay intact) or the gateway stops (`final` true).

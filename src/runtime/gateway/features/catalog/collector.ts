@@ -6,10 +6,10 @@
 // parser is big (~23 MB resident once loaded), and a gateway nobody asks for its catalog never
 // loads it. A failure is recorded with its reason and never affects routing or the other
 // services. The collector sits next to the upstreams on the registry watch.
-import type { CatalogDocumentState as DocumentState, CatalogHealth as ServiceHealth } from '../../contract/catalog-api.js';
-import type { CatalogOpenApi, DiscoveryConfig, GatewayConfig, InstanceStatus, RegistryInstance } from '../../contract/index.js';
-import type { GatewayLogger } from '../log.js';
-import type { WatchTarget } from '../registry-watch.js';
+import type { CatalogDocumentState as DocumentState, CatalogHealth as ServiceHealth } from '../../../contract/catalog-api.js';
+import type { CatalogOpenApi, DiscoveryConfig, GatewayConfig, InstanceStatus, RegistryInstance } from '../../../contract/index.js';
+import type { GatewayLogger } from '../../log.js';
+import type { WatchTarget } from '../../registry-watch.js';
 import type { OpenApiDocument } from './public-document.js';
 import type { Validation } from './validate-document.js';
 import { fetchDocument } from './fetch-document.js';

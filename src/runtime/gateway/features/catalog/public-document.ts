@@ -2,8 +2,8 @@
 // route prefixes (respecting stripPrefix, host and methods), servers pointing at the gateway,
 // security from the route's auth, and the route's rate limit and cache noted per operation as
 // `x-portico-*` extensions. The input document has been validated; it is never mutated.
-import type { GatewayConfig, GatewayRoute } from '../../contract/index.js';
-import { OPERATION_METHODS, publicPathFor, routeAllows } from '../../contract/catalog-api.js';
+import type { GatewayConfig, GatewayRoute } from '../../../contract/index.js';
+import { OPERATION_METHODS, publicPathFor, routeAllows } from '../../../contract/catalog-api.js';
 
 export { OPERATION_METHODS, publicPathFor, routeAllows };
 

@@ -1,25 +1,15 @@
-// The catalog's HTTP surface, admin-only:
-//   GET /_portico/catalog                          the services: owners, versions, health, document state
-//   GET /_portico/catalog/<service>/openapi.json   one service's public document
-//   GET /_portico/openapi.json                     every service in one document
-// Documents are assembled per request from the collector's state (admin traffic is rare);
+// The catalog's HTTP surface (admin endpoints: the gateway checked the admin token before
+// these run; see index.ts for the paths). Documents are assembled per request from the collector's state (admin traffic is rare);
 // servers point at the gateway as the client reached it.
-import type { GatewayConfig } from '../../contract/index.js';
-import { CATALOG_PATH, MERGED_OPENAPI_PATH, type CatalogEntry, type CatalogListing } from '../../contract/catalog-api.js';
-import type { HttpRequest } from '../http1/server.js';
-import type { HttpResponse } from '../http1/response.js';
-import type { AdminGuard } from './admin.js';
+import type { GatewayConfig } from '../../../contract/index.js';
+import { CATALOG_PATH, MERGED_OPENAPI_PATH, type CatalogEntry, type CatalogListing } from '../../../contract/catalog-api.js';
+import type { HttpRequest } from '../../http1/server.js';
+import type { HttpResponse } from '../../http1/response.js';
 import type { CatalogCollector } from './collector.js';
 import { mergedDocument, serviceDocument, type PublishedService } from './documents.js';
 import type { PublishContext } from './public-document.js';
 
-/** Whether `path` is one of the catalog's endpoints (so the gateway hands it over). */
-export function isCatalogPath(path: string): boolean {
-  return path === MERGED_OPENAPI_PATH || path === CATALOG_PATH || path.startsWith(`${CATALOG_PATH}/`);
-}
-
-export function handleCatalogRequest(req: HttpRequest, res: HttpResponse, path: string, collector: CatalogCollector, guard: AdminGuard): void {
-  if (!guard.admit(req, res)) return;
+export function handleCatalogRequest(req: HttpRequest, res: HttpResponse, path: string, collector: CatalogCollector): void {
   if (req.method !== 'GET' && req.method !== 'HEAD') return send(req, res, 405, { error: 'method_not_allowed', message: `${path} answers GET only` }, { allow: 'GET, HEAD' });
   // Fetches under way finish and what they collected is validated now (the parser loads on first use).
   collector.validateCollected().then(

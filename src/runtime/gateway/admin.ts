@@ -1,10 +1,15 @@
-// The admin check shared by every admin surface (/_portico/catalog, /_portico/openapi.json,
-// and later /_portico/ui and /_portico/analytics): the stack's admin token, generated per
-// workspace by the CLI and given to the gateway by env var, as `Authorization: Bearer <token>`.
-// Compared in constant time; without a configured token nothing is admitted.
+// The admin check in front of every endpoint a feature registers with `access: 'admin'`
+// (/_portico/catalog, /_portico/openapi.json, /_portico/analytics, /_portico/ui, ...): the
+// stack's admin token, generated per workspace by the CLI and given to the gateway by env var,
+// presented as `Authorization: Bearer <token>` (CLI, scripts) or as the HttpOnly cookie the
+// browser login sets (ADMIN_COOKIE). Compared in constant time; without a configured token
+// nothing is admitted.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { HttpRequest } from '../http1/server.js';
-import type { HttpResponse } from '../http1/response.js';
+import type { HttpRequest } from './http1/server.js';
+import type { HttpResponse } from './http1/response.js';
+
+/** The cookie the browser login sets (HttpOnly, SameSite=Strict, Path=/_portico). */
+export const ADMIN_COOKIE = 'portico_admin';
 
 export type AdminCheck = { ok: true } | { ok: false; reason: string };
 
@@ -18,8 +23,8 @@ export class AdminGuard {
   /** Whether the request carries the admin token. */
   requireAdmin(req: HttpRequest): AdminCheck {
     if (this.digest === null) return { ok: false, reason: 'this gateway has no admin token configured (start it with `portico up`)' };
-    const presented = bearerToken(req.headers.authorization);
-    if (presented === null) return { ok: false, reason: 'admin endpoints need Authorization: Bearer <admin token> (see `portico catalog`)' };
+    const presented = bearerToken(req.headers.authorization) ?? cookieValue(req.headers.cookie, ADMIN_COOKIE);
+    if (presented === null) return { ok: false, reason: 'admin endpoints need Authorization: Bearer <admin token> or the login cookie (`portico dashboard` prints a login link)' };
     // Digests have equal length whatever was sent, so the comparison leaks nothing about the token.
     if (!timingSafeEqual(sha256(presented), this.digest)) return { ok: false, reason: 'the admin token is not valid' };
     return { ok: true };
@@ -39,6 +44,19 @@ function bearerToken(header: string | undefined): string | null {
   if (header === undefined || header.length < 8 || header.slice(0, 7).toLowerCase() !== 'bearer ') return null;
   const token = header.slice(7).trim();
   return token.length > 0 ? token : null;
+}
+
+/** One cookie's value from a Cookie header (`a=1; b=2`), or null. */
+export function cookieValue(header: string | undefined, name: string): string | null {
+  if (header === undefined) return null;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq !== -1 && part.slice(0, eq).trim() === name) {
+      const value = part.slice(eq + 1).trim();
+      return value.length > 0 ? value : null;
+    }
+  }
+  return null;
 }
 
 function sha256(value: string): Buffer {

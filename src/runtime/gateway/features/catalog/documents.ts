@@ -3,7 +3,7 @@
 // components are renamed `<service>.<name>` and its operationIds `<service>_<id>`, so two
 // services may both define `Item` or `listItems`; operations are tagged with the service.
 import { createHash } from 'node:crypto';
-import type { GatewayRoute } from '../../contract/index.js';
+import type { GatewayRoute } from '../../../contract/index.js';
 import { OPERATION_METHODS, isObject, publicOperations, securitySchemesFor, type OpenApiDocument, type PublicOperation, type PublishContext } from './public-document.js';
 
 type Json = Record<string, unknown>;
