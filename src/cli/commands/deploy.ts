@@ -2,6 +2,7 @@
 // `portico deploy status [--json]` and `portico deploy logs [service...] [-f] [--tail n]`.
 import { VERSION } from '../../core/version.js';
 import { usageError } from '../../core/errors.js';
+import { parseTail, pickServices } from '../log-selection.js';
 import type { CommandContext } from '../context.js';
 import { paint } from '../ui/paint.js';
 import { loadValidManifest } from '../../scaffold/valid-manifest.js';
@@ -114,18 +115,10 @@ function printStatus(doc: SwarmStatus, ctx: CommandContext) {
 
 /** `portico deploy logs [service...] [--follow] [--tail n]` */
 export async function logs(options: { service?: string[]; follow?: boolean; tail?: string }, ctx: CommandContext): Promise<number> {
-  const tail = Number(options.tail ?? '100');
-  if (!Number.isInteger(tail) || tail < 0) throw usageError(`--tail must be a whole number, got "${options.tail}".`);
+  const tail = parseTail(options.tail);
   const swarm = await getSwarmClient();
   const { project } = await findProject(ctx.cwd);
-  const all = await swarm.listServices(projectFilter(project));
-  const wanted = options.service ?? [];
-  const present = new Set(all.map((s) => s.labels[LABEL.service]));
-  const unknown = wanted.filter((s) => !present.has(s));
-  if (unknown.length > 0) {
-    throw usageError(`no Swarm services for ${unknown.join(', ')} in project ${project}.`, `Deployed services: ${[...present].join(', ') || '(none; run `portico deploy`)'}.`);
-  }
-  const services = all.filter((s) => wanted.length === 0 || wanted.includes(s.labels[LABEL.service] ?? '')).sort((a, b) => a.name.localeCompare(b.name));
+  const services = pickServices(await swarm.listServices(projectFilter(project)), options.service ?? [], { what: 'Swarm services', project, present: 'Deployed services', start: 'portico deploy' });
   if (services.length === 0) {
     ctx.stderr.write(`${project}: nothing deployed (\`portico deploy\` deploys it)\n`);
     return 0;

@@ -1,9 +1,9 @@
 // `portico logs [service...] [--follow] [--tail n]`
+import { parseTail, pickServices } from '../log-selection.js';
 import type { CommandContext } from '../context.js';
-import { usageError } from '../../core/errors.js';
 import { paint } from '../ui/paint.js';
 import { getDockerClient } from '../../engine/docker/dockerode-client.js';
-import { LABEL, projectFilter } from '../../compile/labels.js';
+import { projectFilter } from '../../compile/labels.js';
 import { streamLogs } from '../../engine/logs/follow.js';
 import { findProject } from '../../engine/workspace.js';
 
@@ -14,20 +14,10 @@ export interface LogsOptions {
 }
 
 export async function run(options: LogsOptions, ctx: CommandContext): Promise<number> {
-  const tail = Number(options.tail ?? '100');
-  if (!Number.isInteger(tail) || tail < 0) throw usageError(`--tail must be a whole number, got "${options.tail}".`);
+  const tail = parseTail(options.tail);
   const docker = await getDockerClient();
   const { project } = await findProject(ctx.cwd);
-  const all = await docker.listContainers(projectFilter(project));
-  const wanted = options.service ?? [];
-  const present = new Set(all.map((c) => c.labels[LABEL.service]));
-  const unknown = wanted.filter((s) => !present.has(s));
-  if (unknown.length > 0) {
-    throw usageError(`no containers for ${unknown.join(', ')} in project ${project}.`, `Running services: ${[...present].join(', ') || '(none; run `portico up`)'}.`);
-  }
-  const containers = all
-    .filter((c) => wanted.length === 0 || wanted.includes(c.labels[LABEL.service] ?? ''))
-    .sort((a, b) => a.name.localeCompare(b.name))
+  const containers = pickServices(await docker.listContainers(projectFilter(project)), options.service ?? [], { what: 'containers', project, present: 'Running services', start: 'portico up' })
     .map((c) => ({ id: c.id, name: c.name }));
   if (containers.length === 0) {
     ctx.stderr.write(`${project}: no containers (\`portico up\` starts the stack)\n`);

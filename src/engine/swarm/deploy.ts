@@ -2,6 +2,7 @@
 // Docker secrets from the env vars the manifest names -> configs -> overlay network ->
 // create / update / keep each Swarm service by its config hash -> wait until the Swarm has
 // converged -> remove the configs and secrets no service uses any more.
+import { isConflict, networkConflict } from '../docker/errors.js';
 import { createHmac } from 'node:crypto';
 import { PorticoError, environmentError, usageError } from '../../core/errors.js';
 import { imageKey, planImages } from '../../compile/plan.js';
@@ -158,11 +159,7 @@ async function ensureNetwork(swarm: SwarmClient, plan: SwarmPlan): Promise<void>
   try {
     await swarm.createOverlayNetwork(plan.network.name, plan.network.labels);
   } catch (error) {
-    if ((error as { statusCode?: number }).statusCode === 409) {
-      throw new PorticoError(`a Docker network named ${plan.network.name} already exists and is not labelled for project ${plan.project}.`, {
-        hint: `Remove it (\`docker network rm ${plan.network.name}\`) if nothing else uses it, or rename the project in portico.yaml.`,
-      });
-    }
+    if (isConflict(error)) throw networkConflict(plan.network.name, plan.project);
     throw error;
   }
 }
@@ -226,7 +223,7 @@ async function createService(swarm: SwarmClient, desired: SwarmServicePlan, netw
   try {
     await swarm.createService(desired, network, ids);
   } catch (error) {
-    if ((error as { statusCode?: number }).statusCode === 409) {
+    if (isConflict(error)) {
       throw new PorticoError(`a Swarm service named ${desired.name} already exists and is not labelled for this project.`, {
         hint: `Remove it (\`docker service rm ${desired.name}\`) if it is yours, or rename the project in portico.yaml.`,
       });

@@ -3,9 +3,8 @@
 import { compileDiscovery } from '../../compile/discovery.js';
 import { projectFilter } from '../../compile/labels.js';
 import { planStack, type StackPlan } from '../../compile/plan.js';
-import { PorticoError } from '../../core/errors.js';
 import type { DockerClient } from '../docker/client.js';
-import { isConflict } from '../docker/errors.js';
+import { isConflict, networkConflict } from '../docker/errors.js';
 import { adminToken, configDirOf, gatewaySecrets, registryToken } from '../workspace.js';
 import { step, warn, type UpRun } from './run.js';
 
@@ -39,9 +38,7 @@ async function ensureNetwork(docker: DockerClient, plan: StackPlan): Promise<voi
     await docker.createNetwork(plan.network.name, plan.network.labels);
   } catch (error) {
     if (!isConflict(error)) throw error;
-    throw new PorticoError(`a Docker network named ${plan.network.name} already exists and is not labelled for project ${plan.project}.`, {
-      hint: `Remove it (\`docker network rm ${plan.network.name}\`) if nothing else uses it, or rename the project in portico.yaml.`,
-    });
+    throw networkConflict(plan.network.name, plan.project);
   }
 }
 
