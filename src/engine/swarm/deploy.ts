@@ -2,18 +2,17 @@
 // Docker secrets from the env vars the manifest names -> configs -> overlay network ->
 // create / update / keep each Swarm service by its config hash -> wait until the Swarm has
 // converged -> remove the configs and secrets no service uses any more.
-import { isConflict, networkConflict } from '../docker/errors.js';
 import { createHmac } from 'node:crypto';
 import { PorticoError, environmentError, usageError } from '../../core/errors.js';
-import { imageKey, planImages } from '../../compile/plan.js';
 import { planSwarm, type PublishMode, type SwarmPlan, type SwarmServicePlan } from '../../compile/swarm-plan.js';
 import { writeGeneratedFiles } from '../../workspace/generated-files.js';
 import type { LoadedManifest } from '../../manifest/load.js';
 import type { DockerClient } from '../docker/client.js';
-import { ensureImage } from '../images/build.js';
-import { resolveRuntimeImage, type ImageReporter } from '../images/runtime-image.js';
+import { isConflict, networkConflict } from '../docker/errors.js';
+import { ensureStackImages } from '../images/stack-images.js';
+import type { ImageReporter } from '../images/runtime-image.js';
 import { LABEL, projectFilter } from '../../compile/labels.js';
-import { gatewaySecrets, registryToken, stateDirOf } from '../workspace.js';
+import { gatewaySecrets, registryToken } from '../workspace.js';
 import type { ObjectIds, SwarmClient, SwarmServiceInfo } from './client.js';
 import { waitConverged } from './converge.js';
 import { collectSwarmStatus, type SwarmStatus } from './status.js';
@@ -107,26 +106,15 @@ export async function deployToSwarm(req: DeployRequest): Promise<DeployResult> {
 
 /** The same images `up` builds (template services, registry, gateway) or pulls (plain images). */
 async function buildImages(req: DeployRequest) {
-  const { docker, loaded } = req;
   const report: ImageReporter = { info: (m) => req.say(`note ${m}`), progress: () => undefined };
-  const runtime = await resolveRuntimeImage(docker, loaded.manifest.runtime.nodeImage, { signal: req.signal, version: req.version, report });
-  return Promise.all(
-    planImages(loaded.manifest).map(async (spec) => {
-      const built = await ensureImage(spec, {
-        docker,
-        project: loaded.manifest.name,
-        version: req.version,
-        workspaceDir: loaded.dir,
-        stateDir: stateDirOf(loaded.dir),
-        runtime,
-        force: req.build,
-        signal: req.signal,
-        report,
-      });
-      req.say(`image ${imageKey(spec)}: ${built.ref} (${built.outcome === 'cached' ? 'up to date' : built.outcome})`);
-      return { key: imageKey(spec), ref: built.ref, outcome: built.outcome, pushable: spec.kind !== 'pull' };
-    }),
-  );
+  const { built } = await ensureStackImages(req.docker, req.loaded, {
+    version: req.version,
+    signal: req.signal,
+    report,
+    force: req.build,
+    onBuilt: (key, image) => req.say(`image ${key}: ${image.ref} (${image.outcome === 'cached' ? 'up to date' : image.outcome})`),
+  });
+  return built;
 }
 
 /** The reference an image gets in a registry: `<registry>/<local ref>`. */

@@ -3,7 +3,7 @@
 import { imageKey, planImages } from '../../compile/plan.js';
 import { ensureImage } from '../images/build.js';
 import { resolveRuntimeImage } from '../images/runtime-image.js';
-import { stateDirOf } from '../workspace.js';
+import { imageBuildOptions } from '../images/stack-images.js';
 import { step, type UpRun } from './run.js';
 
 export async function resolveRuntime(run: UpRun): Promise<void> {
@@ -26,17 +26,10 @@ export async function buildImages(run: UpRun): Promise<void> {
     Promise.all(
       specs.map((spec, i) =>
         step(run, children[i]!, async (s) => {
-          const built = await (req.ensureImage ?? ensureImage)(spec, {
-            docker: run.docker,
-            project: run.manifest.name,
-            version: req.version,
-            workspaceDir: req.loaded.dir,
-            stateDir: stateDirOf(req.loaded.dir),
-            runtime: state.runtime!,
-            force: req.build,
-            signal: run.signal,
-            report: s.imageReporter(),
-          });
+          const built = await (req.ensureImage ?? ensureImage)(
+            spec,
+            imageBuildOptions(run.docker, req.loaded, state.runtime!, { version: req.version, force: req.build, signal: run.signal, report: s.imageReporter() }),
+          );
           state.images[imageKey(spec)] = built;
           s.title = `${imageKey(spec)}: ${built.ref} (${built.outcome === 'cached' ? 'up to date' : built.outcome})`;
         }),
