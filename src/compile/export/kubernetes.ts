@@ -25,7 +25,7 @@ import {
 import { HEALTH_DEFAULTS } from '../../manifest/defaults.js';
 import { gatewaySecretEnvNames } from '../plan.js';
 import { toJson } from '../generate.js';
-import { toMs } from '../../manifest/units.js';
+import { toBytes, toMs } from '../../manifest/units.js';
 
 /** The Kubernetes version whose official JSON schemas the output is validated against (CI). */
 export const KUBERNETES_SCHEMA_VERSION = '1.33.0';
@@ -69,6 +69,21 @@ export const configMapName = (project: string) => `${project}-config`;
 
 /** Requests and limits for the containers Portico builds (node processes of known size); edit with a kustomize patch. */
 const NODE_RESOURCES = { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } };
+
+/**
+ * The manifest's `resources` limits when it gives them (requests = limits, so the scheduler
+ * reserves what the service may use); else the defaults for Portico's Node images; else none.
+ */
+function resourcesFor(spec: ServiceSpec, fromTemplate: boolean): { resources?: object } {
+  const given = spec.resources;
+  if (given !== undefined && (given.cpus !== undefined || given.memory !== undefined)) {
+    const limits: Record<string, string> = {};
+    if (given.cpus !== undefined) limits.cpu = `${Math.max(1, Math.round(given.cpus * 1000))}m`;
+    if (given.memory !== undefined) limits.memory = `${Math.max(1, Math.ceil(toBytes(given.memory) / 1024 / 1024))}Mi`;
+    return { resources: { requests: limits, limits } };
+  }
+  return fromTemplate ? { resources: NODE_RESOURCES } : {};
+}
 
 /**
  * What Portico-built images allow: they run as uid 1000 (USER 1000:1000 in every Dockerfile
@@ -246,7 +261,8 @@ export function exportKubernetes(manifest: Manifest, gateway: GatewayConfig, dis
       env,
       readinessProbe: probe,
       livenessProbe: { ...probe, initialDelaySeconds: secondsOf(health.startPeriod) },
-      ...(fromTemplate ? { resources: NODE_RESOURCES, securityContext: NON_ROOT } : {}),
+      ...resourcesFor(spec, fromTemplate),
+      ...(fromTemplate ? { securityContext: NON_ROOT } : {}),
       ...(mounts.length > 0 ? { volumeMounts: mounts } : {}),
     };
     const objects: K8sObject[] = [

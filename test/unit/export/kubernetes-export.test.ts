@@ -66,6 +66,15 @@ describe(`export kubernetes (schemas of Kubernetes v${KUBERNETES_SCHEMA_VERSION}
     expect(env.PORTICO_REGISTRY_TOKEN.valueFrom).toEqual({ secretKeyRef: { name: 'shop-registry', key: 'PORTICO_REGISTRY_TOKEN' } });
   });
 
+  it('resources: the manifest\'s limits when given (requests = limits), the Node defaults for template services otherwise', () => {
+    const text = SAMPLE_WITH_VOLUME.replace('    image: redis:7\n', '    image: redis:7\n    resources: { cpus: 0.5, memory: 300mb }\n');
+    const objects = objectsOf(sampleExport({}, text));
+    const containerOf = (name: string) => (objects.find((o) => o.kind === 'Deployment' && o.metadata.name === name) as any).spec.template.spec.containers[0];
+    expect(containerOf('cache').resources).toEqual({ requests: { cpu: '500m', memory: '300Mi' }, limits: { cpu: '500m', memory: '300Mi' } });
+    expect(containerOf('orders').resources).toEqual({ requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } });
+    expectValidKubernetes(objects);
+  });
+
   it('a prebuilt image: TCP probes, no securityContext forced on it, its volume as a PVC, Recreate strategy, command as args', () => {
     const cache = objectsOf(sampleExport()).find((o) => o.kind === 'Deployment' && o.metadata.name === 'cache') as any;
     const c = cache.spec.template.spec.containers[0];
