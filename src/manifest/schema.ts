@@ -196,7 +196,7 @@ export const serviceSchema = z
       })
       .strict()
       .optional()
-      .describe('resource limits (applied by `portico deploy --target swarm`)'),
+      .describe('resource limits (applied by `portico deploy --target swarm` and `portico export kubernetes`)'),
     openapi: openApiSourceSchema.optional().describe('the OpenAPI document (default for template services: { path: /openapi.json }; none for images)'),
     description: z.string().max(500).optional().describe('one line for the API catalog'),
     owner: z.string().max(200).optional().describe('team or person owning the service (API catalog)'),
