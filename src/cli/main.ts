@@ -218,6 +218,23 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     .action(lazy(() => import('./commands/undeploy.js')));
 
   program
+    .command('restart')
+    .description("replace every container of the services one at a time (rolling: no request fails)")
+    .argument('<service...>', 'services to restart')
+    .option('--timeout <seconds>', 'how long each new container may take to be healthy', '120')
+    .option('--json', 'print JSON')
+    .action(lazy(() => import('./commands/restart.js')));
+
+  program
+    .command('scale')
+    .description('change the number of running replicas of a service (new ones serve before they count; surplus ones drain)')
+    .argument('<assignment>', '<service>=<replicas>, e.g. orders=3')
+    .option('--save', 'also write replicas into portico.yaml (comments kept)')
+    .option('--timeout <seconds>', 'how long each new container may take to be healthy', '120')
+    .option('--json', 'print JSON')
+    .action(lazy(() => import('./commands/scale.js')));
+
+  program
     .command('exec')
     .description("run a command in a service's container; exits with the command's exit code")
     .argument('<service>', 'service name (or registry, gateway)')

@@ -62,6 +62,11 @@ export class FakeDocker implements DockerClient {
     this.find(id)!.state = 'running';
     this.calls.push(`start ${this.find(id)!.spec.name}`);
   }
+  async renameContainer(id: string, name: string) {
+    const c = this.find(id)!;
+    this.calls.push(`rename ${c.spec.name} ${name}`);
+    c.spec = { ...c.spec, name };
+  }
   async stopContainer(id: string) {
     const c = this.find(id);
     if (c) c.state = 'exited';
