@@ -138,8 +138,17 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     .option('--no-wait', 'return once containers are started')
     .option('--timeout <seconds>', 'how long to wait for health', '120')
     .option('--build', 'rebuild images even when sources did not change')
+    .option('--watch', 'then watch and reload like `portico dev`')
     .option('--json', 'print JSON')
     .action(lazy(() => import('./commands/up.js')));
+
+  program
+    .command('dev')
+    .description('up, then watch sources and portico.yaml: rebuild and replace what changed without failing a request')
+    .option('--timeout <seconds>', 'how long to wait for health', '120')
+    .option('--build', 'rebuild images even when sources did not change')
+    .option('--down-on-exit', 'remove the stack when watching stops (default: leave it running)')
+    .action(lazy(() => import('./commands/dev.js')));
 
   program
     .command('down')

@@ -18,12 +18,12 @@ import { LABEL } from '../compile/labels.js';
 import { SERVICE_ENV } from '../runtime/contract/index.js';
 import { PorticoError } from '../core/errors.js';
 import type { ContainerSummary, DockerClient } from './docker/client.js';
-import { diagnose, realClock, waitReady, type WaitClock } from './health.js';
+import { diagnose, readiness, realClock, waitReady, type WaitClock } from './health.js';
 import { registryView } from './registry-view.js';
 
 /** Seconds a drained container gets to finish its in-flight requests before it is killed. */
 export const DRAIN_TIMEOUT_S = 10;
-const REGISTRY_POLL_MS = 200;
+const REGISTRY_POLL_MS = 100;
 
 export interface RollContext {
   docker: DockerClient;
@@ -99,20 +99,27 @@ export async function retireSlot(ctx: RollContext, existing: ContainerSummary): 
 
 class WaitError extends Error {}
 
-/** Healthy in Docker, then (for services the registry knows) `passing` in the registry. */
+/**
+ * When the new container serves. Template services (the plan gives them the health check)
+ * register themselves under their instance id when they listen and the registry probes a new
+ * registration at once: `passing` there is exactly "the gateway may route to it", and comes
+ * well before Docker's first health check (one interval after start). Image and Dockerfile
+ * services do not register: Docker's health (or running) is all there is.
+ */
 async function waitServing(ctx: RollContext, desired: ContainerPlan, id: string, instanceId: string): Promise<void> {
   const clock = ctx.clock ?? realClock;
   const deadline = clock.now() + ctx.timeoutMs;
-  const failure = await waitReady(ctx.docker, [{ id, name: instanceId }], { timeoutMs: ctx.timeoutMs, deadline, signal: ctx.signal, clock });
-  if (failure) throw new WaitError(failure.reason);
-  // Template services (the plan gives them the health check) register themselves under their
-  // instance id: wait until the registry passes it, i.e. the gateway may route to it. Image and
-  // Dockerfile services do not register; Docker's health (or running) is all there is.
-  if (desired.role !== 'service' || desired.health === undefined) return;
+  if (desired.role !== 'service' || desired.health === undefined) {
+    const failure = await waitReady(ctx.docker, [{ id, name: instanceId }], { timeoutMs: ctx.timeoutMs, deadline, signal: ctx.signal, clock });
+    if (failure) throw new WaitError(failure.reason);
+    return;
+  }
   for (;;) {
-    const view = await registryView(ctx.docker, ctx.project);
-    const instances = view.reachable ? (view.services[desired.service] ?? []) : [];
-    if (instances.some((i) => i.id === instanceId && i.status === 'passing')) return;
+    const [details, view] = await Promise.all([ctx.docker.inspectContainer(id), registryView(ctx.docker, ctx.project)]);
+    const state = readiness(details);
+    if (state.state === 'failed') throw new WaitError(state.reason!);
+    const instance = view.reachable ? view.services[desired.service]?.find((i) => i.id === instanceId) : undefined;
+    if (instance?.status === 'passing') return;
     if (clock.now() >= deadline) throw new WaitError(`not passing in the registry after ${Math.round(ctx.timeoutMs / 1000)} s`);
     await clock.sleep(REGISTRY_POLL_MS, ctx.signal);
   }
