@@ -19,11 +19,12 @@ import { SERVICE_ENV } from '../runtime/contract/index.js';
 import { PorticoError } from '../core/errors.js';
 import type { ContainerSummary, DockerClient } from './docker/client.js';
 import { diagnose, readiness, realClock, waitReady, type WaitClock } from './health.js';
-import { registryView } from './registry-view.js';
+import { waitPassingInRegistry } from './registry-view.js';
 
 /** Seconds a drained container gets to finish its in-flight requests before it is killed. */
 export const DRAIN_TIMEOUT_S = 10;
-const REGISTRY_POLL_MS = 100;
+const CONTAINER_POLL_MS = 200;
+const WAITER_MS = 15_000;
 
 export interface RollContext {
   docker: DockerClient;
@@ -41,7 +42,10 @@ export interface SlotChange {
   service: string;
   container: string;
   action: 'replaced' | 'added' | 'removed';
+  /** From the start of the change until it was done (the old container drained and removed). */
   ms: number;
+  /** When (clock time) the new container was serving: the gateway routes to it from then on. */
+  servingAt?: number;
 }
 
 /** A new container failed to become healthy; the old one (if any) keeps serving. */
@@ -76,12 +80,13 @@ export async function replaceSlot(ctx: RollContext, desired: ContainerPlan, old:
     if (error instanceof WaitError) throw new RollFailure(temporary, error.message, facts);
     throw error;
   }
+  const servingAt = (ctx.clock ?? realClock).now();
   if (old) {
     await docker.renameContainer(old.id, `${old.name}-old-${generation}`);
     await docker.renameContainer(id, desired.name);
     await drain(docker, old.id);
   }
-  ctx.onChange?.({ service: desired.service, container: desired.name, action: old ? 'replaced' : 'added', ms: (ctx.clock ?? realClock).now() - started });
+  ctx.onChange?.({ service: desired.service, container: desired.name, action: old ? 'replaced' : 'added', ms: (ctx.clock ?? realClock).now() - started, servingAt });
 }
 
 /** Stops a container gracefully (SIGTERM: deregister, finish in-flight requests), then removes it. */
@@ -114,13 +119,24 @@ async function waitServing(ctx: RollContext, desired: ContainerPlan, id: string,
     if (failure) throw new WaitError(failure.reason);
     return;
   }
-  for (;;) {
-    const [details, view] = await Promise.all([ctx.docker.inspectContainer(id), registryView(ctx.docker, ctx.project)]);
-    const state = readiness(details);
-    if (state.state === 'failed') throw new WaitError(state.reason!);
-    const instance = view.reachable ? view.services[desired.service]?.find((i) => i.id === instanceId) : undefined;
-    if (instance?.status === 'passing') return;
-    if (clock.now() >= deadline) throw new WaitError(`not passing in the registry after ${Math.round(ctx.timeoutMs / 1000)} s`);
-    await clock.sleep(REGISTRY_POLL_MS, ctx.signal);
+  // The waiter in the registry container answers at once when the instance passes; meanwhile
+  // the container is watched so one that exits fails the wait without waiting for the timeout.
+  // Each waiter is bounded (WAITER_MS), so one left behind by a failed container ends soon.
+  while (clock.now() < deadline) {
+    let settled = false;
+    const budget = Math.min(WAITER_MS, deadline - clock.now());
+    const passing = waitPassingInRegistry(ctx.docker, ctx.project, desired.service, instanceId, budget)
+      .catch(() => false)
+      .finally(() => (settled = true));
+    const watchContainer = async (): Promise<false> => {
+      while (!settled) {
+        await clock.sleep(CONTAINER_POLL_MS, ctx.signal);
+        const state = readiness(await ctx.docker.inspectContainer(id));
+        if (state.state === 'failed') throw new WaitError(state.reason!);
+      }
+      return false;
+    };
+    if (await Promise.race([passing, watchContainer()])) return;
   }
+  throw new WaitError(`not passing in the registry after ${Math.round(ctx.timeoutMs / 1000)} s`);
 }

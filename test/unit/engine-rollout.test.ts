@@ -77,12 +77,25 @@ describe('replaceSlot / retireSlot (fake engine)', () => {
     const left = await docker.listContainers();
     expect(left.map((c) => [c.name, c.labels[LABEL.configHash]])).toEqual([['p-s-1', 'h1']]);
   });
+  it('a template container is serving once the registry passes it (no wait for Docker health)', async () => {
+    const docker = new FakeDocker();
+    docker.healthOf = () => 'starting';
+    const execs: string[][] = [];
+    docker.exec = async (id: string, cmd: string[]) => (execs.push([id, ...cmd]), { exitCode: 0, stdout: '', stderr: '' });
+    const health = { test: ['CMD', 'true'], intervalMs: 1, timeoutMs: 1, retries: 1, startPeriodMs: 0 };
+    await replaceSlot(ctx(docker), { ...plan('p-s-1', 1), health }, undefined);
+    expect(execs).toHaveLength(1);
+    expect(execs[0]![0]).toBe('p-registry-1');
+    expect(execs[0]!.at(-1)).toContain('"p-s-1"');
+  });
   it('a new container that exits is removed and the old one keeps running', async () => {
     const docker = new FakeDocker();
     const oldId = await docker.createContainer({ ...plan('p-s-1', 1, 'h0'), network: 'p-net', init: true });
     await docker.startContainer(oldId);
     const old = (await docker.listContainers())[0]!;
     docker.healthOf = (name) => (name === 'p-s-1' ? 'healthy' : 'unhealthy');
+    // The registry never lists the new instance: its waiter runs until its budget ends.
+    docker.exec = () => new Promise((resolve) => setTimeout(() => resolve({ exitCode: 2, stdout: '', stderr: '' }), 500));
     const health = { test: ['CMD', 'true'], intervalMs: 1, timeoutMs: 1, retries: 1, startPeriodMs: 0 };
     await expect(replaceSlot(ctx(docker), { ...plan('p-s-1', 1), health }, old)).rejects.toThrow(/health check failing; nothing was replaced/);
     const left = await docker.listContainers();

@@ -13,6 +13,7 @@ import type { Report } from '../progress.js';
 import type { SlotChange } from '../rolling.js';
 import { rollOut } from '../rollout.js';
 import { withWorkspaceFiles } from '../workspace-files.js';
+import { incrementalBundler } from './bundler.js';
 import { MANIFEST_KEY, watchTargets } from './targets.js';
 import { DEBOUNCE_MS, watchSources, type SourceWatcher } from './watch.js';
 
@@ -49,6 +50,7 @@ export interface DevRequest {
 /** Resolves once `req.signal` is aborted and the watcher is closed. */
 export async function runDevSession(req: DevRequest): Promise<void> {
   const clock = req.clock ?? realClock;
+  const bundler = incrementalBundler();
   let loaded = req.loaded;
   const queue = new Map<string, number>(); // key -> time of its first file event
   let running: Promise<void> | undefined;
@@ -90,8 +92,9 @@ export async function runDevSession(req: DevRequest): Promise<void> {
         signal: req.signal,
         report: req.report,
         clock: req.clock,
+        bundle: bundler.bundle,
         onChange: (c) => {
-          if (c.action !== 'removed') firstServed ??= clock.now();
+          if (c.servingAt !== undefined) firstServed = Math.min(firstServed ?? c.servingAt, c.servingAt);
         },
       });
       const now = clock.now();
@@ -136,6 +139,7 @@ export async function runDevSession(req: DevRequest): Promise<void> {
   });
   await watcher?.close();
   await running?.catch(() => undefined);
+  await bundler.dispose();
 }
 
 /** Pure: services added or whose entry changed, and services no longer in the manifest. */

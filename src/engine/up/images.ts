@@ -36,6 +36,7 @@ export async function buildImages(run: UpRun): Promise<void> {
             force: req.build,
             signal: run.signal,
             report: s.imageReporter(),
+            bundle: req.bundle,
           });
           state.images[imageKey(spec)] = built;
           s.title = `${imageKey(spec)}: ${built.ref} (${built.outcome === 'cached' ? 'up to date' : built.outcome})`;

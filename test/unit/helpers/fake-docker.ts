@@ -86,7 +86,7 @@ export class FakeDocker implements DockerClient {
     s.end(Buffer.concat([header, text]));
     return s;
   }
-  async exec() {
+  async exec(_id: string, _cmd: string[]) {
     return { exitCode: 0, stdout: '', stderr: '' };
   }
   async execAttached() {
