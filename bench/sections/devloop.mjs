@@ -6,10 +6,10 @@
 // own Dockerfile FROM the same local runtime image, its port published on 127.0.0.1).
 // Target: <= 1.5 s median for Portico.
 import { execa } from 'execa';
-import { createServer } from 'node:net';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort, startLoadLoop } from '../lib/net.mjs';
 
 const TARGET_MS = 1500;
 const EDITS = 5;
@@ -49,7 +49,7 @@ export async function run({ root, log }) {
     await until(() => /watching /.test(output), 120_000, () => output);
 
     const measure = async (service, url, apply) => {
-      const load = loadLoop(url);
+      const load = startLoadLoop(url);
       const times = [];
       try {
         for (let i = 1; i <= EDITS; i++) {
@@ -61,10 +61,12 @@ export async function run({ root, log }) {
           // Let the replace finish (old container drained) before the next edit.
           await until(() => countMatches(output, new RegExp(`${service}: source change served`)) >= i, 60_000, () => output.slice(-3000));
         }
-      } finally {
-        var counts = await load.stop();
+      } catch (error) {
+        await load.stop();
+        throw error;
       }
-      return { ...summary(times), runs: times, ...counts };
+      const counts = await load.stop();
+      return { ...summary(times), runs: times, requests: counts.requests, failedRequests: counts.failed, failureKinds: counts.failures };
     };
 
     log('devloop: portico, 1 replica x5');
@@ -155,35 +157,6 @@ async function get(url) {
   }
 }
 
-/** 4 concurrent GETs in a loop against 127.0.0.1 until stopped (capped at 5 minutes). */
-function loadLoop(url) {
-  if (!url.startsWith('http://127.0.0.1:')) throw new Error('load loops only go to 127.0.0.1');
-  let stopped = false;
-  let requests = 0;
-  const failures = [];
-  const until = Date.now() + 300_000;
-  const worker = async () => {
-    while (!stopped && Date.now() < until) {
-      requests++;
-      try {
-        const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
-        await res.arrayBuffer();
-        if (res.status !== 200) failures.push(`HTTP ${res.status}`);
-      } catch (e) {
-        failures.push(String(e.cause?.code ?? e.cause ?? e));
-      }
-    }
-  };
-  const workers = Array.from({ length: 4 }, worker);
-  return {
-    async stop() {
-      stopped = true;
-      await Promise.all(workers);
-      return { requests, failedRequests: failures.length, failureKinds: [...new Set(failures)].slice(0, 5) };
-    },
-  };
-}
-
 async function until(check, timeoutMs, context) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -199,15 +172,4 @@ function summary(times) {
   const s = [...times].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
   return { medianMs: s.length % 2 ? s[mid] : Math.round((s[mid - 1] + s[mid]) / 2), minMs: s[0], maxMs: s.at(-1) };
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 }

@@ -7,7 +7,7 @@ import { execa, type ResultPromise } from 'execa';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { bin, cleanup, containerIds, makeWorkspace } from './helpers/stack.js';
-import { startLoadLoop } from './helpers/load-loop.js';
+import { startLoadLoop } from '../../bench/lib/net.mjs';
 
 const MARKER_ROUTE = "  app.get('/items', (_req, res) => {";
 

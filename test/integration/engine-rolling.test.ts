@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { cleanup, containerIds, getThroughGateway, makeWorkspace, portico } from './helpers/stack.js';
-import { startLoadLoop } from './helpers/load-loop.js';
+import { startLoadLoop } from '../../bench/lib/net.mjs';
 
 describe('portico restart / scale (real engine)', () => {
   const project = `t${Math.random().toString(36).slice(2, 8)}`;
