@@ -7,10 +7,10 @@
 // images, env, health checks, init, mounts, aliases; a second project name), measured for
 // `up -d` until every container is healthy (what `portico up` waits for), warm `up -d`, `down`.
 import { execa } from 'execa';
-import { createServer } from 'node:net';
 import { mkdtemp, readFile, rm, writeFile, cp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from '../lib/net.mjs';
 
 const TARGETS = { coldUpSeconds: 25, downSeconds: 3, ratioVsCompose: 1 };
 
@@ -137,17 +137,6 @@ const round = (x) => Math.round(x * 100) / 100;
 async function setPort(dir, port) {
   const file = path.join(dir, 'portico.yaml');
   await writeFile(file, (await readFile(file, 'utf8')).replace(/^  port: \d+$/m, `  port: ${port}`));
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 async function inspectAll(filter) {

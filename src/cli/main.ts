@@ -138,8 +138,17 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     .option('--no-wait', 'return once containers are started')
     .option('--timeout <seconds>', 'how long to wait for health', '120')
     .option('--build', 'rebuild images even when sources did not change')
+    .option('--watch', 'then watch and reload like `portico dev`')
     .option('--json', 'print JSON')
     .action(lazy(() => import('./commands/up.js')));
+
+  program
+    .command('dev')
+    .description('up, then watch sources and portico.yaml: rebuild and replace what changed without failing a request')
+    .option('--timeout <seconds>', 'how long to wait for health', '120')
+    .option('--build', 'rebuild images even when sources did not change')
+    .option('--down-on-exit', 'remove the stack when watching stops (default: leave it running)')
+    .action(lazy(() => import('./commands/dev.js')));
 
   program
     .command('down')
@@ -216,6 +225,23 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     .option('--timeout <seconds>', 'how long to wait for tasks to stop', '60')
     .option('--json', 'print JSON')
     .action(lazy(() => import('./commands/undeploy.js')));
+
+  program
+    .command('restart')
+    .description("replace every container of the services one at a time (rolling: no request fails)")
+    .argument('<service...>', 'services to restart')
+    .option('--timeout <seconds>', 'how long each new container may take to be healthy', '120')
+    .option('--json', 'print JSON')
+    .action(lazy(() => import('./commands/restart.js')));
+
+  program
+    .command('scale')
+    .description('change the number of running replicas of a service (new ones serve before they count; surplus ones drain)')
+    .argument('<assignment>', '<service>=<replicas>, e.g. orders=3')
+    .option('--save', 'also write replicas into portico.yaml (comments kept)')
+    .option('--timeout <seconds>', 'how long each new container may take to be healthy', '120')
+    .option('--json', 'print JSON')
+    .action(lazy(() => import('./commands/scale.js')));
 
   program
     .command('exec')

@@ -272,14 +272,18 @@ function splitVolume(spec: string): [string, string] {
 }
 
 /**
- * A short hash of everything that makes a container what it is. A container whose label
+ * A short hash of everything that makes a container what it is (apart from its name). A container whose label
  * matches is left alone by `up`; any difference recreates it. The version label is excluded
  * on purpose: it changes nothing about the container by itself.
  */
 export function hashConfig(c: Omit<ContainerPlan, 'configHash'>): string {
-  const { labels, ...rest } = c;
+  // The name and the instance id are excluded too: a rolling replace (engine/rolling.ts)
+  // starts the new container under a temporary name and instance id and renames it into
+  // place, and a following `up` must see it as the container the plan wants.
+  const { labels, name: _name, env, ...rest } = c;
   const { [LABEL.version]: _version, ...hashedLabels } = labels;
-  return createHash('sha256').update(stableJson({ ...rest, labels: hashedLabels })).digest('hex').slice(0, 16);
+  const { [SERVICE_ENV.instanceId]: _instance, ...hashedEnv } = env;
+  return createHash('sha256').update(stableJson({ ...rest, env: hashedEnv, labels: hashedLabels })).digest('hex').slice(0, 16);
 }
 
 export function stableJson(value: unknown): string {

@@ -70,7 +70,8 @@ export async function upStack(req: UpRequest): Promise<UpResult> {
   return resultOf(run);
 }
 
-async function writeGenerated(run: UpRun): Promise<void> {
+/** Step 1 (also of restart, scale and dev): .portico/gateway.json and discovery.json. */
+export async function writeGenerated(run: UpRun): Promise<void> {
   await step(run, { id: 'generate', title: 'Write .portico/gateway.json and discovery.json' }, async (s) => {
     const { written } = await writeGeneratedFiles(run.req.loaded);
     s.title = written.length > 0 ? `Wrote ${written.join(', ')}` : 'Generated files up to date';

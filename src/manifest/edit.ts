@@ -30,7 +30,19 @@ export function addServiceText(loaded: Pick<LoadedManifest, 'document' | 'text'>
   if (services.items.length === 0) services.flow = false; // `services: {}` becomes a block mapping
   if (services.has(name)) throw new Error(`service ${name} already exists`);
   services.set(doc.createNode(name), doc.createNode(value));
-  const text = doc.toString({ lineWidth: 0 });
-  // The yaml printer writes \n; a file saved with Windows line endings keeps them.
-  return loaded.text.includes('\r\n') ? text.replace(/\r?\n/g, '\r\n') : text;
+  return keepLineEndings(loaded.text, doc.toString({ lineWidth: 0 }));
+}
+
+/** Returns the manifest text with `services.<name>.replicas` set (comments and layout kept). */
+export function setReplicasText(loaded: Pick<LoadedManifest, 'document' | 'text'>, name: string, replicas: number): string {
+  const doc = loaded.document.clone() as Document.Parsed;
+  const service = doc.getIn(['services', name], true);
+  if (!isMap(service)) throw new Error(`service ${name} is not a mapping`);
+  service.set('replicas', replicas);
+  return keepLineEndings(loaded.text, doc.toString({ lineWidth: 0 }));
+}
+
+/** The yaml printer writes \n; a file saved with Windows line endings keeps them. */
+function keepLineEndings(original: string, text: string): string {
+  return original.includes('\r\n') ? text.replace(/\r?\n/g, '\r\n') : text;
 }

@@ -18,6 +18,8 @@ export interface UpOptions {
   timeout?: string;
   build?: boolean;
   json?: boolean;
+  /** `up --watch`: continue as `portico dev`. */
+  watch?: boolean;
 }
 
 export function parseTimeout(value: string | undefined): number {
@@ -32,6 +34,10 @@ export function shouldWait(flag: boolean | undefined, ctx: Pick<CommandContext, 
 }
 
 export async function run(options: UpOptions, ctx: CommandContext): Promise<number> {
+  if (options.watch) {
+    if (options.json || (options.service ?? []).length > 0) throw usageError('--watch takes no services and no --json.', 'Run `portico dev` (or `portico up --watch`) for the whole stack.');
+    return (await import('./dev.js')).run(options, ctx);
+  }
   return bringUp(options, ctx, 'stack');
 }
 

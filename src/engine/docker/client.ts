@@ -103,6 +103,8 @@ export interface DockerClient {
   inspectContainer(id: string): Promise<ContainerDetails | undefined>;
   createContainer(spec: ContainerCreateSpec): Promise<string>;
   startContainer(id: string): Promise<void>;
+  /** Renames a (running or stopped) container; the network's DNS follows the new name. */
+  renameContainer(id: string, name: string): Promise<void>;
   /** Already stopped is success. */
   stopContainer(id: string, timeoutSeconds: number): Promise<void>;
   /** Already gone is success. */

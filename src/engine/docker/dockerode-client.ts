@@ -150,6 +150,10 @@ export class DockerodeClient implements DockerClient {
     }
   }
 
+  async renameContainer(id: string, name: string): Promise<void> {
+    await this.docker.getContainer(id).rename({ name });
+  }
+
   async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
     try {
       await this.docker.getContainer(id).stop({ t: timeoutSeconds });

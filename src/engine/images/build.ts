@@ -31,7 +31,14 @@ export interface BuildContext {
   force: boolean;
   signal?: AbortSignal;
   report: ImageReporter;
+  /**
+   * Bundles a template service in place of `npm run build` (`portico dev`'s incremental esbuild
+   * context); resolves false when it cannot for this service (then `npm run build` runs).
+   */
+  bundle?: ServiceBundler;
 }
+
+export type ServiceBundler = (service: string, dir: string) => Promise<boolean>;
 
 export interface BuiltImage {
   ref: string;
@@ -148,7 +155,7 @@ async function ensureServiceImage(service: string, dir: string, ctx: BuildContex
     // Forget the old hash first: an interrupted build may leave a half-written dist/ that
     // must not pass for up to date next time.
     if (state.sources[service] !== undefined) await recordSourceHash(ctx.stateDir, service, undefined);
-    await bundleService(service, dir, ctx);
+    if (!(await ctx.bundle?.(service, dir))) await bundleService(service, dir, ctx);
     await recordSourceHash(ctx.stateDir, service, sourceHash);
     bundled = true;
   }

@@ -26,10 +26,10 @@ export async function buildImages(run: UpRun): Promise<void> {
     Promise.all(
       specs.map((spec, i) =>
         step(run, children[i]!, async (s) => {
-          const built = await (req.ensureImage ?? ensureImage)(
-            spec,
-            imageBuildOptions(run.docker, req.loaded, state.runtime!, { version: req.version, force: req.build, signal: run.signal, report: s.imageReporter() }),
-          );
+          const built = await (req.ensureImage ?? ensureImage)(spec, {
+            ...imageBuildOptions(run.docker, req.loaded, state.runtime!, { version: req.version, force: req.build, signal: run.signal, report: s.imageReporter() }),
+            bundle: req.bundle,
+          });
           state.images[imageKey(spec)] = built;
           s.title = `${imageKey(spec)}: ${built.ref} (${built.outcome === 'cached' ? 'up to date' : built.outcome})`;
         }),

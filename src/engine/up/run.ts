@@ -5,7 +5,7 @@ import type { LoadedManifest } from '../../manifest/load.js';
 import type { Manifest } from '../../manifest/schema.js';
 import type { StackPlan } from '../../compile/plan.js';
 import type { DockerClient } from '../docker/client.js';
-import type { BuiltImage, ensureImage } from '../images/build.js';
+import type { BuiltImage, ensureImage, ServiceBundler } from '../images/build.js';
 import type { ImageReporter, RuntimeImage } from '../images/runtime-image.js';
 import type { Diff } from '../reconcile.js';
 import type { WaitClock, WaitFailure } from '../health.js';
@@ -31,6 +31,8 @@ export interface UpRequest {
   report?: Report;
   /** Test hook: the clock health waits poll with. */
   clock?: WaitClock;
+  /** How template services are bundled instead of `npm run build` (`portico dev`). */
+  bundle?: ServiceBundler;
   /** Test hook: how images are produced (default: ensureImage, which builds and pulls). */
   ensureImage?: typeof ensureImage;
 }

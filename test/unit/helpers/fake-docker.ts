@@ -62,6 +62,11 @@ export class FakeDocker implements DockerClient {
     this.find(id)!.state = 'running';
     this.calls.push(`start ${this.find(id)!.spec.name}`);
   }
+  async renameContainer(id: string, name: string) {
+    const c = this.find(id)!;
+    this.calls.push(`rename ${c.spec.name} ${name}`);
+    c.spec = { ...c.spec, name };
+  }
   async stopContainer(id: string) {
     const c = this.find(id);
     if (c) c.state = 'exited';
@@ -81,7 +86,7 @@ export class FakeDocker implements DockerClient {
     s.end(Buffer.concat([header, text]));
     return s;
   }
-  async exec() {
+  async exec(_id: string, _cmd: string[]) {
     return { exitCode: 0, stdout: '', stderr: '' };
   }
   async execAttached() {

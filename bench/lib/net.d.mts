@@ -1,0 +1,5 @@
+export function freePort(): Promise<number>;
+export interface LoadLoop {
+  stop(): Promise<{ requests: number; failed: number; failures: string[] }>;
+}
+export function startLoadLoop(url: string, options?: { concurrency?: number; maxRequests?: number; maxMs?: number }): LoadLoop;

@@ -1,0 +1,164 @@
+// `portico dev` after the stack is up: watch sources and portico.yaml, and reload what changed
+// without failing a request. One reload runs at a time; changes that arrive meanwhile are
+// merged into the next one. A failed build or a container that does not get healthy leaves
+// the running containers serving (engine/rolling.ts) and the next save retries; an invalid
+// portico.yaml is reported and changes nothing.
+import { selectServices, stableJson } from '../../compile/plan.js';
+import type { LoadedManifest } from '../../manifest/load.js';
+import type { Manifest } from '../../manifest/schema.js';
+import { writeGeneratedFiles } from '../../workspace/generated-files.js';
+import type { DockerClient } from '../docker/client.js';
+import { realClock, type WaitClock } from '../health.js';
+import type { Report } from '../progress.js';
+import type { SlotChange } from '../rolling.js';
+import { rollOut } from '../rollout.js';
+import { withWorkspaceFiles } from '../workspace-files.js';
+import { incrementalBundler } from './bundler.js';
+import { MANIFEST_KEY, watchTargets } from './targets.js';
+import { DEBOUNCE_MS, watchSources, type SourceWatcher } from './watch.js';
+
+export type DevEvent =
+  | { type: 'watching'; services: string[]; manifest: string }
+  | { type: 'reload-started'; service: string; reason: 'source' | 'manifest' }
+  /** `ms`: from the first file event of the burst until the first new container served. */
+  | { type: 'reloaded'; service: string; reason: 'source' | 'manifest'; ms: number; totalMs: number; changes: SlotChange[] }
+  | { type: 'unchanged'; service: string; reason: 'source' | 'manifest'; ms: number }
+  | { type: 'reload-failed'; service: string; error: unknown }
+  | { type: 'manifest-invalid'; error: unknown }
+  | { type: 'config-reloaded'; files: string[]; ms: number }
+  | { type: 'note'; message: string };
+
+export interface DevRequest {
+  docker: DockerClient;
+  /** The manifest the stack was brought up with (as loaded, without workspace files resolved). */
+  loaded: LoadedManifest;
+  /** Loads and validates portico.yaml again (throws ManifestError when invalid). */
+  loadManifest: () => Promise<LoadedManifest>;
+  version: string;
+  env: NodeJS.ProcessEnv;
+  /** How long a new container may take to serve. */
+  timeoutMs: number;
+  /** Aborted on Ctrl-C: watching stops, a reload under way is abandoned (its new container removed). */
+  signal: AbortSignal;
+  onEvent: (event: DevEvent) => void;
+  /** Warnings of the rebuilds (progress steps are not shown in dev). */
+  report?: Report;
+  debounceMs?: number;
+  clock?: WaitClock;
+}
+
+/** Resolves once `req.signal` is aborted and the watcher is closed. */
+export async function runDevSession(req: DevRequest): Promise<void> {
+  const clock = req.clock ?? realClock;
+  const bundler = incrementalBundler();
+  let loaded = req.loaded;
+  const queue = new Map<string, number>(); // key -> time of its first file event
+  let running: Promise<void> | undefined;
+  let watcher: SourceWatcher | undefined;
+
+  const onBurst = (keys: Set<string>) => {
+    const now = clock.now();
+    for (const k of keys) if (!queue.has(k)) queue.set(k, now);
+    running ??= work().finally(() => (running = undefined));
+  };
+  const work = async () => {
+    while (queue.size > 0 && !req.signal.aborted) {
+      const batch = new Map(queue);
+      queue.clear();
+      const manifestAt = batch.get(MANIFEST_KEY);
+      batch.delete(MANIFEST_KEY);
+      if (manifestAt !== undefined) {
+        for (const service of await reloadManifest(manifestAt)) if (!batch.has(service)) batch.set(service, manifestAt);
+      }
+      for (const [service, since] of batch) {
+        if (service in loaded.manifest.services) await reloadService(service, manifestAt === since ? 'manifest' : 'source', since);
+      }
+    }
+  };
+
+  const reloadService = async (service: string, reason: 'source' | 'manifest', since: number) => {
+    req.onEvent({ type: 'reload-started', service, reason });
+    let firstServed: number | undefined;
+    try {
+      const result = await rollOut({
+        docker: req.docker,
+        loaded: await withWorkspaceFiles(loaded, selectServices(loaded.manifest, [service])),
+        services: [service],
+        force: false,
+        timeoutMs: req.timeoutMs,
+        build: false,
+        version: req.version,
+        env: req.env,
+        signal: req.signal,
+        report: req.report,
+        clock: req.clock,
+        bundle: bundler.bundle,
+        onChange: (c) => {
+          if (c.servingAt !== undefined) firstServed = Math.min(firstServed ?? c.servingAt, c.servingAt);
+        },
+      });
+      const now = clock.now();
+      if (result.changes.length === 0) req.onEvent({ type: 'unchanged', service, reason, ms: now - since });
+      else req.onEvent({ type: 'reloaded', service, reason, ms: (firstServed ?? now) - since, totalMs: now - since, changes: result.changes });
+    } catch (error) {
+      if (!req.signal.aborted) req.onEvent({ type: 'reload-failed', service, error });
+    }
+  };
+
+  /** The services to reload after a manifest edit (none when it is invalid). */
+  const reloadManifest = async (since: number): Promise<string[]> => {
+    let next: LoadedManifest;
+    try {
+      next = await req.loadManifest();
+    } catch (error) {
+      req.onEvent({ type: 'manifest-invalid', error });
+      return [];
+    }
+    const { changed, removed } = changedServices(loaded.manifest, next.manifest);
+    for (const note of gatewayNotes(loaded.manifest, next.manifest)) req.onEvent({ type: 'note', message: note });
+    if (removed.length > 0) req.onEvent({ type: 'note', message: `removed from portico.yaml, left running: ${removed.join(', ')} (\`portico down --remove-orphans\` removes them)` });
+    loaded = next;
+    // Routes, auth and limits: the gateway hot-reloads gateway.json; the registry discovery.json.
+    const { written } = await writeGeneratedFiles(next);
+    if (written.length > 0 || changed.length === 0) req.onEvent({ type: 'config-reloaded', files: written, ms: clock.now() - since });
+    await rewatch();
+    return changed;
+  };
+
+  const rewatch = async () => {
+    await watcher?.close();
+    watcher = await watchSources(await watchTargets(loaded), onBurst, req.debounceMs ?? DEBOUNCE_MS);
+  };
+
+  await rewatch();
+  const watched = (await watchTargets(loaded)).filter((t) => t.key !== MANIFEST_KEY).map((t) => t.key);
+  req.onEvent({ type: 'watching', services: watched, manifest: loaded.file });
+  await new Promise<void>((resolve) => {
+    if (req.signal.aborted) return resolve();
+    req.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  await watcher?.close();
+  await running?.catch(() => undefined);
+  await bundler.dispose();
+}
+
+/** Pure: services added or whose entry changed, and services no longer in the manifest. */
+export function changedServices(before: Manifest, after: Manifest): { changed: string[]; removed: string[] } {
+  const changed = Object.keys(after.services).filter((name) => {
+    const old = before.services[name];
+    return old === undefined || stableJson(old) !== stableJson(after.services[name]);
+  });
+  const removed = Object.keys(before.services).filter((name) => !(name in after.services));
+  return { changed, removed };
+}
+
+/** Pure: what a manifest edit changes that only `portico up` applies (the gateway's own container). */
+export function gatewayNotes(before: Manifest, after: Manifest): string[] {
+  const notes: string[] = [];
+  if (before.gateway.port !== after.gateway.port || before.gateway.bind !== after.gateway.bind) {
+    notes.push('the gateway address changed: run `portico up` to apply it (routes, auth and limits reload without it)');
+  }
+  const secrets = (m: Manifest) => stableJson([m.gateway.auth.apiKeys.map((k) => k.env), m.gateway.auth.jwt?.secretEnv ?? null]);
+  if (secrets(before) !== secrets(after)) notes.push('the gateway reads secrets from other env vars now: run `portico up` to give them to it');
+  return notes;
+}

@@ -1,0 +1,142 @@
+// Replacing a service's containers without failing a request (start-first, like Swarm's
+// `order: start-first`), used by `portico restart`, `portico scale` and `portico dev`.
+//
+// One slot (`<project>-<service>-<n>`) at a time:
+//   1. the new container is created under a temporary name `<name>-<generation>` (also its
+//      registry instance id, so its registration cannot collide with the old one's), started,
+//      and waited for until Docker reports it healthy AND the registry lists it `passing`
+//      (then the gateway routes to it);
+//   2. the old container is renamed out of the way and the new one renamed to `<name>`: the
+//      container names stay what `status`, `logs`, `exec` and a following `up` expect (the
+//      plan's config hash leaves out the name and the instance id, so `up` sees nothing to do);
+//   3. the old container is drained: SIGTERM makes a template service deregister, stop
+//      accepting and finish its in-flight requests (the gateway retries an idempotent request
+//      refused meanwhile on another passing instance, here the new one); then it is removed.
+// A new container that never gets healthy is removed and the old one keeps serving.
+import type { ContainerPlan } from '../compile/plan.js';
+import { LABEL } from '../compile/labels.js';
+import { SERVICE_ENV } from '../runtime/contract/index.js';
+import { PorticoError } from '../core/errors.js';
+import type { ContainerSummary, DockerClient } from './docker/client.js';
+import { diagnose, readiness, realClock, waitReady, type WaitClock } from './health.js';
+import { waitPassingInRegistry } from './registry-view.js';
+
+/** Seconds a drained container gets to finish its in-flight requests before it is killed. */
+export const DRAIN_TIMEOUT_S = 10;
+const CONTAINER_POLL_MS = 200;
+const WAITER_MS = 15_000;
+
+export interface RollContext {
+  docker: DockerClient;
+  project: string;
+  network: string;
+  /** How long a new container may take to be healthy and passing. */
+  timeoutMs: number;
+  signal?: AbortSignal;
+  clock?: WaitClock;
+  /** One line per finished container change (for the CLI). */
+  onChange?: (change: SlotChange) => void;
+}
+
+export interface SlotChange {
+  service: string;
+  container: string;
+  action: 'replaced' | 'added' | 'removed';
+  /** From the start of the change until it was done (the old container drained and removed). */
+  ms: number;
+  /** When (clock time) the new container was serving: the gateway routes to it from then on. */
+  servingAt?: number;
+}
+
+/** A new container failed to become healthy; the old one (if any) keeps serving. */
+export class RollFailure extends PorticoError {
+  constructor(container: string, reason: string, details: { healthOutput?: string; logs: string[] }) {
+    super(`${container}: ${reason}; nothing was replaced, the running containers keep serving.`, {
+      hint: `Its last log lines:\n${details.logs.slice(-15).join('\n') || '(none)'}${details.healthOutput ? `\nLast health check: ${details.healthOutput}` : ''}`,
+      details,
+    });
+    this.name = 'RollFailure';
+  }
+}
+
+/** The temporary name (and instance id) of a slot's next container. */
+export const nextName = (name: string, generation: string) => `${name}-${generation}`;
+const generationId = () => Date.now().toString(36).slice(-6);
+
+/** Starts `desired` next to `old` (or alone), waits until it serves, then drains and removes `old`. */
+export async function replaceSlot(ctx: RollContext, desired: ContainerPlan, old: ContainerSummary | undefined): Promise<void> {
+  const started = (ctx.clock ?? realClock).now();
+  const { docker } = ctx;
+  const generation = generationId();
+  const temporary = old ? nextName(desired.name, generation) : desired.name;
+  const env = desired.role === 'service' ? { ...desired.env, [SERVICE_ENV.instanceId]: temporary } : desired.env;
+  const id = await docker.createContainer({ ...desired, name: temporary, env, network: ctx.network, init: true });
+  try {
+    await docker.startContainer(id);
+    await waitServing(ctx, desired, id, temporary);
+  } catch (error) {
+    const facts = await diagnose(docker, id, 30).catch(() => ({ logs: [] as string[] }));
+    await docker.removeContainer(id, { force: true });
+    if (error instanceof WaitError) throw new RollFailure(temporary, error.message, facts);
+    throw error;
+  }
+  const servingAt = (ctx.clock ?? realClock).now();
+  if (old) {
+    await docker.renameContainer(old.id, `${old.name}-old-${generation}`);
+    await docker.renameContainer(id, desired.name);
+    await drain(docker, old.id);
+  }
+  ctx.onChange?.({ service: desired.service, container: desired.name, action: old ? 'replaced' : 'added', ms: (ctx.clock ?? realClock).now() - started, servingAt });
+}
+
+/** Stops a container gracefully (SIGTERM: deregister, finish in-flight requests), then removes it. */
+export async function drain(docker: DockerClient, id: string): Promise<void> {
+  await docker.stopContainer(id, DRAIN_TIMEOUT_S);
+  await docker.removeContainer(id, { force: true });
+}
+
+/** Drains and removes one surplus container (scale down). */
+export async function retireSlot(ctx: RollContext, existing: ContainerSummary): Promise<void> {
+  const started = (ctx.clock ?? realClock).now();
+  await drain(ctx.docker, existing.id);
+  ctx.onChange?.({ service: existing.labels[LABEL.service] ?? '', container: existing.name, action: 'removed', ms: (ctx.clock ?? realClock).now() - started });
+}
+
+class WaitError extends Error {}
+
+/**
+ * When the new container serves. Template services (the plan gives them the health check)
+ * register themselves under their instance id when they listen and the registry probes a new
+ * registration at once: `passing` there is exactly "the gateway may route to it", and comes
+ * well before Docker's first health check (one interval after start). Image and Dockerfile
+ * services do not register: Docker's health (or running) is all there is.
+ */
+async function waitServing(ctx: RollContext, desired: ContainerPlan, id: string, instanceId: string): Promise<void> {
+  const clock = ctx.clock ?? realClock;
+  const deadline = clock.now() + ctx.timeoutMs;
+  if (desired.role !== 'service' || desired.health === undefined) {
+    const failure = await waitReady(ctx.docker, [{ id, name: instanceId }], { timeoutMs: ctx.timeoutMs, deadline, signal: ctx.signal, clock });
+    if (failure) throw new WaitError(failure.reason);
+    return;
+  }
+  // The waiter in the registry container answers at once when the instance passes; meanwhile
+  // the container is watched so one that exits fails the wait without waiting for the timeout.
+  // Each waiter is bounded (WAITER_MS), so one left behind by a failed container ends soon.
+  while (clock.now() < deadline) {
+    let settled = false;
+    const budget = Math.min(WAITER_MS, deadline - clock.now());
+    const passing = waitPassingInRegistry(ctx.docker, ctx.project, desired.service, instanceId, budget)
+      .catch(() => false)
+      .finally(() => (settled = true));
+    const watchContainer = async (): Promise<false> => {
+      while (!settled) {
+        await clock.sleep(CONTAINER_POLL_MS, ctx.signal);
+        const state = readiness(await ctx.docker.inspectContainer(id));
+        if (state.state === 'failed') throw new WaitError(state.reason!);
+      }
+      return false;
+    };
+    if (await Promise.race([passing, watchContainer()])) return;
+  }
+  throw new WaitError(`not passing in the registry after ${Math.round(ctx.timeoutMs / 1000)} s`);
+}

@@ -1,0 +1,104 @@
+// Bringing running services to the plan without failing a request: `restartServices` (every
+// container replaced, rolling), `scaleService` (replicas added or drained at runtime) and
+// `rollOut` under both (and under `portico dev`): the same first steps as `up` (generated
+// files, images, plan), then per service one slot at a time through engine/rolling.ts.
+// Plain functions with a request object, usable without the CLI (e.g. by an MCP server).
+import { projectFilter, LABEL } from '../compile/labels.js';
+import { selectServices, type ContainerPlan } from '../compile/plan.js';
+import { environmentError } from '../core/errors.js';
+import type { LoadedManifest } from '../manifest/load.js';
+import type { ContainerSummary } from './docker/client.js';
+import { replaceSlot, retireSlot, type SlotChange } from './rolling.js';
+import { writeGenerated } from './stack-up.js';
+import { buildImages, resolveRuntime } from './up/images.js';
+import { createNetwork } from './up/network.js';
+import { startRun, type UpRequest } from './up/run.js';
+
+export type RolloutRequest = Omit<UpRequest, 'scope' | 'wait' | 'only'> & {
+  /** The services to bring to the plan (their dependencies are planned, not touched). */
+  services: string[];
+  /** Replace every container, changed or not (`restart`). */
+  force: boolean;
+  /** Called as each container change completes. */
+  onChange?: (change: SlotChange) => void;
+};
+
+export interface RolloutResult {
+  changes: SlotChange[];
+  /** Per image key: whether it was rebuilt in this run. */
+  images: { key: string; ref: string; outcome: string }[];
+}
+
+export async function rollOut(req: RolloutRequest): Promise<RolloutResult> {
+  const run = startRun({ ...req, scope: 'stack', wait: true, only: req.services }, selectServices(req.loaded.manifest, req.services));
+  const existing = await run.docker.listContainers(projectFilter(run.manifest.name));
+  if (!existing.some((c) => c.labels[LABEL.service] === 'registry' && c.state === 'running')) {
+    throw environmentError(`the ${run.manifest.name} stack is not running.`, 'Start it with `portico up`.');
+  }
+  await writeGenerated(run);
+  await resolveRuntime(run);
+  await buildImages(run);
+  await createNetwork(run);
+  const plan = run.state.plan!;
+  const changes: SlotChange[] = [];
+  const ctx = {
+    docker: run.docker,
+    project: plan.project,
+    network: plan.network.name,
+    timeoutMs: req.timeoutMs,
+    signal: run.signal,
+    clock: req.clock,
+    onChange: (c: SlotChange) => {
+      changes.push(c);
+      req.onChange?.(c);
+    },
+  };
+  for (const service of req.services) {
+    const desired = plan.containers.filter((c) => c.service === service);
+    const current = existing.filter((c) => c.labels[LABEL.service] === service);
+    const { replace, retire } = slotActions(desired, current, req.force);
+    for (const [d, old] of replace) await replaceSlot(ctx, d, old);
+    for (const old of retire) await retireSlot(ctx, old);
+  }
+  const images = Object.entries(run.state.images).map(([key, v]) => ({ key, ref: v.ref, outcome: v.outcome }));
+  return { changes, images };
+}
+
+/**
+ * Pure: which slots get a new container (missing, stopped, changed, or all with `force`) and
+ * which containers go (replicas above the count, leftovers of an interrupted replace). Surplus
+ * containers go last and highest replica first, so the service never has fewer than the
+ * desired count passing.
+ */
+export function slotActions(desired: ContainerPlan[], current: ContainerSummary[], force: boolean) {
+  const byName = new Map(current.map((c) => [c.name, c]));
+  const replace: [ContainerPlan, ContainerSummary | undefined][] = [];
+  for (const d of desired) {
+    const old = byName.get(d.name);
+    byName.delete(d.name);
+    if (!old || force || old.state !== 'running' || old.labels[LABEL.configHash] !== d.configHash) replace.push([d, old]);
+  }
+  const replicaOf = (c: ContainerSummary) => Number(c.labels[LABEL.replica] ?? 0);
+  const retire = [...byName.values()].sort((a, b) => replicaOf(b) - replicaOf(a));
+  return { replace, retire };
+}
+
+/** `portico restart <service...>`: every container of the services replaced, one at a time. */
+export function restartServices(req: Omit<RolloutRequest, 'force'>): Promise<RolloutResult> {
+  return rollOut({ ...req, force: true });
+}
+
+/**
+ * `portico scale <service>=<n>`: the running stack gets `replicas` containers of `service`
+ * (the manifest in `req.loaded` is not changed on disk; discovery.json follows the new count
+ * so the registry seeds it; a later `up` returns to portico.yaml's count).
+ */
+export function scaleService(req: Omit<RolloutRequest, 'force' | 'services'> & { service: string; replicas: number }): Promise<RolloutResult> {
+  const { service, replicas, ...rest } = req;
+  return rollOut({ ...rest, loaded: withReplicas(req.loaded, service, replicas), services: [service], force: false });
+}
+
+export function withReplicas(loaded: LoadedManifest, service: string, replicas: number): LoadedManifest {
+  const spec = loaded.manifest.services[service]!;
+  return { ...loaded, manifest: { ...loaded.manifest, services: { ...loaded.manifest.services, [service]: { ...spec, replicas } } } };
+}
