@@ -21,6 +21,8 @@ export interface ResponseConnection {
   canKeepAlive(): boolean;
   /** The answer is complete (or abandoned); `keepAlive` false closes the connection. */
   responseDone(res: HttpResponse, keepAlive: boolean): void;
+  /** The request switched protocols: the socket leaves HTTP (ClientConnection.switchProtocols). */
+  switchProtocols(): { socket: import('node:net').Socket; pending: Buffer | null };
 }
 
 /** Who is told when the answer completes or the client goes away, and when it drained. */
@@ -191,6 +193,19 @@ export class HttpResponse {
     this.writableFinished = true;
     this.conn.responseDone(this, this.keepAlive && this.mode !== UNTIL_CLOSE);
     this.notifyOwner();
+  }
+
+  /**
+   * The answer is `101 Switching Protocols`: this response is over without a byte written, and
+   * the socket is handed over, with the bytes the client already sent past its request head.
+   * The caller writes the 101 head itself.
+   */
+  switchProtocols(): { socket: import('node:net').Socket; pending: Buffer | null } {
+    this.statusCode = 101;
+    this.headersSent = true;
+    this.writableFinished = true;
+    this.ownerNotified = true;
+    return this.conn.switchProtocols();
   }
 
   /** Abandon the answer: the connection is cut (the only honest signal mid-body). */
