@@ -197,6 +197,8 @@ export class Exchange implements RequestHeaderSink, UpstreamHandler, ResponseOwn
     const upstreamRequest = phases.upstreamRequest;
     for (let i = 0; i < upstreamRequest.length; i++) upstreamRequest[i](this);
     this.ctx.forwarding.addHeaders(this.req.remoteAddress, this, this.headers);
+    // The client takes trailers, so the gateway does too (it relays them): TE is hop-by-hop.
+    if (this.req.teTrailers) this.headers.push('te', 'trailers', 'connection', 'te');
     this.dispatched = true;
     this.res.owner = this;
     this.dispatch();
@@ -235,6 +237,7 @@ export class Exchange implements RequestHeaderSink, UpstreamHandler, ResponseOwn
         headersTimeout: route.headersTimeout,
         bodyTimeout: route.bodyTimeout,
         upgrade: this.upgrading,
+        trailers: this.req.teTrailers,
       },
       this,
     );
@@ -342,9 +345,9 @@ export class Exchange implements RequestHeaderSink, UpstreamHandler, ResponseOwn
     return this.res.write(chunk, true);
   }
 
-  onComplete(): void {
+  onComplete(trailers?: string): void {
     this.upstreamDone = true;
-    this.res.end();
+    this.res.end(undefined, trailers);
     // Only now is the answer known complete; an aborted stream never gets here.
     const handlers = this.phases.responseBody;
     for (let i = 0; i < handlers.length; i++) handlers[i].end(this);

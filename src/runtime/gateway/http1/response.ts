@@ -179,14 +179,19 @@ export class HttpResponse {
     return ok;
   }
 
-  end(chunk?: Buffer | string): void {
+  /**
+   * `trailers`: trailer lines (each ending in CRLF, already checked: chunked.ts) sent in the
+   * last chunk; only a chunked answer can carry them, any other drops them.
+   */
+  end(chunk?: Buffer | string, trailers?: string): void {
     if (this.writableFinished || this.destroyed) return;
     if (chunk !== undefined) this.write(chunk);
     else if (!this.headersSent) this.writeHead(this.statusCode);
     if (this.mode === CHUNKED) {
       const head = this.pendingHead;
       this.pendingHead = null;
-      this.conn.socket.write(head === null ? LAST_CHUNK : head + LAST_CHUNK, 'latin1');
+      const last = trailers === undefined ? LAST_CHUNK : `0\r\n${trailers}\r\n`;
+      this.conn.socket.write(head === null ? last : head + last, 'latin1');
     } else {
       this.flushHead();
     }

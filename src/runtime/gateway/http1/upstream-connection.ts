@@ -258,7 +258,7 @@ export class UpstreamConnection implements UpstreamLink, BodySink, ChunkSink, Up
         this.remaining = 0;
       } else if (head.chunked) {
         this.state = BODY_CHUNKED;
-        this.decoder = new ChunkedDecoder();
+        this.decoder = new ChunkedDecoder(this.request!.trailers === true);
       } else if (head.contentLength >= 0) {
         this.state = BODY_LENGTH;
         this.remaining = head.contentLength;
@@ -319,12 +319,14 @@ export class UpstreamConnection implements UpstreamLink, BodySink, ChunkSink, Up
   /** The answer is complete; `extra` = bytes followed it (a protocol error for keep-alive). */
   private complete(extra: boolean): void {
     const handler = this.handler!;
+    const trailers = this.decoder?.trailers ?? null;
     const reusable = this.responseKeepAlive && this.requestWritten && !extra && this.life !== DEAD;
     this.detach();
     this.served++;
     if (reusable) this.pool.release(this);
     else this.destroy();
-    handler.onComplete();
+    if (trailers === null || trailers === '') handler.onComplete();
+    else handler.onComplete(trailers);
   }
 
   /**

@@ -31,6 +31,8 @@ export interface UpstreamRequest {
    * `101` answer is handed to the handler's onUpgrade instead of refused.
    */
   upgrade?: boolean;
+  /** The client accepts trailers (`TE: trailers`): a chunked answer's trailers reach onComplete. */
+  trailers?: boolean;
 }
 
 /** The receiving side of one upstream exchange (the gateway's Exchange). */
@@ -44,7 +46,8 @@ export interface UpstreamHandler {
    * Returns false to pause the upstream until `link.resume()`.
    */
   onData(chunk: Buffer): boolean;
-  onComplete(): void;
+  /** `trailers`: the answer's relayable trailer lines (each ending in CRLF), when the request asked for them. */
+  onComplete(trailers?: string): void;
   onError(error: UpstreamError): void;
   /**
    * The upstream answered `101 Switching Protocols` to an upgrade request: the connection left
