@@ -51,6 +51,11 @@ export class Http1Server<S = unknown> implements ConnectionServer<S> {
   }
 
   adopt(socket: net.Socket): void {
+    // Switched while the server was shutting down: close() already went through the set.
+    if (this.closing) {
+      socket.destroy();
+      return;
+    }
     this.switched.add(socket);
     socket.once('close', () => this.switched.delete(socket));
   }
