@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { writeFiles } from '../helpers/workspace.js';
-import { cleanup, freePort, getThroughGateway, portico, randomProject } from './helpers/stack.js';
+import { cleanup, freePort, getThroughGateway, portico, randomProject, root } from './helpers/stack.js';
 
 const SERVER = `import http from 'node:http';
 import { WebSocketServer } from 'ws';
@@ -59,7 +59,7 @@ services:
       'services/chat/server.mjs': SERVER,
     });
     // ws's optional native helpers stay out: it falls back to plain JS without them.
-    await build({ entryPoints: [path.join(dir, 'services/chat/server.mjs')], outfile: path.join(dir, 'services/chat/server.cjs'), bundle: true, platform: 'node', format: 'cjs', external: ['bufferutil', 'utf-8-validate'], logLevel: 'silent' });
+    await build({ entryPoints: [path.join(dir, 'services/chat/server.mjs')], outfile: path.join(dir, 'services/chat/server.cjs'), bundle: true, platform: 'node', format: 'cjs', external: ['bufferutil', 'utf-8-validate'], nodePaths: [path.join(root, 'node_modules')], logLevel: 'silent' });
   }, 120_000);
   afterAll(async () => {
     await cleanup(dir);

@@ -142,6 +142,51 @@ describe('WebSocket through the gateway', () => {
     expect(body.subarray(2, 7).toString()).toBe('early');
   });
 
+  it('applies backpressure: a client that stops reading stops the gateway reading the upstream', async () => {
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
+    fixtures.onCleanup(() => new Promise<void>((resolve) => {
+      for (const c of wss.clients) c.terminate();
+      wss.close(() => resolve());
+    }));
+    const chunk = Buffer.alloc(1024 * 1024, 1);
+    const CAP = 200 * 1024 * 1024;
+    let sent = 0;
+    let sentWhenBlocked = -1;
+    wss.on('connection', (ws) => {
+      const pump = (): void => {
+        // The upstream's own send buffer fills only when nobody reads its socket: the gateway paused it.
+        while (ws.bufferedAmount < 8 * 1024 * 1024 && sent < CAP) {
+          ws.send(chunk);
+          sent += chunk.length;
+        }
+        if (ws.bufferedAmount >= 8 * 1024 * 1024 && sentWhenBlocked === -1) sentWhenBlocked = sent;
+        if (sentWhenBlocked === -1 && sent < CAP) setTimeout(pump, 5);
+      };
+      pump();
+    });
+    const gw = await gatewayTo((wss.address() as AddressInfo).port);
+    const socket = net.connect(gw.port, '127.0.0.1');
+    fixtures.trackClient(socket);
+    let received = 0;
+    let headSeen = false;
+    socket.on('data', (c: Buffer) => {
+      received += c.length;
+      if (!headSeen && c.includes('\r\n\r\n')) {
+        headSeen = true;
+        socket.pause(); // the client stops reading right after the 101
+      }
+    });
+    socket.write('GET /s/ HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n');
+    await until(() => sentWhenBlocked !== -1, 10_000);
+    // What sits in kernel buffers and the gateway's queues is bounded, far below what was offered.
+    expect(sentWhenBlocked).toBeLessThan(64 * 1024 * 1024);
+    const gatewayHeld = process.memoryUsage().rss;
+    socket.resume();
+    await until(() => received >= sentWhenBlocked, 20_000);
+    console.log(`[websocket] backpressure: the upstream was blocked after ${(sentWhenBlocked / 2 ** 20).toFixed(0)} MiB offered to a client that did not read (RSS then ${(gatewayHeld / 1e6).toFixed(0)} MB); all of it arrived once the client read`);
+  }, 40_000);
+
   it('runs auth and rate limiting first: no key is a 401 and the upstream never hears of it', async () => {
     const up = await echoServer();
     let upstreamConnections = 0;

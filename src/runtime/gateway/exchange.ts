@@ -197,8 +197,6 @@ export class Exchange implements RequestHeaderSink, UpstreamHandler, ResponseOwn
     const upstreamRequest = phases.upstreamRequest;
     for (let i = 0; i < upstreamRequest.length; i++) upstreamRequest[i](this);
     this.ctx.forwarding.addHeaders(this.req.remoteAddress, this, this.headers);
-    // The client takes trailers, so the gateway does too (it relays them): TE is hop-by-hop.
-    if (this.req.teTrailers) this.headers.push('te', 'trailers', 'connection', 'te');
     this.dispatched = true;
     this.res.owner = this;
     this.dispatch();
