@@ -85,6 +85,7 @@ function compileRoute(service: string, index: number, route: RouteSpec, gw: Gate
     cache: route.cache ? { ttlMs: toMs(route.cache.ttl) } : null,
     cors: inherit(route.cors, gw.cors, compileCors),
     maxBodyBytes: toBytes(route.maxBodySize ?? gw.maxBodySize),
+    websocket: route.websocket === false ? null : { idleTimeoutMs: toMs(route.websocket?.idleTimeout ?? '60s') },
   };
 }
 

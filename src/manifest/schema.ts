@@ -81,6 +81,12 @@ export const cacheSchema = z
 
 export const authMode = z.enum(['required', 'optional', 'none']);
 
+export const websocketSchema = z
+  .object({
+    idleTimeout: duration.default('60s').describe('a WebSocket with no traffic either way for this long is closed (0 = never)'),
+  })
+  .strict();
+
 export const routeSchema = z
   .object({
     path: routePath.describe('path prefix, e.g. /api/orders'),
@@ -94,6 +100,7 @@ export const routeSchema = z
     retries: z.number().int().min(0).max(5).optional(),
     maxBodySize: byteSize.optional(),
     cors: z.union([corsSchema, z.literal(false)]).optional(),
+    websocket: z.union([websocketSchema, z.literal(false)]).optional().describe('WebSocket upgrades (on by default); false refuses them'),
   })
   .strict();
 

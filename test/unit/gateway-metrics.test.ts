@@ -201,6 +201,46 @@ describe('GatewayMetrics', () => {
     expect(Number(next[2].split(' ')[1])).toBeGreaterThan(0.3);
   });
 
+  it('adds the event-loop lag, GC, descriptor and version metrics prom-client had', async () => {
+    const m = new GatewayMetrics();
+    // Something for the lag histogram and the GC observer to see.
+    const until = performance.now() + 40;
+    while (performance.now() < until) void new Array(1000).fill({});
+    await new Promise((r) => setTimeout(r, 30));
+    const body = (await m.render()).body;
+    const gauge = (name: string): number => {
+      const lines = block(body, `portico_gateway_${name}`);
+      expect(lines[1]).toBe(`# TYPE portico_gateway_${name} gauge`);
+      return Number(lines[2].split(' ')[1]);
+    };
+    for (const q of ['min', 'max', 'mean', 'stddev', 'p50', 'p90', 'p99']) expect(gauge(`nodejs_eventloop_lag_${q}_seconds`)).toBeGreaterThanOrEqual(0);
+    expect(gauge('nodejs_eventloop_lag_max_seconds')).toBeGreaterThanOrEqual(gauge('nodejs_eventloop_lag_p50_seconds'));
+    expect(gauge('nodejs_eventloop_lag_seconds')).toBeGreaterThan(0);
+    expect(gauge('nodejs_eventloop_lag_seconds')).toBeLessThan(1);
+    expect(gauge('process_open_fds')).toBeGreaterThan(2);
+    expect(gauge('process_max_fds')).toBeGreaterThanOrEqual(gauge('process_open_fds'));
+    const [major, minor, patch] = process.versions.node.split('.');
+    expect(block(body, 'portico_gateway_nodejs_version_info')[2]).toBe(`portico_gateway_nodejs_version_info{version="${process.version}",major="${major}",minor="${minor}",patch="${patch}"} 1`);
+    expect(block(body, 'portico_gateway_nodejs_gc_duration_seconds')[1]).toBe('# TYPE portico_gateway_nodejs_gc_duration_seconds histogram');
+    m.close();
+  });
+
+  it('counts WebSocket tunnels per route: open now, bytes each way, duration', async () => {
+    const m = new GatewayMetrics();
+    const series = m.forRoute('o#0', 'orders');
+    series.tunnelOpened();
+    series.tunnelOpened();
+    series.tunnelClosed({ bytesFromClient: 10, bytesFromUpstream: 30, seconds: 2 });
+    const body = (await m.render()).body;
+    expect(block(body, 'portico_gateway_websocket_connections')[2]).toBe('portico_gateway_websocket_connections{route="o#0",service="orders"} 1');
+    expect(block(body, 'portico_gateway_websocket_bytes_total').slice(2)).toEqual([
+      'portico_gateway_websocket_bytes_total{route="o#0",service="orders",direction="client_to_upstream"} 10',
+      'portico_gateway_websocket_bytes_total{route="o#0",service="orders",direction="upstream_to_client"} 30',
+    ]);
+    expect(body).toContain('portico_gateway_websocket_duration_seconds_bucket{le="5",route="o#0",service="orders"} 1');
+    m.close();
+  });
+
   it('close() drops every series', async () => {
     const m = new GatewayMetrics();
     m.forRoute('o#0', 'orders').observe(200, 0.01);

@@ -71,6 +71,8 @@ export const gatewayRouteSchema = z.object({
   cache: z.object({ ttlMs: z.number().int().positive() }).nullable(),
   cors: corsPolicySchema.nullable(),
   maxBodyBytes: z.number().int().positive(),
+  /** WebSocket upgrades: relayed with this idle limit (0: none), or null when refused (`websocket: false`). Absent: on, 60 s. */
+  websocket: z.object({ idleTimeoutMs: z.number().int().nonnegative() }).nullable().optional(),
 });
 
 /**

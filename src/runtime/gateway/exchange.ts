@@ -5,10 +5,14 @@
 //   internal endpoint? -> headers -> path -> route -> ids -> [access] -> body size ->
 //   [beforeUpstream] -> breaker -> balancer -> [upstreamRequest] + forwarded headers ->
 //   upstream (retried on another instance, retry.ts) -> [responseHeaders] -> [responseBody] -> [log]
+// A WebSocket upgrade takes the same path up to the upstream (beforeUpstream skipped: nothing
+// answers it from a cache); on the upstream's 101 both sockets leave HTTP for a tunnel
+// (http1/tunnel.ts) -> [log] (the handshake) ... [tunnel] when the tunnel closes.
 import { BodyAbortedError, BodyTimeoutError, BodyTooLargeError, type RequestBody } from './http1/body.js';
 import type { HttpResponse, ResponseOwner } from './http1/response.js';
 import type { HttpRequest } from './http1/server.js';
-import type { UpstreamError, UpstreamHandler, UpstreamLink } from './http1/upstream-pool.js';
+import type { UpstreamError, UpstreamHandler, UpstreamLink, UpstreamTunnelEnd } from './http1/upstream-pool.js';
+import { Tunnel, type TunnelObserver, type TunnelTotals } from './http1/tunnel.js';
 import { headerList, type ResponseHead } from './http1/head.js';
 import { GatewayErrors, sendError, type GatewayErrorKind } from './errors.js';
 import type { CacheAttempt } from './features/cache/flow.js';
@@ -26,6 +30,13 @@ import type { UpstreamEndpoint } from './upstreams.js';
 
 const INTERNAL_PREFIX = '/_portico/';
 
+// What becomes of a request's Upgrade header (admitUpgrade).
+/** Not an upgrade the gateway relays (h2c, anything but websocket): answered as plain HTTP/1.1. */
+const IGNORED = 0;
+const UPGRADE = 1;
+/** Refused by the route (`websocket: false`): answered already. */
+const REFUSED = 2;
+
 /** What an Exchange needs from the gateway that owns it. */
 export interface ExchangeContext {
   /** The route table in force when the request arrived (hot reload swaps the reference). */
@@ -37,7 +48,7 @@ export interface ExchangeContext {
   internal(req: HttpRequest<ClientSession>, res: HttpResponse, url: string): void;
 }
 
-export class Exchange implements RequestHeaderSink, UpstreamHandler, ResponseOwner {
+export class Exchange implements RequestHeaderSink, UpstreamHandler, ResponseOwner, TunnelObserver {
   // RequestHeaderSink
   requestId: string | null = null;
   traceparent: string | null = null;
@@ -81,6 +92,8 @@ export class Exchange implements RequestHeaderSink, UpstreamHandler, ResponseOwn
   private upstreamDone = false;
   private breakerTrial = false;
   private dispatched = false;
+  /** The request is a WebSocket upgrade being relayed (see admitUpgrade). */
+  private upgrading = false;
 
   constructor(
     readonly ctx: ExchangeContext,
@@ -157,8 +170,12 @@ export class Exchange implements RequestHeaderSink, UpstreamHandler, ResponseOwn
       this.body = body;
     }
 
-    const before = phases.beforeUpstream;
-    for (let i = 0; i < before.length; i++) if (before[i](this)) return;
+    const upgrade = this.req.upgrade === null ? IGNORED : this.admitUpgrade();
+    if (upgrade === REFUSED) return;
+    if (upgrade === IGNORED) {
+      const before = phases.beforeUpstream;
+      for (let i = 0; i < before.length; i++) if (before[i](this)) return;
+    }
 
     const upstream = route.upstream;
     const now = Date.now();
@@ -185,6 +202,26 @@ export class Exchange implements RequestHeaderSink, UpstreamHandler, ResponseOwn
     this.dispatch();
   }
 
+  /**
+   * A request with `Connection: Upgrade`. Only `Upgrade: websocket` is relayed, on routes that
+   * allow it: its Connection and Upgrade headers (hop-by-hop, dropped from every request) go
+   * upstream again. Anything else (h2c, ...) is answered as the plain HTTP/1.1 request it also
+   * is, the Upgrade header dropped: RFC 9110 7.8 lets a server ignore it, and RFC 7540 3.2 says
+   * an h2c client then carries on over HTTP/1.1.
+   */
+  private admitUpgrade(): number {
+    const value = this.req.upgrade!;
+    if (this.req.method !== 'GET' || value.toLowerCase() !== 'websocket') return IGNORED;
+    const route = this.route!;
+    if (route.websocket === null) {
+      this.fail(GatewayErrors.badRequest, `WebSocket upgrades are disabled on route ${route.id} (websocket: false)`);
+      return REFUSED;
+    }
+    this.upgrading = true;
+    this.headers.push('connection', 'upgrade', 'upgrade', value);
+    return UPGRADE;
+  }
+
   private dispatch(): void {
     const route = this.route!;
     this.attempts++;
@@ -197,6 +234,8 @@ export class Exchange implements RequestHeaderSink, UpstreamHandler, ResponseOwn
         emptyLength: this.body === null && this.req.contentLength === 0 ? 0 : -1,
         headersTimeout: route.headersTimeout,
         bodyTimeout: route.bodyTimeout,
+        upgrade: this.upgrading,
+        trailers: this.req.teTrailers,
       },
       this,
     );
@@ -236,13 +275,13 @@ export class Exchange implements RequestHeaderSink, UpstreamHandler, ResponseOwn
     this.link = link;
   }
 
-  onHeaders(head: ResponseHead): void {
-    const statusCode = head.status;
+  /** The upstream answered: its verdict for the balancer and the breaker. */
+  private judgeUpstream(statusCode: number): void {
     this.status = statusCode;
     const route = this.route!;
     const endpoint = this.endpoint!;
-    const now = Date.now();
     if (statusCode >= 502 && statusCode <= 504) {
+      const now = Date.now();
       route.upstream.balancer.failure(endpoint, now);
       route.upstream.breaker.failure(now);
     } else {
@@ -250,6 +289,11 @@ export class Exchange implements RequestHeaderSink, UpstreamHandler, ResponseOwn
       route.upstream.breaker.success();
     }
     this.breakerTrial = false;
+  }
+
+  onHeaders(head: ResponseHead): void {
+    const statusCode = head.status;
+    this.judgeUpstream(statusCode);
     // The pool already left out hop-by-hop headers. Without response-header handlers the
     // upstream's header lines are relayed as text; handlers get them as a list.
     const handlers = this.phases.responseHeaders;
@@ -264,15 +308,44 @@ export class Exchange implements RequestHeaderSink, UpstreamHandler, ResponseOwn
     this.res.writeHead(statusCode, out);
   }
 
+  /**
+   * 101 to a WebSocket upgrade: the client gets the upstream's 101 head (its end-to-end headers,
+   * Sec-WebSocket-Accept among them, plus the gateway's ids) and both sockets become a tunnel.
+   */
+  onUpgrade(head: ResponseHead, upstream: UpstreamTunnelEnd, rest: Buffer): void {
+    this.upstreamDone = true;
+    this.judgeUpstream(101);
+    if (this.res.destroyed) {
+      upstream.socket.destroy();
+      return;
+    }
+    let lines = `HTTP/1.1 101 Switching Protocols\r\n${head.block}`;
+    const extras = this.responseExtras;
+    for (let i = 0; i < extras.length; i += 2) lines += `${extras[i]}: ${extras[i + 1]}\r\n`;
+    lines += `connection: upgrade\r\nupgrade: ${this.req.upgrade}\r\n\r\n`;
+    const { socket, pending } = this.res.switchProtocols();
+    const tunnel = new Tunnel(socket, upstream, this.route!.websocket!.idleTimeoutMs, this);
+    const handlers = this.phases.tunnel;
+    for (let i = 0; i < handlers.length; i++) handlers[i].opened(this);
+    this.finish();
+    tunnel.start(lines, rest, pending);
+  }
+
+  /** TunnelObserver: the tunnel ended (either side closed, or it idled out). */
+  tunnelClosed(totals: TunnelTotals): void {
+    const handlers = this.phases.tunnel;
+    for (let i = 0; i < handlers.length; i++) handlers[i].closed(this, totals);
+  }
+
   onData(chunk: Buffer): boolean {
     const handlers = this.phases.responseBody;
     for (let i = 0; i < handlers.length; i++) handlers[i].data(this, chunk);
     return this.res.write(chunk, true);
   }
 
-  onComplete(): void {
+  onComplete(trailers?: string): void {
     this.upstreamDone = true;
-    this.res.end();
+    this.res.end(undefined, trailers);
     // Only now is the answer known complete; an aborted stream never gets here.
     const handlers = this.phases.responseBody;
     for (let i = 0; i < handlers.length; i++) handlers[i].end(this);

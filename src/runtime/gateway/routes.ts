@@ -5,6 +5,9 @@ import type { Phases } from './features/types.js';
 import { PrefixRouter } from './router.js';
 import type { Upstream, Upstreams } from './upstreams.js';
 
+/** The manifest's default `websocket.idleTimeout` (60s). */
+const WEBSOCKET_IDLE_DEFAULT_MS = 60_000;
+
 export interface CompiledRoute {
   readonly def: GatewayRoute;
   readonly id: string;
@@ -14,6 +17,8 @@ export interface CompiledRoute {
   readonly headersTimeout: number;
   readonly bodyTimeout: number;
   readonly maxBodyBytes: number;
+  /** WebSocket upgrades relayed on this route, with their idle limit; null: refused (`websocket: false`). */
+  readonly websocket: { readonly idleTimeoutMs: number } | null;
   /** The handlers of the features this route uses, per phase; empty lists cost nothing. */
   readonly phases: Phases;
 }
@@ -37,6 +42,8 @@ export function compileRoutes(config: GatewayConfig, upstreams: Upstreams, phase
       headersTimeout: def.timeouts.headerMs,
       bodyTimeout: def.timeouts.bodyMs,
       maxBodyBytes: def.maxBodyBytes,
+      // Absent in a gateway.json written before the key existed: on, with the default limit.
+      websocket: def.websocket === undefined ? { idleTimeoutMs: WEBSOCKET_IDLE_DEFAULT_MS } : def.websocket,
       phases: phasesFor(def),
     };
   });

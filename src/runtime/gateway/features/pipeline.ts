@@ -27,7 +27,7 @@ export interface Pipeline {
  * readonly by type only: frozen arrays have another elements kind, which would make the hot
  * path's array reads polymorphic.
  */
-export const NO_PHASES: Phases = { access: [], beforeUpstream: [], upstreamRequest: [], responseHeaders: [], responseBody: [], log: [] };
+export const NO_PHASES: Phases = { access: [], beforeUpstream: [], upstreamRequest: [], responseHeaders: [], responseBody: [], log: [], tunnel: [] };
 
 /**
  * The gateway.json keys the core reads itself: routing, upstreams, registry, forwarding, and
@@ -35,7 +35,7 @@ export const NO_PHASES: Phases = { access: [], beforeUpstream: [], upstreamReque
  */
 export const CORE_SLICE: ConfigSlice = {
   gateway: ['version', 'project', 'listen', 'registry', 'trustedProxies', 'routes', 'admin'],
-  route: ['id', 'service', 'path', 'host', 'methods', 'stripPrefix', 'timeouts', 'retries', 'circuitBreaker', 'maxBodyBytes'],
+  route: ['id', 'service', 'path', 'host', 'methods', 'stripPrefix', 'timeouts', 'retries', 'circuitBreaker', 'maxBodyBytes', 'websocket'],
 };
 
 /** Sorted by priority, highest first; ties keep list order (Array.prototype.sort is stable). */
@@ -140,7 +140,7 @@ class BuiltPipeline implements Pipeline {
 
 /** Contributions (already in priority order) -> one array per phase; shared empty phases when none. */
 export function compilePhases(contributions: readonly (RouteHandlers | null)[]): Phases {
-  const phases = { access: [], beforeUpstream: [], upstreamRequest: [], responseHeaders: [], responseBody: [], log: [] } as { -readonly [K in keyof Phases]: NonNullable<RouteHandlers[K]>[] };
+  const phases = { access: [], beforeUpstream: [], upstreamRequest: [], responseHeaders: [], responseBody: [], log: [], tunnel: [] } as { -readonly [K in keyof Phases]: NonNullable<RouteHandlers[K]>[] };
   let any = false;
   for (const handlers of contributions) {
     if (handlers === null) continue;

@@ -13,10 +13,12 @@
 //   responseHeaders the upstream's answer head, as a header list: x-cache, cache capture
 //   responseBody    each body chunk, then the end: cache capture
 //   log             once per request, when the answer is complete: metrics, access log
+//   tunnel          a WebSocket tunnel opened (after the 101) and closed: metrics
 import type { DiscoveryConfig, GatewayConfig, GatewayRoute, RegistryInstance } from '../../contract/index.js';
 import type { BreakerState } from '../breaker.js';
 import type { Exchange } from '../exchange.js';
 import type { HttpResponse } from '../http1/response.js';
+import type { TunnelTotals } from '../http1/tunnel.js';
 import type { HttpRequest } from '../http1/server.js';
 import type { GatewayLogger } from '../log.js';
 
@@ -40,6 +42,12 @@ export interface ResponseBodyHandler {
 /** `status` as answered; `seconds` from request to complete answer. */
 export type LogHandler = (ex: Exchange, status: number, seconds: number) => void;
 
+/** A WebSocket tunnel on the route: opened after the upstream's 101, closed with its totals. */
+export interface TunnelHandler {
+  opened(ex: Exchange): void;
+  closed(ex: Exchange, totals: TunnelTotals): void;
+}
+
 /** What one feature contributes to one route (any subset of the phases). */
 export interface RouteHandlers {
   access?: AccessHandler;
@@ -48,6 +56,7 @@ export interface RouteHandlers {
   responseHeaders?: ResponseHeadersHandler;
   responseBody?: ResponseBodyHandler;
   log?: LogHandler;
+  tunnel?: TunnelHandler;
 }
 
 /** A route's compiled handler lists, highest priority first; empty lists for unused phases. */
@@ -58,6 +67,7 @@ export interface Phases {
   readonly responseHeaders: readonly ResponseHeadersHandler[];
   readonly responseBody: readonly ResponseBodyHandler[];
   readonly log: readonly LogHandler[];
+  readonly tunnel: readonly TunnelHandler[];
 }
 
 /**

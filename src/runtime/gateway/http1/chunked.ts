@@ -1,7 +1,8 @@
 // Incremental, strict decoder for the chunked transfer coding (RFC 9112 section 7.1). The
 // gateway decodes every chunked body it relays and re-frames it itself, so what it forwards
 // is exactly what it understood. Chunk extensions and trailers are checked against their
-// grammar (as strictly as llhttp) and dropped.
+// grammar (as strictly as llhttp) and dropped; a decoder made with `keepTrailers` keeps the
+// trailer fields that may be relayed (see RELAYABLE) for a client that asked for them.
 
 import { isToken } from './head.js';
 
@@ -28,6 +29,12 @@ export class ChunkedDecoder {
   private trailerBytes = 0;
   /** Set once the input is malformed; the decoder consumes nothing more. */
   error: string | null = null;
+  /** With `keepTrailers`: the relayable trailer lines, each ending in CRLF ('' when none). */
+  trailers: string | null;
+
+  constructor(keepTrailers = false) {
+    this.trailers = keepTrailers ? '' : null;
+  }
 
   get done(): boolean {
     return this.state === DONE;
@@ -83,6 +90,7 @@ export class ChunkedDecoder {
               return i - start;
             }
             if (!isTrailerLine(content)) return this.fail('malformed chunked trailer');
+            if (this.trailers !== null && mayRelayTrailer(content)) this.trailers += `${content}\r\n`;
             break;
           }
           const size = parseChunkSize(content);
@@ -120,6 +128,22 @@ function isTrailerLine(line: string): boolean {
     if ((c < 32 && c !== 9) || c === 127) return false;
   }
   return true;
+}
+
+/**
+ * Fields a trailer must never carry (RFC 9110 6.5.1): framing, routing, hop-by-hop, request
+ * modifiers, authentication, response control and payload-processing fields, which a recipient
+ * could otherwise merge into the head and act on after the fact. Dropped, not relayed.
+ */
+const NOT_IN_TRAILERS = new Set([
+  'content-length', 'transfer-encoding', 'host', 'trailer', 'te', 'connection', 'keep-alive', 'upgrade', 'proxy-connection',
+  'proxy-authenticate', 'proxy-authorization', 'authorization', 'www-authenticate', 'set-cookie', 'cookie', 'cache-control',
+  'expect', 'max-forwards', 'pragma', 'range', 'age', 'expires', 'date', 'location', 'retry-after', 'vary', 'warning',
+  'content-encoding', 'content-type', 'content-range',
+]);
+
+function mayRelayTrailer(line: string): boolean {
+  return !NOT_IN_TRAILERS.has(line.slice(0, line.indexOf(':')).toLowerCase());
 }
 
 /** RFC 9112 7.1.1 chunk extensions, without whitespace: `*( ";" token [ "=" ( token / quoted-string ) ] )`. */

@@ -20,8 +20,10 @@ export interface ConnectionServer<S> {
   readonly openSession: SessionFactory<S>;
   /** The server is shutting down: no connection is kept alive after its answer. */
   readonly closing: boolean;
-  /** The connection's socket closed. */
+  /** The connection's socket closed, or left HTTP for a tunnel (see `switchProtocols`). */
   forget(conn: ClientConnection<S>): void;
+  /** A socket handed over to a tunnel: the server still closes it when it shuts down. */
+  adopt(socket: Socket): void;
 }
 
 /** After the last answer: how long a closing connection may linger, and how much input it may still send. */
@@ -38,7 +40,9 @@ const WAITING_FOR_DRAIN = 1;
 const CLOSING = 2;
 /** The socket closed. */
 const CLOSED = 3;
-type ConnectionState = typeof OPEN | typeof WAITING_FOR_DRAIN | typeof CLOSING | typeof CLOSED;
+/** The socket left HTTP (101 Switching Protocols): another owner reads and writes it. */
+const SWITCHED = 4;
+type ConnectionState = typeof OPEN | typeof WAITING_FOR_DRAIN | typeof CLOSING | typeof CLOSED | typeof SWITCHED;
 
 // Why reading is paused: a set of reasons, since each is lifted on its own; reading resumes when
 // none is left.
@@ -74,11 +78,44 @@ export class ClientConnection<S = unknown> implements ResponseConnection, BodySo
     this.remoteAddress = socket.remoteAddress ?? '';
     this.session = server.openSession(this.remoteAddress);
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('drain', () => this.onDrain());
+    socket.on('data', this.dataListener);
+    socket.on('drain', this.drainListener);
     socket.on('error', () => socket.destroy());
-    socket.on('end', () => this.onEnd());
-    socket.on('close', () => this.onClose());
+    socket.on('end', this.endListener);
+    socket.on('close', this.closeListener);
+  }
+
+  // Kept so that switchProtocols() can take exactly these off the socket (net.Socket has
+  // listeners of its own on 'end').
+  private readonly dataListener = (chunk: Buffer): void => this.onData(chunk);
+  private readonly drainListener = (): void => this.onDrain();
+  private readonly endListener = (): void => this.onEnd();
+  private readonly closeListener = (): void => this.onClose();
+
+  /**
+   * The current request switched protocols (the upstream answered 101): the socket leaves HTTP.
+   * Nothing more is parsed; the caller gets the socket, reading, and the bytes the client sent
+   * after the request's head (already buffered), which belong to the new protocol.
+   */
+  switchProtocols(): { socket: Socket; pending: Buffer | null } {
+    const socket = this.socket;
+    socket.off('data', this.dataListener);
+    socket.off('drain', this.drainListener);
+    socket.off('end', this.endListener);
+    socket.off('close', this.closeListener);
+    const pending = this.buf;
+    this.buf = null;
+    this.req = null;
+    this.res = null;
+    this.body = null;
+    this.state = SWITCHED;
+    this.server.forget(this);
+    this.server.adopt(socket);
+    if (this.paused !== 0) {
+      this.paused = 0;
+      socket.resume();
+    }
+    return { socket, pending };
   }
 
   // ---- reading
@@ -170,7 +207,7 @@ export class ClientConnection<S = unknown> implements ResponseConnection, BodySo
       this.bodyRemaining = head.contentLength;
     }
     this.body = body;
-    const req = new HttpRequest(head.method, head.url, head.rawHeaders, head.contentLength, body, this.remoteAddress, this.session);
+    const req = new HttpRequest(head.method, head.url, head.rawHeaders, head.contentLength, body, this.remoteAddress, this.session, head.upgrade, head.teTrailers);
     const res = new HttpResponse(this, head.method === 'HEAD', head.versionMinor === 0);
     this.req = req;
     this.res = res;

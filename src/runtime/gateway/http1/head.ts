@@ -24,6 +24,14 @@ export interface RequestHead {
   /** The connection may carry another request after this one. */
   keepAlive: boolean;
   expectContinue: boolean;
+  /**
+   * The Upgrade header's value when the request asks to switch protocols (RFC 9110 7.8: an
+   * Upgrade header named by Connection, on a request without a body), else null. Found through
+   * the Connection header's listed names, so a request without one pays nothing for it.
+   */
+  upgrade: string | null;
+  /** The client accepts trailer fields in a chunked answer (`TE: trailers`). */
+  teTrailers: boolean;
 }
 
 export interface ResponseHead {
@@ -159,6 +167,8 @@ interface Framing extends ConnectionOptions {
   host: number;
   expectContinue: boolean;
   expectOther: boolean;
+  /** `TE: trailers` (read on requests; RFC 9110 10.1.4). */
+  teTrailers: boolean;
 }
 
 function fail(status: HeadError['status'], message: string): HeadError {
@@ -168,8 +178,8 @@ function fail(status: HeadError['status'], message: string): HeadError {
 /** Hop-by-hop response headers: meaningful for one connection only, never relayed. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'transfer-encoding', 'te', 'trailer', 'upgrade']);
 
-/** Header name lengths worth lowercasing, in requests (framing names, Host, Expect) and in responses (framing, hop-by-hop, Date). */
-const NOTABLE_LENGTH = lengthsOf(['host', 'expect', 'connection', 'keep-alive', 'content-length', 'transfer-encoding']);
+/** Header name lengths worth lowercasing, in requests (framing names, Host, Expect, TE) and in responses (framing, hop-by-hop, Date). */
+const NOTABLE_LENGTH = lengthsOf(['te', 'host', 'expect', 'connection', 'keep-alive', 'content-length', 'transfer-encoding']);
 const NOTABLE_RESPONSE_LENGTH = lengthsOf(['te', 'date', 'trailer', 'upgrade', 'connection', 'keep-alive', 'content-length', 'proxy-connection', 'transfer-encoding', 'proxy-authenticate']);
 
 function lengthsOf(names: readonly string[]): Uint8Array {
@@ -198,6 +208,9 @@ function readFramingHeader(lower: string, value: string, framing: Framing, error
     case 'expect':
       if (value.toLowerCase() === '100-continue') framing.expectContinue = true;
       else framing.expectOther = true;
+      return null;
+    case 'te':
+      if (hasToken(value.toLowerCase().replace(/;[^,]*/g, '').replace(/[ \t]/g, ''), 'trailers')) framing.teTrailers = true;
       return null;
     case 'keep-alive': {
       const m = /(?:^|[\s,;])timeout\s*=\s*(\d+)/i.exec(value);
@@ -372,7 +385,7 @@ function contentLengthList(value: string): number {
 }
 
 function newFraming(): Framing {
-  return { contentLength: -1, chunked: false, connectionClose: false, connectionKeepAlive: false, transferEncoding: false, keepAliveTimeoutS: -1, host: 0, expectContinue: false, expectOther: false, listed: null };
+  return { contentLength: -1, chunked: false, connectionClose: false, connectionKeepAlive: false, transferEncoding: false, keepAliveTimeoutS: -1, host: 0, expectContinue: false, expectOther: false, teTrailers: false, listed: null };
 }
 
 /**
@@ -407,6 +420,7 @@ export function parseRequestHead(head: string, maxUrlLength: number): RequestHea
   if (framing.expectOther) return fail(417, 'only "Expect: 100-continue" is supported');
   // RFC 9112 6.1: a chunked HTTP/1.0 request is framed by luck; never reuse the connection.
   const keepAlive = versionMinor === 1 ? !framing.connectionClose : framing.connectionKeepAlive && !framing.connectionClose && !framing.chunked;
+  const listed = framing.listed;
   return {
     method,
     url,
@@ -416,7 +430,25 @@ export function parseRequestHead(head: string, maxUrlLength: number): RequestHea
     chunked: framing.chunked,
     keepAlive,
     expectContinue: framing.expectContinue && versionMinor === 1,
+    upgrade: listed === null || versionMinor === 0 || framing.chunked || framing.contentLength > 0 ? null : upgradeOf(listed, rawHeaders),
+    teTrailers: framing.teTrailers,
   };
+}
+
+/** The Upgrade header's value when Connection lists `upgrade` (rare: only then are headers scanned). */
+function upgradeOf(listed: string, rawHeaders: readonly string[]): string | null {
+  if (!hasToken(listed, 'upgrade')) return null;
+  let value: string | null = null;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if (rawHeaders[i].length === 7 && rawHeaders[i].toLowerCase() === 'upgrade') value = value === null ? rawHeaders[i + 1] : `${value}, ${rawHeaders[i + 1]}`;
+  }
+  return value === null || value === '' ? null : value;
+}
+
+/** `list` (comma-separated lowercase tokens, as ConnectionOptions.listed) holds `token`. */
+function hasToken(list: string, token: string): boolean {
+  for (const t of list.split(',')) if (t === token) return true;
+  return false;
 }
 
 /** Parse a response head from an upstream. Errors carry status 502 (the upstream misbehaved). */

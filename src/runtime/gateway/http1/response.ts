@@ -21,6 +21,8 @@ export interface ResponseConnection {
   canKeepAlive(): boolean;
   /** The answer is complete (or abandoned); `keepAlive` false closes the connection. */
   responseDone(res: HttpResponse, keepAlive: boolean): void;
+  /** The request switched protocols: the socket leaves HTTP (ClientConnection.switchProtocols). */
+  switchProtocols(): { socket: import('node:net').Socket; pending: Buffer | null };
 }
 
 /** Who is told when the answer completes or the client goes away, and when it drained. */
@@ -177,20 +179,38 @@ export class HttpResponse {
     return ok;
   }
 
-  end(chunk?: Buffer | string): void {
+  /**
+   * `trailers`: trailer lines (each ending in CRLF, already checked: chunked.ts) sent in the
+   * last chunk; only a chunked answer can carry them, any other drops them.
+   */
+  end(chunk?: Buffer | string, trailers?: string): void {
     if (this.writableFinished || this.destroyed) return;
     if (chunk !== undefined) this.write(chunk);
     else if (!this.headersSent) this.writeHead(this.statusCode);
     if (this.mode === CHUNKED) {
       const head = this.pendingHead;
       this.pendingHead = null;
-      this.conn.socket.write(head === null ? LAST_CHUNK : head + LAST_CHUNK, 'latin1');
+      const last = trailers === undefined ? LAST_CHUNK : `0\r\n${trailers}\r\n`;
+      this.conn.socket.write(head === null ? last : head + last, 'latin1');
     } else {
       this.flushHead();
     }
     this.writableFinished = true;
     this.conn.responseDone(this, this.keepAlive && this.mode !== UNTIL_CLOSE);
     this.notifyOwner();
+  }
+
+  /**
+   * The answer is `101 Switching Protocols`: this response is over without a byte written, and
+   * the socket is handed over, with the bytes the client already sent past its request head.
+   * The caller writes the 101 head itself.
+   */
+  switchProtocols(): { socket: import('node:net').Socket; pending: Buffer | null } {
+    this.statusCode = 101;
+    this.headersSent = true;
+    this.writableFinished = true;
+    this.ownerNotified = true;
+    return this.conn.switchProtocols();
   }
 
   /** Abandon the answer: the connection is cut (the only honest signal mid-body). */

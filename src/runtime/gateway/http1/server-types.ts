@@ -39,6 +39,10 @@ export class HttpRequest<S = unknown> {
     /** The TCP peer's address (read once per connection). */
     readonly remoteAddress: string,
     readonly session: S,
+    /** The Upgrade header's value when the request asks to switch protocols, else null (head.ts). */
+    readonly upgrade: string | null,
+    /** The client accepts trailers on a chunked answer (`TE: trailers`). */
+    readonly teTrailers: boolean,
   ) {}
 
   /** Lowercase name -> value (repeats joined with ", "); built on first use only. */

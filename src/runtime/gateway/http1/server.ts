@@ -14,6 +14,8 @@ export { HttpRequest, type RejectHandler, type RequestHandler, type ServerLimits
 export class Http1Server<S = unknown> implements ConnectionServer<S> {
   readonly server: net.Server;
   readonly connections = new Set<ClientConnection<S>>();
+  /** Sockets that switched protocols (WebSocket tunnels): outside HTTP, but closed on shutdown. */
+  readonly switched = new Set<net.Socket>();
   closing = false;
   private sweep: NodeJS.Timeout | null = null;
 
@@ -48,9 +50,20 @@ export class Http1Server<S = unknown> implements ConnectionServer<S> {
     if (this.connections.size === 0) this.stopSweep();
   }
 
-  /** Stop accepting; idle connections close now, busy ones after their answer. */
+  adopt(socket: net.Socket): void {
+    // Switched while the server was shutting down: close() already went through the set.
+    if (this.closing) {
+      socket.destroy();
+      return;
+    }
+    this.switched.add(socket);
+    socket.once('close', () => this.switched.delete(socket));
+  }
+
+  /** Stop accepting; idle connections close now, busy ones after their answer, tunnels at once. */
   close(): Promise<void> {
     this.closing = true;
+    for (const socket of this.switched) socket.destroy();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const conn of this.connections) conn.closeIfIdle();
     return closed.then(() => this.stopSweep());

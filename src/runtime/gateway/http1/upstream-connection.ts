@@ -9,8 +9,8 @@
 import net from 'node:net';
 import type { BodySink } from './body.js';
 import { ChunkedDecoder, LAST_CHUNK, chunkPrefix, type ChunkSink } from './chunked.js';
-import { HEAD_END, isHeadError, parseResponseHead } from './head.js';
-import { IDEMPOTENT_METHODS, UpstreamError, type UpstreamHandler, type UpstreamLink, type UpstreamRequest } from './upstream-types.js';
+import { HEAD_END, isHeadError, parseResponseHead, type ResponseHead } from './head.js';
+import { IDEMPOTENT_METHODS, UpstreamError, type TunnelSink, type UpstreamHandler, type UpstreamLink, type UpstreamRequest, type UpstreamTunnelEnd } from './upstream-types.js';
 
 /** What a connection needs from its pool (UpstreamPool), so that neither module imports the other. */
 export interface ConnectionPool {
@@ -34,6 +34,8 @@ const BODY_LENGTH = 1;
 const BODY_CHUNKED = 2;
 const BODY_UNTIL_CLOSE = 3;
 const IDLE = 4;
+/** Switched protocols (101): out of the pool, bytes go to the tunnel sink. */
+const TUNNEL = 5;
 
 // Where the socket is in its life (`life`), apart from what it is reading: one field, so that
 // "connected" and "dead" cannot both hold.
@@ -67,7 +69,7 @@ const TIMER_CONNECT = 1;
 const TIMER_HEADERS = 2;
 const TIMER_BODY = 3;
 
-export class UpstreamConnection implements UpstreamLink, BodySink, ChunkSink {
+export class UpstreamConnection implements UpstreamLink, BodySink, ChunkSink, UpstreamTunnelEnd {
   readonly socket: net.Socket;
   handler: UpstreamHandler | null = null;
   request: UpstreamRequest | null = null;
@@ -89,6 +91,7 @@ export class UpstreamConnection implements UpstreamLink, BodySink, ChunkSink {
   private timerMs = 0;
   private timerKind = TIMER_NONE;
   private headRequest = false;
+  private tunnel: TunnelSink | null = null;
 
   constructor(private readonly pool: ConnectionPool) {
     this.idleLimitMs = pool.idleTimeoutMs;
@@ -111,10 +114,13 @@ export class UpstreamConnection implements UpstreamLink, BodySink, ChunkSink {
       if (this.timerKind === TIMER_CONNECT) this.disarm();
       this.armHeadersTimeout();
     });
-    socket.on('drain', () => this.request?.body?.resume());
+    socket.on('drain', () => {
+      if (this.tunnel !== null) this.tunnel.upstreamDrained();
+      else this.request?.body?.resume();
+    });
     socket.on('end', () => this.onEnd());
     socket.on('error', (error: NodeJS.ErrnoException) => this.fail(error.code ?? 'ECONNRESET', error.message));
-    socket.on('close', () => this.onClose());
+    socket.on('close', (hadError: boolean) => this.onClose(hadError));
     this.arm(TIMER_CONNECT, pool.connectTimeoutMs);
   }
 
@@ -196,6 +202,7 @@ export class UpstreamConnection implements UpstreamLink, BodySink, ChunkSink {
   /** `chunk` is a view of the shared read buffer: valid during this call only. */
   private onData(chunk: Buffer): void {
     if (this.handler === null) {
+      if (this.tunnel !== null) return this.tunnel.upstreamData(chunk);
       // Bytes nobody asked for (on an idle connection): the stream is out of sync.
       this.destroy();
       return;
@@ -237,7 +244,10 @@ export class UpstreamConnection implements UpstreamLink, BodySink, ChunkSink {
       if (isHeadError(head)) return this.fail('PORTICO_BAD_RESPONSE', head.message), -1;
       offset = end + 4;
       if (head.status < 200) {
-        if (head.status === 101) return this.fail('PORTICO_BAD_RESPONSE', 'unexpected protocol switch from upstream'), -1;
+        if (head.status === 101) {
+          if (this.request!.upgrade === true && this.handler!.onUpgrade !== undefined && this.requestWritten) return this.switchProtocols(head, buf.subarray(offset)), -1;
+          return this.fail('PORTICO_BAD_RESPONSE', 'unexpected protocol switch from upstream'), -1;
+        }
         continue; // 100 Continue, 102, 103 Early Hints: informational, not relayed
       }
       if (head.keepAliveTimeoutS > 0) this.idleLimitMs = Math.min(this.pool.idleTimeoutMs, Math.max(0, head.keepAliveTimeoutS * 1000 - 1000));
@@ -248,7 +258,7 @@ export class UpstreamConnection implements UpstreamLink, BodySink, ChunkSink {
         this.remaining = 0;
       } else if (head.chunked) {
         this.state = BODY_CHUNKED;
-        this.decoder = new ChunkedDecoder();
+        this.decoder = new ChunkedDecoder(this.request!.trailers === true);
       } else if (head.contentLength >= 0) {
         this.state = BODY_LENGTH;
         this.remaining = head.contentLength;
@@ -309,15 +319,35 @@ export class UpstreamConnection implements UpstreamLink, BodySink, ChunkSink {
   /** The answer is complete; `extra` = bytes followed it (a protocol error for keep-alive). */
   private complete(extra: boolean): void {
     const handler = this.handler!;
+    const trailers = this.decoder?.trailers ?? null;
     const reusable = this.responseKeepAlive && this.requestWritten && !extra && this.life !== DEAD;
     this.detach();
     this.served++;
     if (reusable) this.pool.release(this);
     else this.destroy();
-    handler.onComplete();
+    if (trailers === null || trailers === '') handler.onComplete();
+    else handler.onComplete(trailers);
+  }
+
+  /**
+   * 101 to an upgrade request: the connection leaves the pool (never reused, no deadlines) and
+   * its bytes go to whoever the handler attaches (a tunnel), starting with `rest`.
+   */
+  private switchProtocols(head: ResponseHead, rest: Buffer): void {
+    const handler = this.handler!;
+    this.detach();
+    this.state = TUNNEL;
+    this.served++;
+    this.pool.forget(this);
+    handler.onUpgrade!(head, this, rest);
+  }
+
+  attach(sink: TunnelSink): void {
+    this.tunnel = sink;
   }
 
   private onEnd(): void {
+    if (this.tunnel !== null) return this.tunnel.upstreamEnded();
     if (this.state === BODY_UNTIL_CLOSE && this.handler !== null) {
       const handler = this.handler;
       this.detach();
@@ -328,10 +358,11 @@ export class UpstreamConnection implements UpstreamLink, BodySink, ChunkSink {
     this.fail('PORTICO_UPSTREAM_CLOSED', 'upstream closed the connection');
   }
 
-  private onClose(): void {
+  private onClose(hadError: boolean): void {
     this.life = DEAD;
     this.disarm();
     this.pool.forget(this);
+    if (this.tunnel !== null) return this.tunnel.upstreamClosed(hadError);
     if (this.handler !== null) this.fail('PORTICO_UPSTREAM_CLOSED', 'upstream closed the connection');
   }
 

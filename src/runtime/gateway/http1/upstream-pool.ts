@@ -10,7 +10,7 @@
 import { UpstreamConnection, type ConnectionPool } from './upstream-connection.js';
 import { UpstreamError, type UpstreamHandler, type UpstreamRequest } from './upstream-types.js';
 
-export { IDEMPOTENT_METHODS, UpstreamError, type UpstreamErrorCode, type UpstreamHandler, type UpstreamLink, type UpstreamRequest } from './upstream-types.js';
+export { IDEMPOTENT_METHODS, UpstreamError, type TunnelSink, type UpstreamErrorCode, type UpstreamHandler, type UpstreamLink, type UpstreamRequest, type UpstreamTunnelEnd } from './upstream-types.js';
 
 export interface UpstreamPoolOptions {
   connectTimeoutMs: number;

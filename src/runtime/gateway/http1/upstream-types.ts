@@ -2,6 +2,7 @@
 // that receives the answer, the link that cancels or resumes it, and the error it may end with.
 // Its own module so that upstream-pool.ts (the pool) and upstream-connection.ts (one
 // connection) share these without importing each other; upstream-pool.ts re-exports them.
+import type { Socket } from 'node:net';
 import type { RequestBody } from './body.js';
 import type { ResponseHead } from './head.js';
 
@@ -25,6 +26,13 @@ export interface UpstreamRequest {
   emptyLength: number;
   headersTimeout: number;
   bodyTimeout: number;
+  /**
+   * The request asks to switch protocols (its Connection/Upgrade headers are in `headers`): a
+   * `101` answer is handed to the handler's onUpgrade instead of refused.
+   */
+  upgrade?: boolean;
+  /** The client accepts trailers (`TE: trailers`): a chunked answer's trailers reach onComplete. */
+  trailers?: boolean;
 }
 
 /** The receiving side of one upstream exchange (the gateway's Exchange). */
@@ -38,8 +46,30 @@ export interface UpstreamHandler {
    * Returns false to pause the upstream until `link.resume()`.
    */
   onData(chunk: Buffer): boolean;
-  onComplete(): void;
+  /** `trailers`: the answer's relayable trailer lines (each ending in CRLF), when the request asked for them. */
+  onComplete(trailers?: string): void;
   onError(error: UpstreamError): void;
+  /**
+   * The upstream answered `101 Switching Protocols` to an upgrade request: the connection left
+   * its pool for good and is the caller's (attach a sink to read it). `rest` holds the bytes
+   * that followed the 101 head (a view valid during this call only).
+   */
+  onUpgrade?(head: ResponseHead, upstream: UpstreamTunnelEnd, rest: Buffer): void;
+}
+
+/** An upstream connection after a 101: no longer HTTP, read through the sink attached to it. */
+export interface UpstreamTunnelEnd {
+  readonly socket: Socket;
+  attach(sink: TunnelSink): void;
+}
+
+/** Who gets what an upstream sends once it switched protocols. */
+export interface TunnelSink {
+  /** A view of a shared read buffer, valid during this call only. */
+  upstreamData(chunk: Buffer): void;
+  upstreamDrained(): void;
+  upstreamEnded(): void;
+  upstreamClosed(hadError: boolean): void;
 }
 
 export interface UpstreamLink {

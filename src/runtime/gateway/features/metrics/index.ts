@@ -43,7 +43,13 @@ export const metrics: Feature<MetricsInstance> = {
     const unrouted = logInto(metrics, metrics.forRoute('(none)', '(none)'), false);
     return {
       metrics,
-      forRoute: (route) => ({ log: logInto(metrics, metrics.forRoute(route.id, route.service), true) }),
+      forRoute: (route) => {
+        const series = metrics.forRoute(route.id, route.service);
+        return {
+          log: logInto(metrics, series, true),
+          tunnel: { opened: () => series.tunnelOpened(), closed: (_ex, totals) => series.tunnelClosed(totals) },
+        };
+      },
       unrouted: () => ({ log: unrouted }),
       breakerChanged: (service, state) => metrics.breakerState(service, state),
       endpoints: [

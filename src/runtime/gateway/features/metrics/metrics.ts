@@ -2,14 +2,13 @@
 // cost too much CPU per request and memory. Each GatewayMetrics holds its own series, so two
 // gateways in one test process do not collide. Series are resolved once per route at config
 // load; per request it is one Map lookup by status code, an increment and a 13-bound scan.
-import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import type { BreakerState } from '../../breaker.js';
-import { CONTENT_TYPE, Counter, Gauge, Histogram, renderAll, renderSample, type CounterChild, type HistogramChild, type Metric } from './prometheus.js';
+import type { TunnelTotals } from '../../http1/tunnel.js';
+import { ProcessMetrics } from './process.js';
+import { CONTENT_TYPE, Counter, Gauge, Histogram, renderAll, type CounterChild, type GaugeChild, type HistogramChild, type Metric } from './prometheus.js';
 
 const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
 const PREFIX = 'portico_gateway_';
-// As prom-client computed it: whole seconds, fixed for the life of the process.
-const START_TIME_SECONDS = Math.round(Date.now() / 1000 - process.uptime());
 
 export class RouteMetrics {
   private readonly byStatus = new Map<number, CounterChild>();
@@ -20,6 +19,34 @@ export class RouteMetrics {
     readonly service: string,
     readonly latency: HistogramChild,
   ) {}
+
+  // WebSocket series, made on the first tunnel of the route (most routes never have one).
+  private tunnels: { open: GaugeChild; fromClient: CounterChild; fromUpstream: CounterChild; duration: HistogramChild } | null = null;
+
+  private tunnelSeries(): NonNullable<RouteMetrics['tunnels']> {
+    if (this.tunnels !== null) return this.tunnels;
+    const labels = { route: this.route, service: this.service };
+    const m = this.m;
+    this.tunnels = {
+      open: m.websocketOpen.labels(labels),
+      fromClient: m.websocketBytes.labels({ ...labels, direction: 'client_to_upstream' }),
+      fromUpstream: m.websocketBytes.labels({ ...labels, direction: 'upstream_to_client' }),
+      duration: m.websocketDuration.labels(labels),
+    };
+    return this.tunnels;
+  }
+
+  tunnelOpened(): void {
+    this.tunnelSeries().open.add(1);
+  }
+
+  tunnelClosed(totals: TunnelTotals): void {
+    const t = this.tunnelSeries();
+    t.open.add(-1);
+    t.fromClient.inc(totals.bytesFromClient);
+    t.fromUpstream.inc(totals.bytesFromUpstream);
+    t.duration.observe(totals.seconds);
+  }
 
   observe(status: number, seconds: number): void {
     let counter = this.byStatus.get(status);
@@ -39,10 +66,12 @@ export class GatewayMetrics {
   readonly cache = new Counter(`${PREFIX}cache_total`, 'Cache lookups, by route and result (hit or miss)', ['route', 'result']);
   readonly rateLimited = new Counter(`${PREFIX}rate_limited_total`, 'Requests rejected with 429, by route', ['route']);
   readonly breaker = new Gauge(`${PREFIX}circuit_state`, 'Circuit breaker state per service: 0 closed, 1 half-open, 2 open', ['service']);
-  private readonly metrics: Metric[] = [this.requests, this.latency, this.upstreamErrors, this.cache, this.rateLimited, this.breaker];
+  readonly websocketOpen = new Gauge(`${PREFIX}websocket_connections`, 'WebSocket tunnels open now, by route and service', ['route', 'service']);
+  readonly websocketBytes = new Counter(`${PREFIX}websocket_bytes_total`, 'Bytes relayed through closed WebSocket tunnels, by route, service and direction', ['route', 'service', 'direction']);
+  readonly websocketDuration = new Histogram(`${PREFIX}websocket_duration_seconds`, 'How long WebSocket tunnels stayed open, by route and service', ['route', 'service'], [1, 5, 15, 60, 300, 900, 3600, 14400]);
+  private readonly metrics: Metric[] = [this.requests, this.latency, this.upstreamErrors, this.cache, this.rateLimited, this.breaker, this.websocketOpen, this.websocketBytes, this.websocketDuration];
   private readonly routes = new Map<string, RouteMetrics>();
-  /** Event-loop counters at the previous scrape, so utilization covers the time between scrapes. */
-  private lastElu: EventLoopUtilization | undefined;
+  private readonly process = new ProcessMetrics(PREFIX);
 
   forRoute(route: string, service: string): RouteMetrics {
     const key = `${route}\u0000${service}`;
@@ -58,37 +87,15 @@ export class GatewayMetrics {
     this.breaker.set({ service }, BREAKER_VALUE[state]);
   }
 
-  // Async only to keep the signature prom-client had; nothing here waits.
+  /** Async for the event-loop lag, measured by waiting one turn of the loop. */
   async render(): Promise<{ contentType: string; body: string }> {
-    return { contentType: CONTENT_TYPE, body: renderAll([...this.metrics.map((m) => m.render()), ...this.processMetrics()]) };
+    const processBlocks = await this.process.render();
+    return { contentType: CONTENT_TYPE, body: renderAll([...this.metrics.map((m) => m.render()), ...processBlocks]) };
   }
 
   close(): void {
     for (const m of this.metrics) m.clear();
     this.routes.clear();
-    this.lastElu = undefined;
-  }
-
-  // A small replacement for prom-client's collectDefaultMetrics, read only when scraped: no
-  // timers and no GC or event-loop observers running between scrapes.
-  private processMetrics(): string[] {
-    const cpu = process.cpuUsage();
-    const mem = process.memoryUsage();
-    const now = performance.eventLoopUtilization();
-    // The first scrape reports since the process started; later ones since the previous scrape
-    // (of any scraper: two Prometheus servers scraping one gateway each see part of the window).
-    const elu = this.lastElu === undefined ? now : performance.eventLoopUtilization(now, this.lastElu);
-    this.lastElu = now;
-    return [
-      renderSample(`${PREFIX}process_cpu_user_seconds_total`, 'Total user CPU time spent in seconds.', 'counter', cpu.user / 1e6),
-      renderSample(`${PREFIX}process_cpu_system_seconds_total`, 'Total system CPU time spent in seconds.', 'counter', cpu.system / 1e6),
-      renderSample(`${PREFIX}process_cpu_seconds_total`, 'Total user and system CPU time spent in seconds.', 'counter', (cpu.user + cpu.system) / 1e6),
-      renderSample(`${PREFIX}process_start_time_seconds`, 'Start time of the process since unix epoch in seconds.', 'gauge', START_TIME_SECONDS),
-      renderSample(`${PREFIX}process_resident_memory_bytes`, 'Resident memory size in bytes.', 'gauge', mem.rss),
-      renderSample(`${PREFIX}nodejs_heap_size_total_bytes`, 'Process heap size from Node.js in bytes.', 'gauge', mem.heapTotal),
-      renderSample(`${PREFIX}nodejs_heap_size_used_bytes`, 'Process heap size used from Node.js in bytes.', 'gauge', mem.heapUsed),
-      renderSample(`${PREFIX}nodejs_external_memory_bytes`, 'Node.js external memory size in bytes.', 'gauge', mem.external),
-      renderSample(`${PREFIX}nodejs_eventloop_utilization`, 'Fraction of time the event loop was busy since the previous scrape (0 to 1).', 'gauge', elu.utilization),
-    ];
+    this.process.close();
   }
 }

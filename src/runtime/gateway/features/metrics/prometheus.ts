@@ -142,6 +142,11 @@ export class GaugeChild {
     this.value = v;
     this.written = true;
   }
+  /** Up or down by `by` (open connections). */
+  add(by: number): void {
+    this.value += by;
+    this.written = true;
+  }
 }
 
 export class Gauge<L extends string> extends Family<L, GaugeChild> {
