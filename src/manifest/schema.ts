@@ -174,6 +174,17 @@ export const mountSchema = z.union([
     .strict(),
 ]);
 
+/** How the gateway reaches an HTTPS service: certificate verified (system store + NODE_EXTRA_CA_CERTS), SNI. */
+export const upstreamTlsSchema = z.union([
+  z.boolean(),
+  z
+    .object({
+      servername: z.string().min(1).max(253).optional().describe('SNI and certificate name (default: the instance address)'),
+      insecureSkipVerify: z.boolean().default(false).describe('skip certificate verification (logged as a warning; never in production)'),
+    })
+    .strict(),
+]);
+
 export const serviceSchema = z
   .object({
     template: z.string().optional().describe('template id the service was created from (built from source)'),
@@ -206,6 +217,7 @@ export const serviceSchema = z
       .optional()
       .describe('dotenv file(s) relative to portico.yaml whose variables go into the containers (values are never printed)'),
     mounts: z.array(mountSchema).default([]).describe('host bind mounts for development, e.g. ./src:/app/src:ro'),
+    tls: upstreamTlsSchema.optional().describe('the service speaks HTTPS: the gateway connects with TLS (true, or { servername, insecureSkipVerify })'),
   })
   .strict();
 

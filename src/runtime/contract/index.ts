@@ -130,6 +130,12 @@ export const staticInstanceSchema = z.object({
   port: z.number().int(),
 });
 
+/** TLS to an upstream: SNI / certificate name (null: the address), and verification switched off (warned about). */
+export const upstreamTlsSchema = z.object({
+  servername: z.string().nullable(),
+  insecureSkipVerify: z.boolean(),
+});
+
 export const discoveryServiceSchema = z.object({
   kind: z.enum(['template', 'image']),
   port: z.number().int(),
@@ -149,6 +155,8 @@ export const discoveryServiceSchema = z.object({
   deregisterAfterMs: z.number().int().positive(),
   /** The instances `up` creates: seeds for the registry, static fallback for the gateway. */
   instances: z.array(staticInstanceSchema),
+  /** The service speaks HTTPS: the gateway connects with TLS (manifest `upstream.tls`). Absent or null: plain HTTP. */
+  tls: upstreamTlsSchema.nullable().optional(),
 });
 
 export const discoveryConfigSchema = z.object({
@@ -167,6 +175,7 @@ export type CatalogOpenApi = z.infer<typeof catalogOpenApiSchema>;
 export type DiscoveryConfig = z.infer<typeof discoveryConfigSchema>;
 export type DiscoveryService = z.infer<typeof discoveryServiceSchema>;
 export type StaticInstance = z.infer<typeof staticInstanceSchema>;
+export type UpstreamTlsConfig = z.infer<typeof upstreamTlsSchema>;
 
 /** Instance status, after Consul's checks. */
 export type InstanceStatus = 'passing' | 'warning' | 'critical';

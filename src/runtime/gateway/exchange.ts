@@ -18,7 +18,7 @@ import { dropConnectionListed, scanRequestHeaders, type RequestHeaderSink } from
 import type { Identity } from './identity.js';
 import { assignIds } from './ids.js';
 import { normalizePath } from './paths.js';
-import { isTimeout, mayRetry } from './retry.js';
+import { isTimeout, isTlsError, mayRetry } from './retry.js';
 import { hostOf, stripPrefix } from './router.js';
 import type { CompiledRoute, RouteTable } from './routes.js';
 import type { ClientSession } from './session.js';
@@ -320,6 +320,7 @@ export class Exchange implements RequestHeaderSink, UpstreamHandler, ResponseOwn
       }
     }
     if (isTimeout(code)) return this.fail(GatewayErrors.gatewayTimeout, `service ${upstream.name} did not answer in time`);
+    if (isTlsError(code)) return this.fail(GatewayErrors.badGateway, `TLS to service ${upstream.name} failed: ${code}`);
     return this.fail(GatewayErrors.badGateway, `service ${upstream.name} could not be reached`);
   }
 

@@ -38,6 +38,11 @@ export interface GatewayOptions {
   accessLog?: boolean;
   /** Client-side server timeouts (slowloris protection); defaults suit production. */
   serverTimeouts?: Partial<ServerTimeouts>;
+  /**
+   * Extra CA certificates (PEM) trusted for HTTPS upstreams and AI providers, beside the system
+   * store and NODE_EXTRA_CA_CERTS (which the container uses; this is for embedding and tests).
+   */
+  tlsCa?: readonly string[];
 }
 
 export interface ServerTimeouts {
@@ -75,13 +80,14 @@ class GatewayCore implements ExchangeContext {
 
   constructor(
     readonly upstreams: Upstreams,
-    options: Required<Pick<GatewayOptions, 'metrics' | 'accessLog'>> & { env: NodeJS.ProcessEnv; logger: GatewayLogger },
+    options: Required<Pick<GatewayOptions, 'metrics' | 'accessLog'>> & Pick<GatewayOptions, 'tlsCa'> & { env: NodeJS.ProcessEnv; logger: GatewayLogger },
   ) {
     this.featureContext = {
       env: options.env,
       logger: options.logger,
       switches: { metrics: options.metrics, accessLog: options.accessLog },
       status: () => this.status(),
+      tlsCa: options.tlsCa,
     };
   }
 
@@ -183,8 +189,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       logger.warn({ service, breaker: state }, `circuit ${state} for service ${service}`);
       core?.pipeline?.breakerChanged(service, state);
     },
+    tlsCa: options.tlsCa,
+    onInsecure: (service) => logger.warn({ service, insecureSkipVerify: true }, `TLS certificate verification is OFF for service ${service} (upstream.tls.insecureSkipVerify): anyone on the path can impersonate it`),
   });
-  core = new GatewayCore(upstreams, { metrics: options.metrics ?? true, accessLog: options.accessLog ?? true, env, logger });
+  core = new GatewayCore(upstreams, { metrics: options.metrics ?? true, accessLog: options.accessLog ?? true, env, logger, tlsCa: options.tlsCa });
   await core.apply(parseGatewayConfig(JSON.stringify(options.config), 'config'), parseDiscoveryConfig(JSON.stringify(options.discovery), 'discovery'));
   const gatewayCore = core;
 
