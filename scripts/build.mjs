@@ -43,6 +43,18 @@ const separateValidator = {
   },
 };
 
+// Handlebars (prompt endpoints of AI routes, features/ai/prompt-render.ts) likewise: its own file,
+// loaded only by a config with prompts.
+const GATEWAY_PROMPTS_FILE = 'gateway-prompts.mjs';
+const separatePrompts = {
+  name: 'separate-prompt-render',
+  setup(b) {
+    b.onResolve({ filter: /\/prompt-render\.js$/ }, (args) =>
+      args.kind === 'dynamic-import' ? { path: `./${GATEWAY_PROMPTS_FILE}`, external: true } : undefined,
+    );
+  },
+};
+
 const common = {
   absWorkingDir: root,
   bundle: true,
@@ -71,8 +83,9 @@ await Promise.all([
       gateway: 'src/runtime/gateway/main.ts',
       registry: 'src/runtime/registry/main.ts',
       'gateway-openapi': 'src/runtime/gateway/features/catalog/validate-document.ts',
+      'gateway-prompts': 'src/runtime/gateway/features/ai/prompt-render.ts',
     },
-    plugins: [separateValidator],
+    plugins: [separateValidator, separatePrompts],
     outdir: 'dist/runtime',
     outExtension: { '.js': '.mjs' },
     minify: true,

@@ -1,9 +1,11 @@
 // Manifest -> gateway.json (pure). Every route carries its complete, resolved policy: the
 // gateway never merges defaults or parses "10s" at request time.
 import type { GatewaySpec, Manifest, RouteSpec } from '../manifest/schema.js';
+import { compileAiProviders, compileAiRoutes } from './ai.js';
 import { compileCatalog, type OpenApiFiles } from './catalog.js';
 import {
   ADMIN_TOKEN_ENV,
+  AI_SERVICE,
   CONTRACT_VERSION,
   GATEWAY_CONTAINER_PORT,
   REGISTRY_CONTAINER_PORT,
@@ -35,6 +37,7 @@ export function compileGateway(manifest: Manifest, openapiFiles: OpenApiFiles = 
     // Services with replicas 0 keep their routes: the gateway answers 503 "no instances".
     spec.routes.forEach((route, index) => routes.push(compileRoute(service, index, route, gw)));
   }
+  routes.push(...compileAiRoutes(manifest, (path, g) => compileRoute(AI_SERVICE, 0, { path, stripPrefix: false, auth: 'required' }, g)));
   const jwt = gw.auth.jwt;
   return {
     version: CONTRACT_VERSION,
@@ -58,6 +61,7 @@ export function compileGateway(manifest: Manifest, openapiFiles: OpenApiFiles = 
     routes,
     admin: { tokenEnv: ADMIN_TOKEN_ENV },
     catalog: compileCatalog(manifest, openapiFiles),
+    ...(gw.ai === undefined ? {} : { ai: compileAiProviders(manifest) }),
   };
 }
 

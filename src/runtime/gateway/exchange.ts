@@ -11,6 +11,7 @@ import type { HttpRequest } from './http1/server.js';
 import type { UpstreamError, UpstreamHandler, UpstreamLink } from './http1/upstream-pool.js';
 import { headerList, type ResponseHead } from './http1/head.js';
 import { GatewayErrors, sendError, type GatewayErrorKind } from './errors.js';
+import type { AiOutcome } from './features/ai/outcome.js';
 import type { CacheAttempt } from './features/cache/flow.js';
 import type { Phases } from './features/types.js';
 import type { Forwarding } from './forwarded.js';
@@ -77,6 +78,8 @@ export class Exchange implements RequestHeaderSink, UpstreamHandler, ResponseOwn
   cacheResult: 'hit' | 'miss' | 'bypass' | null = null;
   /** Cache state of a GET miss (features/cache/flow.ts). */
   cacheAttempt: CacheAttempt | null = null;
+  /** On AI routes (features/ai): which model answered, the fallbacks taken and the tokens used. */
+  ai: AiOutcome | null = null;
   private link: UpstreamLink | null = null;
   private upstreamDone = false;
   private breakerTrial = false;
@@ -221,8 +224,11 @@ export class Exchange implements RequestHeaderSink, UpstreamHandler, ResponseOwn
     this.finish();
   }
 
-  /** Once per request, when the answer is complete: the log phase. */
-  private finish(): void {
+  /**
+   * Once per request, when the answer is complete: the log phase. Public for features that answer
+   * over time themselves (AI routes stream a provider's answer): they call it once, at the end.
+   */
+  finish(): void {
     const log = this.phases.log;
     if (log.length === 0) return;
     const seconds = (performance.now() - this.startedAt) / 1000;

@@ -99,12 +99,14 @@ class GatewayCore implements ExchangeContext {
     let table: RouteTable;
     try {
       forwarding = new Forwarding(config.trustedProxies);
-      for (const service of new Set(config.routes.map((r) => r.service))) {
+      // AI routes (features/ai) call LLM providers, not a service of the stack.
+      const serviceRoutes = config.routes.filter((r) => r.ai === undefined || r.ai === null);
+      for (const service of new Set(serviceRoutes.map((r) => r.service))) {
         if (discovery.services[service] === undefined && config.registry === null) {
           throw new ConfigError(`route for service "${service}": the service is not in discovery.json and there is no registry`);
         }
       }
-      this.upstreams.configure(config.routes, discovery);
+      this.upstreams.configure(serviceRoutes, discovery);
       table = compileRoutes(config, this.upstreams, (route) => pipeline.phasesFor(route));
     } catch (error) {
       pipeline.close(false);

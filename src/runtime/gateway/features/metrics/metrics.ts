@@ -39,7 +39,10 @@ export class GatewayMetrics {
   readonly cache = new Counter(`${PREFIX}cache_total`, 'Cache lookups, by route and result (hit or miss)', ['route', 'result']);
   readonly rateLimited = new Counter(`${PREFIX}rate_limited_total`, 'Requests rejected with 429, by route', ['route']);
   readonly breaker = new Gauge(`${PREFIX}circuit_state`, 'Circuit breaker state per service: 0 closed, 1 half-open, 2 open', ['service']);
-  private readonly metrics: Metric[] = [this.requests, this.latency, this.upstreamErrors, this.cache, this.rateLimited, this.breaker];
+  /** AI routes (features/ai): tokens the providers reported, and which model answered (after how many fallbacks). */
+  readonly aiTokens = new Counter('portico_ai_tokens_total', 'Tokens used on AI routes, by route, consumer, provider, model and direction (input or output)', ['route', 'consumer', 'provider', 'model', 'direction']);
+  readonly aiRequests = new Counter('portico_ai_requests_total', 'AI route calls, by route, the provider and model that answered last, and whether a fallback did', ['route', 'provider', 'model', 'fallback']);
+  private readonly metrics: Metric[] = [this.requests, this.latency, this.upstreamErrors, this.cache, this.rateLimited, this.breaker, this.aiTokens, this.aiRequests];
   private readonly routes = new Map<string, RouteMetrics>();
   /** Event-loop counters at the previous scrape, so utilization covers the time between scrapes. */
   private lastElu: EventLoopUtilization | undefined;
