@@ -2,8 +2,8 @@
 // AI route and prompt endpoint as an ordinary gateway route of the pseudo-service `ai` carrying
 // an `ai` block. Being ordinary routes, they get routing, auth, CORS and the body limit from the
 // core and the other features; the ai feature answers them instead of an upstream service.
-import type { AiPromptSpec, AiRouteSpec, GatewaySpec, Manifest } from '../manifest/schema.js';
-import { AI_SERVICE, type AiProviderConfig, type AiRouteConfig, type GatewayConfig, type GatewayRoute } from '../runtime/contract/index.js';
+import type { AiPromptSpec, AiRouteSpec, AiSpec, GatewaySpec, Manifest } from '../manifest/schema.js';
+import { AI_SERVICE, type AiProviderConfig, type AiRouteConfig, type CatalogService, type GatewayConfig, type GatewayRoute } from '../runtime/contract/index.js';
 import { normalizeRoutePath } from '../manifest/routes.js';
 import { toBytes, toMs } from '../manifest/units.js';
 
@@ -74,4 +74,68 @@ function aiRoute(
       timeoutMs: toMs(spec.timeout),
     },
   };
+}
+
+/** The catalog's pseudo-service for AI routes (listed like a service, with its document; MCP makes its operations tools). */
+export function aiCatalogService(manifest: Manifest): CatalogService | null {
+  const ai = manifest.gateway.ai;
+  if (ai === undefined || (ai.routes.length === 0 && Object.keys(ai.prompts).length === 0)) return null;
+  return {
+    description: 'AI gateway routes: OpenAI-compatible chat completions and prompt endpoints',
+    owner: null,
+    tags: ['ai'],
+    openapi: { source: 'file', file: 'portico.yaml#gateway.ai', document: aiOpenApiDocument(ai), error: null },
+  };
+}
+
+const ERROR_RESPONSE = {
+  description: 'An OpenAI-style error (docs/ai.md, "Errors")',
+  content: { 'application/json': { schema: { type: 'object', properties: { error: { type: 'object', properties: { message: { type: 'string' }, type: { type: 'string' }, code: { type: 'string' } } } } } } },
+};
+
+/** An OpenAPI 3.1 document of the AI routes and prompt endpoints, as the gateway serves them. */
+export function aiOpenApiDocument(ai: AiSpec): Record<string, unknown> {
+  const paths: Record<string, unknown> = {};
+  ai.routes.forEach((r, i) => {
+    paths[normalizeRoutePath(r.path)] = {
+      post: {
+        operationId: `ai_chat_${i}`,
+        summary: `Chat completions (OpenAI-compatible; default model ${r.models.default})`,
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                required: ['messages'],
+                properties: {
+                  model: { type: 'string', default: r.models.default, description: '<provider>/<model>' },
+                  messages: { type: 'array', items: { type: 'object', required: ['role'], properties: { role: { type: 'string' }, content: {} } } },
+                  stream: { type: 'boolean' },
+                },
+              },
+            },
+          },
+        },
+        responses: { 200: { description: 'A chat completion, or server-sent chunks when stream is true' }, default: ERROR_RESPONSE },
+      },
+    };
+  });
+  for (const [name, p] of Object.entries(ai.prompts)) {
+    paths[promptPath(name)] = {
+      post: {
+        operationId: name,
+        summary: p.description ?? `Prompt ${name}`,
+        requestBody: { required: true, content: { 'application/json': { schema: p.input } } },
+        responses: {
+          200: {
+            description: "The model's answer",
+            content: { 'application/json': { schema: { type: 'object', properties: { model: { type: 'string' }, output: { type: 'string' }, usage: { type: 'object' } } } } },
+          },
+          default: ERROR_RESPONSE,
+        },
+      },
+    };
+  }
+  return { openapi: '3.1.0', info: { title: 'AI routes', version: '1' }, paths };
 }

@@ -1,7 +1,7 @@
 // Manifest -> gateway.json (pure). Every route carries its complete, resolved policy: the
 // gateway never merges defaults or parses "10s" at request time.
 import type { GatewaySpec, Manifest, RouteSpec } from '../manifest/schema.js';
-import { compileAiProviders, compileAiRoutes } from './ai.js';
+import { aiCatalogService, compileAiProviders, compileAiRoutes } from './ai.js';
 import { compileCatalog, type OpenApiFiles } from './catalog.js';
 import {
   ADMIN_TOKEN_ENV,
@@ -60,7 +60,7 @@ export function compileGateway(manifest: Manifest, openapiFiles: OpenApiFiles = 
     cacheMaxBytes: toBytes(gw.cacheSize),
     routes,
     admin: { tokenEnv: ADMIN_TOKEN_ENV },
-    catalog: compileCatalog(manifest, openapiFiles),
+    catalog: withAiCatalog(compileCatalog(manifest, openapiFiles), aiCatalogService(manifest)),
     ...(gw.ai === undefined ? {} : { ai: compileAiProviders(manifest) }),
   };
 }
@@ -90,6 +90,11 @@ function compileRoute(service: string, index: number, route: RouteSpec, gw: Gate
     cors: inherit(route.cors, gw.cors, compileCors),
     maxBodyBytes: toBytes(route.maxBodySize ?? gw.maxBodySize),
   };
+}
+
+/** The AI routes' pseudo-service joins the catalog (the validate step made sure no service is named like it). */
+function withAiCatalog(catalog: NonNullable<GatewayConfig['catalog']>, ai: ReturnType<typeof aiCatalogService>): NonNullable<GatewayConfig['catalog']> {
+  return ai === null ? catalog : { services: { ...catalog.services, [AI_SERVICE]: ai } };
 }
 
 function inherit<S, P>(own: S | false | undefined, fallback: S | undefined, compile: (s: S) => P): P | null {

@@ -330,3 +330,51 @@ describe('AI routes: prompt endpoints', () => {
     expect(invalid.json().error.message).toMatch(/^text: /);
   });
 });
+
+describe('AI routes: the catalog', () => {
+  it('lists the prompt endpoints (and chat routes) as the ai service with an OpenAPI document, so MCP can offer them as tools', async () => {
+    const { compileGateway } = await import('../../src/compile/gateway.js');
+    const { parseManifest } = await import('../../src/manifest/load.js');
+    const manifest = parseManifest(
+      `version: 1
+name: shop
+gateway:
+  ai:
+    providers:
+      anthropic: { kind: anthropic, keyEnv: ANTHROPIC_API_KEY, baseUrl: "${anthropic.url}" }
+    routes:
+      - { path: /ai/chat, models: { default: anthropic/claude-sonnet-4 }, auth: none }
+    prompts:
+      summarize:
+        description: Summarize a text
+        model: anthropic/claude-sonnet-4
+        prompt: "Summarize: {{text}}"
+        input: { type: object, properties: { text: { type: string } }, required: [text] }
+        auth: none
+`,
+      '/w/portico.yaml',
+    ).manifest;
+    const config = { ...compileGateway(manifest), registry: null };
+    const gw = await fixtures.gateway({ config, discovery: discovery({}), env: { ANTHROPIC_API_KEY: ANTHROPIC_KEY, PORTICO_ADMIN_TOKEN: 'admin-tok' }, tlsCa: [ca.caCert] });
+    const admin = { authorization: 'Bearer admin-tok' };
+    const list = await send(gw.port, '/_portico/catalog', { headers: admin });
+    seen.push(list.body);
+    expect(list.status).toBe(200);
+    expect(list.body).toContain('"ai"');
+    let doc: any;
+    for (let i = 0; i < 50; i++) {
+      const reply = await send(gw.port, '/_portico/catalog/ai/openapi.json', { headers: admin });
+      if (reply.status === 200) {
+        doc = reply.json();
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(doc.paths['/ai/summarize'].post).toMatchObject({ operationId: 'summarize', summary: 'Summarize a text', requestBody: { content: { 'application/json': { schema: { type: 'object', required: ['text'] } } } } });
+    expect(doc.paths['/ai/chat'].post.operationId).toBe('ai_chat_0');
+    // And the endpoint it lists answers.
+    const reply = await post(gw, '/ai/summarize', { text: 'hello' });
+    expect(reply.status).toBe(200);
+    expect(reply.json().output).toBe('Hi! My name is Claude.');
+  });
+});
