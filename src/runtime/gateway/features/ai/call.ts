@@ -370,7 +370,7 @@ export class AiCall implements BodySink, UpstreamHandler, ResponseOwner {
 
   private answerError(kind: AiErrorKind, message: string, extra: string[] = []): void {
     this.ex.errorKind = kind.code;
-    this.answer(kind.status, ['content-type', JSON_TYPE, ...extra], aiErrorBody(kind, message));
+    this.answer(kind.status, ['content-type', JSON_TYPE, 'cache-control', 'no-store', ...extra], aiErrorBody(kind, message));
   }
 
   private answer(status: number, headers: string[], body: string): void {

@@ -31,7 +31,7 @@ function tooLarge(ex: Exchange): boolean {
   if (body === null || body.length <= limit) return NEXT;
   ex.errorKind = AiErrors.tooLarge.code;
   ex.status = AiErrors.tooLarge.status;
-  ex.res.writeHead(ex.status, ['content-type', 'application/json; charset=utf-8', 'connection', 'close', ...ex.responseExtras]);
+  ex.res.writeHead(ex.status, ['content-type', 'application/json; charset=utf-8', 'cache-control', 'no-store', ...ex.responseExtras]);
   ex.res.end(aiErrorBody(AiErrors.tooLarge, `request body larger than ${limit} bytes`));
   ex.finish();
   return ANSWERED;
