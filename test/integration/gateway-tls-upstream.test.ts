@@ -2,12 +2,18 @@
 // over TLS, its certificate verified against the trusted store (here: a CA made in this test,
 // given as GatewayOptions.tlsCa; NODE_EXTRA_CA_CERTS in the container), SNI sent, connections
 // pooled with keep-alive; a certificate that does not verify is a 502 naming the TLS error.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DiscoveryConfig } from '../../src/runtime/contract/index.js';
-import { discovery, fixtureScope, gatewayConfig, route, send } from './gateway-helpers.js';
+import { deadPort, discovery, fixtureScope, gatewayConfig, route, send, until } from './gateway-helpers.js';
 import { makeTestCa, type TestCa, type TestCertificate } from './helpers/test-ca.js';
 
 interface HttpsUpstream {
@@ -107,5 +113,39 @@ describe('HTTPS upstreams', () => {
     const gw = await gatewayOver(up.port, { servername: null, insecureSkipVerify: true }, { logger });
     expect((await send(gw.port, '/s/x')).status).toBe(200);
     expect(warnings.filter((w) => w.includes('TLS certificate verification is OFF for service s'))).toHaveLength(1);
+  });
+});
+
+describe('HTTPS upstreams: NODE_EXTRA_CA_CERTS (the built gateway bundle, as in the container)', () => {
+  const bundle = fileURLToPath(new URL('../../dist/runtime/gateway.mjs', import.meta.url));
+
+  async function runBundle(upstreamPort: number, extraEnv: Record<string, string>): Promise<{ port: number; child: ChildProcess }> {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'portico-tls-'));
+    fixtures.onCleanup(() => rm(dir, { recursive: true, force: true }));
+    await writeFile(path.join(dir, 'gateway.json'), JSON.stringify(gatewayConfig([route({ service: 's', path: '/s', retries: 0 })])));
+    await writeFile(path.join(dir, 'discovery.json'), JSON.stringify(tlsDiscovery(upstreamPort, { servername: null, insecureSkipVerify: false })));
+    const port = await deadPort();
+    const child = spawn(process.execPath, [bundle], { env: { PATH: process.env.PATH ?? '', PORTICO_CONFIG_DIR: dir, PORT: String(port), HOST: '127.0.0.1', PORTICO_ACCESS_LOG: 'off', ...extraEnv }, stdio: 'ignore' });
+    fixtures.onCleanup(async () => {
+      child.kill('SIGTERM');
+      if (child.exitCode === null) await new Promise((r) => child.once('exit', r));
+    });
+    await until(async () => (await send(port, '/_portico/health')).status === 200, 10_000);
+    return { port, child };
+  }
+
+  it('trusts the CA named by NODE_EXTRA_CA_CERTS, and without it refuses the same certificate', async () => {
+    expect(existsSync(bundle), 'run npm run build first').toBe(true);
+    const up = await startHttpsUpstream(ca.leaf(['127.0.0.1']));
+    const caDir = await mkdtemp(path.join(os.tmpdir(), 'portico-ca-file-'));
+    fixtures.onCleanup(() => rm(caDir, { recursive: true, force: true }));
+    const caFile = path.join(caDir, 'ca.pem');
+    await writeFile(caFile, ca.caCert);
+    const trusted = await runBundle(up.port, { NODE_EXTRA_CA_CERTS: caFile });
+    expect((await send(trusted.port, '/s/x')).status).toBe(200);
+    const untrusted = await runBundle(up.port, {});
+    const refused = await send(untrusted.port, '/s/x');
+    expect(refused.status).toBe(502);
+    expect(refused.json().message).toBe('TLS to service s failed: UNABLE_TO_VERIFY_LEAF_SIGNATURE');
   });
 });
