@@ -30,18 +30,23 @@ const stubSsh2 = {
   },
 };
 
+/** A module imported dynamically by the gateway becomes its own file next to gateway.mjs, loaded only when imported. */
+function separateFile(name, filter, file) {
+  return {
+    name,
+    setup(b) {
+      b.onResolve({ filter }, (args) => (args.kind === 'dynamic-import' ? { path: `./${file}`, external: true } : undefined));
+    },
+  };
+}
+
 // The OpenAPI validator (features/catalog/validate-document.ts) weighs more than the rest of the gateway.
 // It becomes its own file next to gateway.mjs, imported only when a document needs validating,
 // so a gateway without catalog traffic neither parses nor loads it.
-const GATEWAY_OPENAPI_FILE = 'gateway-openapi.mjs';
-const separateValidator = {
-  name: 'separate-openapi-validator',
-  setup(b) {
-    b.onResolve({ filter: /\/validate-document\.js$/ }, (args) =>
-      args.kind === 'dynamic-import' ? { path: `./${GATEWAY_OPENAPI_FILE}`, external: true } : undefined,
-    );
-  },
-};
+const separateValidator = separateFile('separate-openapi-validator', /\/validate-document\.js$/, 'gateway-openapi.mjs');
+// Handlebars (prompt endpoints of AI routes, features/ai/prompt-render.ts) likewise: its own file,
+// loaded only by a config with prompts.
+const separatePrompts = separateFile('separate-prompt-render', /\/prompt-render\.js$/, 'gateway-prompts.mjs');
 
 const common = {
   absWorkingDir: root,
@@ -71,8 +76,9 @@ await Promise.all([
       gateway: 'src/runtime/gateway/main.ts',
       registry: 'src/runtime/registry/main.ts',
       'gateway-openapi': 'src/runtime/gateway/features/catalog/validate-document.ts',
+      'gateway-prompts': 'src/runtime/gateway/features/ai/prompt-render.ts',
     },
-    plugins: [separateValidator],
+    plugins: [separateValidator, separatePrompts],
     outdir: 'dist/runtime',
     outExtension: { '.js': '.mjs' },
     minify: true,

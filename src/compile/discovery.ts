@@ -47,5 +47,12 @@ function compileService(project: string, name: string, spec: ServiceSpec): Disco
     ttlMs,
     deregisterAfterMs: Math.max(MIN_DEREGISTER_AFTER_MS, 2 * ttlMs),
     instances,
+    ...(spec.tls === undefined || spec.tls === false ? {} : { tls: compileTls(spec.tls) }),
   };
+}
+
+/** `tls: true` or its object form -> discovery.json's `tls` (absent for plain HTTP, so existing files stay as they were). */
+function compileTls(tls: NonNullable<ServiceSpec['tls']>): DiscoveryService['tls'] {
+  if (tls === true || tls === false) return { servername: null, insecureSkipVerify: false };
+  return { servername: tls.servername ?? null, insecureSkipVerify: tls.insecureSkipVerify };
 }

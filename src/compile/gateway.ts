@@ -1,9 +1,11 @@
 // Manifest -> gateway.json (pure). Every route carries its complete, resolved policy: the
 // gateway never merges defaults or parses "10s" at request time.
 import type { GatewaySpec, Manifest, RouteSpec } from '../manifest/schema.js';
+import { aiCatalogService, compileAiProviders, compileAiRoutes } from './ai.js';
 import { compileCatalog, type OpenApiFiles } from './catalog.js';
 import {
   ADMIN_TOKEN_ENV,
+  AI_SERVICE,
   CONTRACT_VERSION,
   GATEWAY_CONTAINER_PORT,
   REGISTRY_CONTAINER_PORT,
@@ -35,6 +37,7 @@ export function compileGateway(manifest: Manifest, openapiFiles: OpenApiFiles = 
     // Services with replicas 0 keep their routes: the gateway answers 503 "no instances".
     spec.routes.forEach((route, index) => routes.push(compileRoute(service, index, route, gw)));
   }
+  routes.push(...compileAiRoutes(manifest, (path, g) => compileRoute(AI_SERVICE, 0, { path, stripPrefix: false, auth: 'required' }, g)));
   const jwt = gw.auth.jwt;
   return {
     version: CONTRACT_VERSION,
@@ -57,7 +60,8 @@ export function compileGateway(manifest: Manifest, openapiFiles: OpenApiFiles = 
     cacheMaxBytes: toBytes(gw.cacheSize),
     routes,
     admin: { tokenEnv: ADMIN_TOKEN_ENV },
-    catalog: compileCatalog(manifest, openapiFiles),
+    catalog: withAiCatalog(compileCatalog(manifest, openapiFiles), aiCatalogService(manifest)),
+    ...(gw.ai === undefined ? {} : { ai: compileAiProviders(manifest) }),
   };
 }
 
@@ -87,6 +91,11 @@ function compileRoute(service: string, index: number, route: RouteSpec, gw: Gate
     maxBodyBytes: toBytes(route.maxBodySize ?? gw.maxBodySize),
     websocket: route.websocket === false ? null : { idleTimeoutMs: toMs(route.websocket?.idleTimeout ?? '60s') },
   };
+}
+
+/** The AI routes' pseudo-service joins the catalog (the validate step made sure no service is named like it). */
+function withAiCatalog(catalog: NonNullable<GatewayConfig['catalog']>, ai: ReturnType<typeof aiCatalogService>): NonNullable<GatewayConfig['catalog']> {
+  return ai === null ? catalog : { services: { ...catalog.services, [AI_SERVICE]: ai } };
 }
 
 function inherit<S, P>(own: S | false | undefined, fallback: S | undefined, compile: (s: S) => P): P | null {

@@ -252,10 +252,11 @@ export function planStack(manifest: Manifest, discovery: DiscoveryConfig, inputs
   };
 }
 
-/** Env var names whose values the gateway container needs (API keys, JWT secret). */
+/** Env var names whose values the gateway container needs (API keys, JWT secret, AI provider keys). */
 export function gatewaySecretEnvNames(manifest: Manifest): string[] {
   const names = manifest.gateway.auth.apiKeys.map((k) => k.env);
   if (manifest.gateway.auth.jwt?.secretEnv) names.push(manifest.gateway.auth.jwt.secretEnv);
+  for (const provider of Object.values(manifest.gateway.ai?.providers ?? {})) if (provider.keyEnv !== undefined) names.push(provider.keyEnv);
   return [...new Set(names)];
 }
 

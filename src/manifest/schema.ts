@@ -129,6 +129,66 @@ export const jwtSchema = z
     message: 'jwt needs secretEnv or jwksUrl',
   });
 
+// ---- AI routes (docs/ai.md): LLM providers behind one OpenAI-compatible API.
+/** `<provider>/<model>`, e.g. openai/gpt-4.1-mini; in `allow`, `*` matches any run of characters. */
+const modelRef = z.string().regex(/^[a-z][a-z0-9-]*\/\S+$/, 'must be <provider>/<model>, e.g. openai/gpt-4.1-mini');
+
+export const aiProviderSchema = z
+  .object({
+    kind: z.enum(['openai', 'anthropic']).describe('wire format: OpenAI Chat Completions (also Ollama, vLLM, LM Studio, Mistral...) or Anthropic Messages'),
+    keyEnv: envVarName.optional().describe('env var holding the provider API key, injected by the gateway (clients never see it)'),
+    baseUrl: z.url({ protocol: /^https?$/ }).optional().describe('API base URL (default: https://api.openai.com/v1 or https://api.anthropic.com/v1)'),
+  })
+  .strict();
+
+export const aiTokenLimitSchema = z
+  .object({
+    tokens: z.number().int().positive().describe('input + output tokens allowed per window'),
+    per: duration,
+    by: z.enum(['ip', 'apiKey', 'subject']).default('apiKey'),
+  })
+  .strict();
+
+const aiCallSettings = {
+  fallback: z.array(modelRef).default([]).describe('models tried in order when the first answers 429/5xx or times out'),
+  auth: authMode.default('required'),
+  tokenLimit: aiTokenLimitSchema.optional(),
+  timeout: duration.default('60s').describe('time to the provider\'s response headers, per attempt'),
+  maxBodySize: byteSize.optional(),
+};
+
+export const aiRouteSchema = z
+  .object({
+    path: routePath,
+    models: z
+      .object({
+        default: modelRef.describe('the model used when the request names none'),
+        allow: z.array(z.string().min(1)).default([]).describe('models a request may name (globs: openai/*); the default and fallbacks are always allowed'),
+      })
+      .strict(),
+    ...aiCallSettings,
+  })
+  .strict();
+
+export const aiPromptSchema = z
+  .object({
+    description: z.string().max(500).optional(),
+    model: modelRef,
+    prompt: z.string().min(1).describe('handlebars template of the user message; the input fields are its variables'),
+    system: z.string().optional().describe('handlebars template of the system message'),
+    input: z.record(z.string(), z.unknown()).default({ type: 'object' }).describe('JSON Schema of the request body'),
+    ...aiCallSettings,
+  })
+  .strict();
+
+export const aiSchema = z
+  .object({
+    providers: z.record(dnsLabel, aiProviderSchema),
+    routes: z.array(aiRouteSchema).default([]),
+    prompts: z.record(dnsLabel, aiPromptSchema).default({}).describe('prompt templates served as POST /ai/<name>'),
+  })
+  .strict();
+
 export const gatewaySchema = z
   .object({
     port: port.default(8080).describe('host port the gateway is published on'),
@@ -148,6 +208,7 @@ export const gatewaySchema = z
     cacheSize: byteSize.default('64mb').describe('memory for the response cache'),
     maxBodySize: byteSize.default('1mb'),
     trustedProxies: z.array(z.string()).default([]).describe('client addresses (or CIDRs) whose X-Forwarded-* headers are trusted'),
+    ai: aiSchema.optional().describe('AI gateway routes: LLM providers behind one OpenAI-compatible API (docs/ai.md)'),
   })
   .strict();
 
@@ -177,6 +238,17 @@ export const mountSchema = z.union([
       target: z.string().describe('absolute path in the container'),
       readOnly: z.boolean().default(false),
       allowOutside: z.boolean().default(false).describe('allow a source outside the workspace'),
+    })
+    .strict(),
+]);
+
+/** How the gateway reaches an HTTPS service: certificate verified (system store + NODE_EXTRA_CA_CERTS), SNI. */
+export const upstreamTlsSchema = z.union([
+  z.boolean(),
+  z
+    .object({
+      servername: z.string().min(1).max(253).optional().describe('SNI and certificate name (default: the instance address)'),
+      insecureSkipVerify: z.boolean().default(false).describe('skip certificate verification (logged as a warning; never in production)'),
     })
     .strict(),
 ]);
@@ -213,6 +285,7 @@ export const serviceSchema = z
       .optional()
       .describe('dotenv file(s) relative to portico.yaml whose variables go into the containers (values are never printed)'),
     mounts: z.array(mountSchema).default([]).describe('host bind mounts for development, e.g. ./src:/app/src:ro'),
+    tls: upstreamTlsSchema.optional().describe('the service speaks HTTPS: the gateway connects with TLS (true, or { servername, insecureSkipVerify })'),
   })
   .strict();
 
@@ -240,6 +313,9 @@ export type GatewaySpec = z.output<typeof gatewaySchema>;
 export type HealthSpec = z.output<typeof healthSchema>;
 export type BuildSpec = z.output<typeof buildSchema>;
 export type MountSpec = z.output<typeof mountSchema>;
+export type AiSpec = z.output<typeof aiSchema>;
+export type AiPromptSpec = z.output<typeof aiPromptSchema>;
+export type AiRouteSpec = z.output<typeof aiRouteSchema>;
 
 export function manifestJsonSchema(): object {
   return z.toJSONSchema(manifestSchema, { io: 'input', unrepresentable: 'any' });

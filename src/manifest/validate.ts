@@ -9,6 +9,7 @@ import { normalizeRoutePath } from './routes.js';
 import { toMs } from './units.js';
 import { relativePathProblem } from './relative-path.js';
 import { checkServiceFiles } from './check-service-files.js';
+import { checkAi } from './validate-ai.js';
 import { DNS_LABEL, type Manifest, type RouteSpec } from './schema.js';
 
 export type ManifestPath = (string | number)[];
@@ -35,6 +36,7 @@ export function checkManifest(manifest: Manifest, templateIds: readonly string[]
     ...checkDurations(manifest),
     ...checkServiceDetails(manifest),
     ...checkServiceFiles(manifest),
+    ...checkAi(manifest),
   ];
 }
 

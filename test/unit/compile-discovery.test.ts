@@ -53,3 +53,22 @@ describe('compileDiscovery', () => {
     expect(config.services.s!.instances).toEqual([]);
   });
 });
+
+describe('compileDiscovery: HTTPS services (tls)', () => {
+  const withTls = (tls: string) => compileDiscovery(parse(`version: 1\nname: shop\nservices:\n  api:\n    image: example/api:1\n    port: 8443\n    tls: ${tls}\n  plain:\n    image: example/plain:1\n`));
+
+  it('carries tls: true as verified TLS with the address as name, and leaves plain services without the key', () => {
+    const config = withTls('true');
+    expect(config.services.api!.tls).toEqual({ servername: null, insecureSkipVerify: false });
+    expect('tls' in config.services.plain!).toBe(false);
+    expect(discoveryConfigSchema.parse(config)).toEqual(config);
+  });
+
+  it('carries the object form (servername, insecureSkipVerify)', () => {
+    expect(withTls('{ servername: api.example.com, insecureSkipVerify: true }').services.api!.tls).toEqual({ servername: 'api.example.com', insecureSkipVerify: true });
+  });
+
+  it('rejects unknown tls keys with the manifest line', () => {
+    expect(() => withTls('{ verify: false }')).toThrow(/portico\.yaml:7/);
+  });
+});

@@ -55,6 +55,42 @@ export const corsPolicySchema = z.object({
   maxAgeSeconds: z.number().int().nonnegative(),
 });
 
+// ---- AI routes (gateway feature features/ai, docs/ai.md)
+
+/** An LLM provider: its wire format, base URL (https:// verified like any HTTPS upstream) and the env var of its key. */
+export const aiProviderConfigSchema = z.object({
+  kind: z.enum(['openai', 'anthropic']),
+  baseUrl: z.string(),
+  keyEnv: z.string().nullable(),
+});
+
+/** A prompt endpoint's template (handlebars, rendered in the gateway) and JSON Schema of its input. */
+export const aiPromptConfigSchema = z.object({
+  name: z.string(),
+  description: z.string().nullable(),
+  system: z.string().nullable(),
+  prompt: z.string(),
+  inputSchema: z.record(z.string(), z.unknown()),
+});
+
+/**
+ * What makes a route an AI route: the gateway answers it itself by calling the providers (the
+ * route's `service` is the pseudo-service AI_SERVICE, which has no instances). Models are
+ * `<provider>/<model>`; `allow` globs use `*`.
+ */
+export const aiRouteConfigSchema = z.object({
+  models: z.object({ default: z.string(), allow: z.array(z.string()) }),
+  fallback: z.array(z.string()),
+  tokenLimit: z.object({ tokens: z.number().int().positive(), perMs: z.number().int().positive(), by: z.enum(['ip', 'apiKey', 'subject']) }).nullable(),
+  /** Per attempt: time to the provider's response headers. */
+  timeoutMs: z.number().int().positive(),
+  /** Set on prompt endpoints (POST /ai/<name>): the body is the template's input, not a chat request. */
+  prompt: aiPromptConfigSchema.nullable(),
+});
+
+/** The `service` of AI routes in gateway.json: not a container; its routes carry `ai`. */
+export const AI_SERVICE = 'ai';
+
 export const gatewayRouteSchema = z.object({
   /** Stable id: `<service>#<index in the service's routes>`; used in metrics and logs. */
   id: z.string(),
@@ -73,6 +109,8 @@ export const gatewayRouteSchema = z.object({
   maxBodyBytes: z.number().int().positive(),
   /** WebSocket upgrades: relayed with this idle limit (0: none), or null when refused (`websocket: false`). Absent: on, 60 s. */
   websocket: z.object({ idleTimeoutMs: z.number().int().nonnegative() }).nullable().optional(),
+  /** An AI route (features/ai): answered by calling LLM providers instead of a service. Absent or null: an ordinary route. */
+  ai: aiRouteConfigSchema.nullable().optional(),
 });
 
 /**
@@ -123,6 +161,8 @@ export const gatewayConfigSchema = z.object({
   admin: z.object({ tokenEnv: z.string() }).optional(),
   /** The API catalog: every service of the manifest with its owner data and OpenAPI source. Absent: only routed services, without documents. */
   catalog: z.object({ services: z.record(z.string(), catalogServiceSchema) }).optional(),
+  /** LLM providers of the AI routes (routes with `ai`). Absent: no AI routes. */
+  ai: z.object({ providers: z.record(z.string(), aiProviderConfigSchema) }).optional(),
 });
 
 export const staticInstanceSchema = z.object({
@@ -130,6 +170,12 @@ export const staticInstanceSchema = z.object({
   id: z.string(),
   address: z.string(),
   port: z.number().int(),
+});
+
+/** TLS to an upstream: SNI / certificate name (null: the address), and verification switched off (warned about). */
+export const upstreamTlsSchema = z.object({
+  servername: z.string().nullable(),
+  insecureSkipVerify: z.boolean(),
 });
 
 export const discoveryServiceSchema = z.object({
@@ -151,6 +197,8 @@ export const discoveryServiceSchema = z.object({
   deregisterAfterMs: z.number().int().positive(),
   /** The instances `up` creates: seeds for the registry, static fallback for the gateway. */
   instances: z.array(staticInstanceSchema),
+  /** The service speaks HTTPS: the gateway connects with TLS (manifest `upstream.tls`). Absent or null: plain HTTP. */
+  tls: upstreamTlsSchema.nullable().optional(),
 });
 
 export const discoveryConfigSchema = z.object({
@@ -169,6 +217,10 @@ export type CatalogOpenApi = z.infer<typeof catalogOpenApiSchema>;
 export type DiscoveryConfig = z.infer<typeof discoveryConfigSchema>;
 export type DiscoveryService = z.infer<typeof discoveryServiceSchema>;
 export type StaticInstance = z.infer<typeof staticInstanceSchema>;
+export type AiProviderConfig = z.infer<typeof aiProviderConfigSchema>;
+export type AiRouteConfig = z.infer<typeof aiRouteConfigSchema>;
+export type AiPromptConfig = z.infer<typeof aiPromptConfigSchema>;
+export type UpstreamTlsConfig = z.infer<typeof upstreamTlsSchema>;
 
 /** Instance status, after Consul's checks. */
 export type InstanceStatus = 'passing' | 'warning' | 'critical';

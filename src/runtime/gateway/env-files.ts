@@ -9,12 +9,13 @@ import type { GatewayConfig } from '../contract/index.js';
 
 const SUFFIX = '_FILE';
 
-/** The env var names of the secrets a gateway config reads (API keys, JWT secret, admin and registry tokens). */
+/** The env var names of the secrets a gateway config reads (API keys, JWT secret, admin and registry tokens, AI provider keys). */
 export function secretEnvNames(config: GatewayConfig): string[] {
   const names = config.auth.apiKeys.map((k) => k.env);
   if (config.auth.jwt?.secretEnv) names.push(config.auth.jwt.secretEnv);
   if (config.admin !== undefined) names.push(config.admin.tokenEnv);
   if (config.registry !== null) names.push(config.registry.tokenEnv);
+  for (const provider of Object.values(config.ai?.providers ?? {})) if (provider.keyEnv !== null) names.push(provider.keyEnv);
   return [...new Set(names)];
 }
 

@@ -15,6 +15,7 @@ import type { UpstreamError, UpstreamHandler, UpstreamLink, UpstreamTunnelEnd } 
 import { Tunnel, type TunnelObserver, type TunnelTotals } from './http1/tunnel.js';
 import { headerList, type ResponseHead } from './http1/head.js';
 import { GatewayErrors, sendError, type GatewayErrorKind } from './errors.js';
+import type { AiOutcome } from './features/ai/outcome.js';
 import type { CacheAttempt } from './features/cache/flow.js';
 import type { Phases } from './features/types.js';
 import type { Forwarding } from './forwarded.js';
@@ -22,7 +23,7 @@ import { dropConnectionListed, scanRequestHeaders, type RequestHeaderSink } from
 import type { Identity } from './identity.js';
 import { assignIds } from './ids.js';
 import { normalizePath } from './paths.js';
-import { isTimeout, mayRetry } from './retry.js';
+import { isTimeout, isTlsError, mayRetry } from './retry.js';
 import { hostOf, stripPrefix } from './router.js';
 import type { CompiledRoute, RouteTable } from './routes.js';
 import type { ClientSession } from './session.js';
@@ -88,6 +89,8 @@ export class Exchange implements RequestHeaderSink, UpstreamHandler, ResponseOwn
   cacheResult: 'hit' | 'miss' | 'bypass' | null = null;
   /** Cache state of a GET miss (features/cache/flow.ts). */
   cacheAttempt: CacheAttempt | null = null;
+  /** On AI routes (features/ai): which model answered, the fallbacks taken and the tokens used. */
+  ai: AiOutcome | null = null;
   private link: UpstreamLink | null = null;
   private upstreamDone = false;
   private breakerTrial = false;
@@ -260,8 +263,11 @@ export class Exchange implements RequestHeaderSink, UpstreamHandler, ResponseOwn
     this.finish();
   }
 
-  /** Once per request, when the answer is complete: the log phase. */
-  private finish(): void {
+  /**
+   * Once per request, when the answer is complete: the log phase. Public for features that answer
+   * over time themselves (AI routes stream a provider's answer): they call it once, at the end.
+   */
+  finish(): void {
     const log = this.phases.log;
     if (log.length === 0) return;
     const seconds = (performance.now() - this.startedAt) / 1000;
@@ -393,6 +399,7 @@ export class Exchange implements RequestHeaderSink, UpstreamHandler, ResponseOwn
       }
     }
     if (isTimeout(code)) return this.fail(GatewayErrors.gatewayTimeout, `service ${upstream.name} did not answer in time`);
+    if (isTlsError(code)) return this.fail(GatewayErrors.badGateway, `TLS to service ${upstream.name} failed: ${code}`);
     return this.fail(GatewayErrors.badGateway, `service ${upstream.name} could not be reached`);
   }
 

@@ -38,6 +38,11 @@ export interface GatewayOptions {
   accessLog?: boolean;
   /** Client-side server timeouts (slowloris protection); defaults suit production. */
   serverTimeouts?: Partial<ServerTimeouts>;
+  /**
+   * Extra CA certificates (PEM) trusted for HTTPS upstreams and AI providers, beside the system
+   * store and NODE_EXTRA_CA_CERTS (which the container uses; this is for embedding and tests).
+   */
+  tlsCa?: readonly string[];
 }
 
 export interface ServerTimeouts {
@@ -75,13 +80,14 @@ class GatewayCore implements ExchangeContext {
 
   constructor(
     readonly upstreams: Upstreams,
-    options: Required<Pick<GatewayOptions, 'metrics' | 'accessLog'>> & { env: NodeJS.ProcessEnv; logger: GatewayLogger },
+    options: Required<Pick<GatewayOptions, 'metrics' | 'accessLog'>> & Pick<GatewayOptions, 'tlsCa'> & { env: NodeJS.ProcessEnv; logger: GatewayLogger },
   ) {
     this.featureContext = {
       env: options.env,
       logger: options.logger,
       switches: { metrics: options.metrics, accessLog: options.accessLog },
       status: () => this.status(),
+      tlsCa: options.tlsCa,
     };
   }
 
@@ -93,12 +99,14 @@ class GatewayCore implements ExchangeContext {
     let table: RouteTable;
     try {
       forwarding = new Forwarding(config.trustedProxies);
-      for (const service of new Set(config.routes.map((r) => r.service))) {
+      // AI routes (features/ai) call LLM providers, not a service of the stack.
+      const serviceRoutes = config.routes.filter((r) => r.ai === undefined || r.ai === null);
+      for (const service of new Set(serviceRoutes.map((r) => r.service))) {
         if (discovery.services[service] === undefined && config.registry === null) {
           throw new ConfigError(`route for service "${service}": the service is not in discovery.json and there is no registry`);
         }
       }
-      this.upstreams.configure(config.routes, discovery);
+      this.upstreams.configure(serviceRoutes, discovery);
       table = compileRoutes(config, this.upstreams, (route) => pipeline.phasesFor(route));
     } catch (error) {
       pipeline.close(false);
@@ -183,8 +191,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       logger.warn({ service, breaker: state }, `circuit ${state} for service ${service}`);
       core?.pipeline?.breakerChanged(service, state);
     },
+    tlsCa: options.tlsCa,
+    onInsecure: (service) => logger.warn({ service, insecureSkipVerify: true }, `TLS certificate verification is OFF for service ${service} (upstream.tls.insecureSkipVerify): anyone on the path can impersonate it`),
   });
-  core = new GatewayCore(upstreams, { metrics: options.metrics ?? true, accessLog: options.accessLog ?? true, env, logger });
+  core = new GatewayCore(upstreams, { metrics: options.metrics ?? true, accessLog: options.accessLog ?? true, env, logger, tlsCa: options.tlsCa });
   await core.apply(parseGatewayConfig(JSON.stringify(options.config), 'config'), parseDiscoveryConfig(JSON.stringify(options.discovery), 'discovery'));
   const gatewayCore = core;
 

@@ -28,3 +28,11 @@ export function mayRetry(f: AttemptFacts): boolean {
 export function isTimeout(code: string): boolean {
   return TIMEOUT_ERRORS.has(code);
 }
+
+/**
+ * A TLS handshake or certificate verification failure (OpenSSL's verify codes, Node's ERR_TLS_* and
+ * ERR_SSL_*): reported by code in the 502, since it is a configuration matter the user must see.
+ */
+export function isTlsError(code: string): boolean {
+  return code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_') || code.includes('CERT') || code.startsWith('UNABLE_TO_') || code === 'EPROTO';
+}

@@ -3,7 +3,7 @@
 import type { GatewayConfig, GatewayRoute } from '../contract/index.js';
 import type { Phases } from './features/types.js';
 import { PrefixRouter } from './router.js';
-import type { Upstream, Upstreams } from './upstreams.js';
+import { Upstream, type Upstreams } from './upstreams.js';
 
 /** The manifest's default `websocket.idleTimeout` (60s). */
 const WEBSOCKET_IDLE_DEFAULT_MS = 60_000;
@@ -31,7 +31,8 @@ export interface RouteTable {
 
 export function compileRoutes(config: GatewayConfig, upstreams: Upstreams, phasesFor: (route: GatewayRoute) => Phases): RouteTable {
   const routes = config.routes.map((def): CompiledRoute => {
-    const upstream = upstreams.get(def.service);
+    // An AI route's feature answers it; its upstream is an empty placeholder nothing dispatches to.
+    const upstream = def.ai === undefined || def.ai === null ? upstreams.get(def.service) : new Upstream(def.service, def);
     if (upstream === undefined) throw new Error(`route ${def.id}: no upstream for service "${def.service}"`);
     return {
       def,

@@ -3,8 +3,8 @@
 // Instances come from discovery.json (static) until the registry has been reached; from then
 // on the registry's `passing` instances win for every service it knows about, and the last
 // known set is kept while the registry is unreachable.
-import { UpstreamPool } from './http1/upstream-pool.js';
-import type { DiscoveryConfig, GatewayRoute, RegistryInstance } from '../contract/index.js';
+import { UpstreamPool, type UpstreamTls } from './http1/upstream-pool.js';
+import type { DiscoveryConfig, GatewayRoute, RegistryInstance, UpstreamTlsConfig } from '../contract/index.js';
 import { RoundRobin, type Endpoint } from './balancer.js';
 import { CircuitBreaker, type BreakerState } from './breaker.js';
 
@@ -43,6 +43,10 @@ export interface UpstreamsOptions {
    * A `change` event for the service is always believed at once.
    */
   emptySnapshotGraceMs?: number;
+  /** Extra trusted CA certificates (PEM) for HTTPS upstreams, beside the system store and NODE_EXTRA_CA_CERTS. */
+  tlsCa?: readonly string[];
+  /** Told once per HTTPS service configured with insecureSkipVerify. */
+  onInsecure?: (service: string) => void;
 }
 
 export class Upstreams {
@@ -52,6 +56,8 @@ export class Upstreams {
   /** null until the registry answered once: then its view replaces the static one. */
   private registrySets: Map<string, InstanceAddress[]> | null = null;
   private connectTimeouts = new Map<string, number>();
+  /** Per HTTPS service (discovery.json `tls`): applies to its static and registry instances alike. */
+  private tlsByService = new Map<string, UpstreamTlsConfig>();
   /** Services whose last known instances are held against an empty snapshot, until this time. */
   private readonly held = new Map<string, NodeJS.Timeout>();
 
@@ -82,6 +88,13 @@ export class Upstreams {
       this.setEndpoints(upstream, []);
       this.services.delete(name);
     }
+    const tlsByService = new Map<string, UpstreamTlsConfig>();
+    for (const [name, s] of Object.entries(discovery.services)) {
+      if (s.tls === undefined || s.tls === null) continue;
+      tlsByService.set(name, s.tls);
+      if (s.tls.insecureSkipVerify && this.tlsByService.get(name)?.insecureSkipVerify !== true) this.options.onInsecure?.(name);
+    }
+    this.tlsByService = tlsByService;
     this.staticSets = new Map(
       Object.entries(discovery.services).map(([name, s]) => [name, s.instances.map((i) => ({ id: i.id, address: i.address, port: i.port }))]),
     );
@@ -156,8 +169,11 @@ export class Upstreams {
   private setEndpoints(upstream: Upstream, instances: readonly InstanceAddress[]): void {
     const previous = new Map(upstream.balancer.endpoints.map((e) => [`${e.id}|${e.origin}`, e]));
     const next: UpstreamEndpoint[] = [];
+    const tls = this.tlsByService.get(upstream.name);
+    // The pool key is the origin with its TLS settings: one pool per scheme, host, port and name.
+    const scheme = tls === undefined ? 'http' : `https${tls.insecureSkipVerify ? '+insecure' : ''}${tls.servername === null ? '' : `+${tls.servername}`}`;
     for (const i of instances) {
-      const origin = `http://${i.address.includes(':') ? `[${i.address}]` : i.address}:${i.port}`;
+      const origin = `${scheme}://${i.address.includes(':') ? `[${i.address}]` : i.address}:${i.port}`;
       const key = `${i.id}|${origin}`;
       const kept = previous.get(key);
       if (kept !== undefined) {
@@ -165,19 +181,20 @@ export class Upstreams {
         next.push(kept);
         continue;
       }
-      next.push({ id: i.id, address: i.address, port: i.port, origin, pool: this.acquire(origin, i.address, i.port, upstream.name), failures: 0, ejections: 0, ejectedUntil: 0 });
+      next.push({ id: i.id, address: i.address, port: i.port, origin, pool: this.acquire(origin, i.address, i.port, upstream.name, tls), failures: 0, ejections: 0, ejectedUntil: 0 });
     }
     upstream.balancer.endpoints = next;
     for (const gone of previous.values()) this.releasePool(gone.origin);
   }
 
-  private acquire(origin: string, address: string, port: number, service: string): UpstreamPool {
+  private acquire(origin: string, address: string, port: number, service: string, tls: UpstreamTlsConfig | undefined): UpstreamPool {
     let entry = this.pools.get(origin);
     if (entry === undefined) {
       const pool = new UpstreamPool(address, port, {
         maxConnections: 512,
         idleTimeoutMs: 10_000,
         connectTimeoutMs: this.connectTimeouts.get(service) ?? 2_000,
+        tls: tls === undefined ? null : upstreamTls(tls, this.options.tlsCa),
       });
       entry = { pool, refs: 0 };
       this.pools.set(origin, entry);
@@ -197,4 +214,8 @@ export class Upstreams {
 
 function passingOnly(list: readonly RegistryInstance[]): InstanceAddress[] {
   return list.filter((i) => i.status === 'passing').map((i) => ({ id: i.id, address: i.address, port: i.port }));
+}
+
+export function upstreamTls(config: UpstreamTlsConfig, ca: readonly string[] | undefined): UpstreamTls {
+  return { servername: config.servername ?? undefined, insecureSkipVerify: config.insecureSkipVerify, ca };
 }

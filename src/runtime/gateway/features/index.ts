@@ -2,6 +2,7 @@
 // index.ts exports a Feature (types.ts), and one line here. The order below only breaks ties
 // between equal priorities; each feature's priority places it within every phase.
 import { accessLog } from './access-log/index.js';
+import { ai } from './ai/index.js';
 import { auth } from './auth/index.js';
 import { cache } from './cache/index.js';
 import { catalog } from './catalog/index.js';
@@ -16,6 +17,7 @@ export const FEATURES: readonly Feature[] = [
   auth, //        1250  access: API key / JWT -> identity; upstreamRequest: identity headers
   rateLimit, //    910  access: token bucket, RateLimit-* headers, 429
   cache, //        100  beforeUpstream: serve from cache; responseHeaders/Body: capture
+  ai, //            50  AI routes: access (body limit), beforeUpstream: call the LLM providers
   metrics, //       13  log: Prometheus series; endpoint /_portico/metrics
   accessLog, //      9  log: one JSON line per request
   health, //         0  endpoint /_portico/health

@@ -103,6 +103,8 @@ export interface FeatureContext {
   status(): GatewayStatus;
   /** The discovery.json loaded with this config (static instances, health paths). */
   discovery: DiscoveryConfig;
+  /** Extra CA certificates (PEM) for HTTPS connections a feature opens (GatewayOptions.tlsCa). */
+  tlsCa?: readonly string[];
 }
 
 /** A feature configured for one gateway.json. */

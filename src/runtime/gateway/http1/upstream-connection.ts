@@ -6,11 +6,26 @@
 // stale-connection retry (an idempotent request without a body is retried once on a fresh
 // connection when a reused one closed before any byte of the answer). Kept apart from the pool
 // so that each file holds one job; the pool is seen only through ConnectionPool.
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import tls from 'node:tls';
 import type { BodySink } from './body.js';
 import { ChunkedDecoder, LAST_CHUNK, chunkPrefix, type ChunkSink } from './chunked.js';
 import { HEAD_END, isHeadError, parseResponseHead, type ResponseHead } from './head.js';
 import { IDEMPOTENT_METHODS, UpstreamError, type TunnelSink, type UpstreamHandler, type UpstreamLink, type UpstreamRequest, type UpstreamTunnelEnd } from './upstream-types.js';
+
+/**
+ * TLS to an upstream. The certificate is verified against Node's bundled root store plus
+ * NODE_EXTRA_CA_CERTS (both are tls's defaults when no `ca` is given); `servername` is sent as
+ * SNI and checked against the certificate (default: the address, unless it is an IP).
+ * `insecureSkipVerify` turns verification off (the gateway logs a warning when configured).
+ */
+export interface UpstreamTls {
+  servername?: string;
+  insecureSkipVerify?: boolean;
+  /** Extra trusted CA certificates (PEM), added to the default store (tests, private CAs). */
+  ca?: readonly string[];
+}
 
 /** What a connection needs from its pool (UpstreamPool), so that neither module imports the other. */
 export interface ConnectionPool {
@@ -19,6 +34,8 @@ export interface ConnectionPool {
   readonly hostHeader: string;
   readonly connectTimeoutMs: number;
   readonly idleTimeoutMs: number;
+  /** HTTPS upstream: TLS settings; null for plain HTTP. */
+  readonly tls: UpstreamTls | null;
   readonly closing: boolean;
   /** The answer is complete and the connection reusable: next waiting request, or idle. */
   release(conn: UpstreamConnection): void;
@@ -95,6 +112,27 @@ export class UpstreamConnection implements UpstreamLink, BodySink, ChunkSink, Up
 
   constructor(private readonly pool: ConnectionPool) {
     this.idleLimitMs = pool.idleTimeoutMs;
+    this.socket = pool.tls === null ? this.connectPlain(pool) : this.connectTls(pool, pool.tls);
+    const socket = this.socket;
+    socket.setKeepAlive(true, 30_000);
+    socket.on('drain', () => {
+      if (this.tunnel !== null) this.tunnel.upstreamDrained();
+      else this.request?.body?.resume();
+    });
+    socket.on('end', () => this.onEnd());
+    socket.on('error', (error: NodeJS.ErrnoException) => this.fail(error.code ?? 'ECONNRESET', error.message));
+    socket.on('close', (hadError: boolean) => this.onClose(hadError));
+    this.arm(TIMER_CONNECT, pool.connectTimeoutMs);
+  }
+
+  /** The socket is ready for the request (TCP connected, or the TLS handshake verified). */
+  private connected(): void {
+    if (this.life === CONNECTING) this.life = CONNECTED;
+    if (this.timerKind === TIMER_CONNECT) this.disarm();
+    this.armHeadersTimeout();
+  }
+
+  private connectPlain(pool: ConnectionPool): net.Socket {
     const socket = net.connect({
       host: pool.address,
       port: pool.port,
@@ -107,21 +145,30 @@ export class UpstreamConnection implements UpstreamLink, BodySink, ChunkSink, Up
         },
       },
     });
-    this.socket = socket;
-    socket.setKeepAlive(true, 30_000);
-    socket.on('connect', () => {
-      if (this.life === CONNECTING) this.life = CONNECTED;
-      if (this.timerKind === TIMER_CONNECT) this.disarm();
-      this.armHeadersTimeout();
+    socket.on('connect', () => this.connected());
+    return socket;
+  }
+
+  /**
+   * TLS reads go through 'data' events: a TLSSocket does not take net's `onread` buffer. The
+   * request is written only after 'secureConnect', i.e. once the certificate was verified; a
+   * failed verification is an 'error' whose code (CERT_HAS_EXPIRED, ERR_TLS_CERT_ALTNAME_INVALID,
+   * ...) the Exchange names in its 502.
+   */
+  private connectTls(pool: ConnectionPool, options: UpstreamTls): net.Socket {
+    const servername = options.servername ?? (net.isIP(pool.address) === 0 ? pool.address : undefined);
+    const socket = tls.connect({
+      host: pool.address,
+      port: pool.port,
+      servername,
+      rejectUnauthorized: options.insecureSkipVerify !== true,
+      ca: options.ca === undefined ? undefined : [...tls.rootCertificates, ...extraCaCertificates(), ...options.ca],
+      ALPNProtocols: ['http/1.1'],
     });
-    socket.on('drain', () => {
-      if (this.tunnel !== null) this.tunnel.upstreamDrained();
-      else this.request?.body?.resume();
-    });
-    socket.on('end', () => this.onEnd());
-    socket.on('error', (error: NodeJS.ErrnoException) => this.fail(error.code ?? 'ECONNRESET', error.message));
-    socket.on('close', (hadError: boolean) => this.onClose(hadError));
-    this.arm(TIMER_CONNECT, pool.connectTimeoutMs);
+    socket.setNoDelay(true);
+    socket.on('secureConnect', () => this.connected());
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    return socket;
   }
 
   start(request: UpstreamRequest, handler: UpstreamHandler): void {
@@ -457,4 +504,23 @@ function requestHead(request: UpstreamRequest, hostHeader: string): string {
     head += `content-length: ${body.length}\r\n`;
   }
   return head + '\r\n';
+}
+
+/**
+ * NODE_EXTRA_CA_CERTS is read by Node once at startup into its default store; a `ca` option
+ * replaces that store, so when extra CAs are given the file is added back explicitly.
+ */
+let extraCa: string[] | null = null;
+function extraCaCertificates(): string[] {
+  if (extraCa !== null) return extraCa;
+  const file = process.env.NODE_EXTRA_CA_CERTS;
+  extraCa = [];
+  if (file === undefined || file === '') return extraCa;
+  try {
+    const text = readFileSync(file, 'utf8');
+    extraCa = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  } catch {
+    // Node already warned about an unreadable file at startup.
+  }
+  return extraCa;
 }

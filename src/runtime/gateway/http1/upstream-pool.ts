@@ -7,9 +7,10 @@
 // connection (upstream-connection.ts) handles its own exchange: timeouts (connect, response
 // headers, body idle) and the retry of a stale keep-alive connection. The decisions about
 // retries on other instances stay with the Exchange.
-import { UpstreamConnection, type ConnectionPool } from './upstream-connection.js';
+import { UpstreamConnection, type ConnectionPool, type UpstreamTls } from './upstream-connection.js';
 import { UpstreamError, type UpstreamHandler, type UpstreamRequest } from './upstream-types.js';
 
+export type { UpstreamTls } from './upstream-connection.js';
 export { IDEMPOTENT_METHODS, UpstreamError, type TunnelSink, type UpstreamErrorCode, type UpstreamHandler, type UpstreamLink, type UpstreamRequest, type UpstreamTunnelEnd } from './upstream-types.js';
 
 export interface UpstreamPoolOptions {
@@ -18,6 +19,8 @@ export interface UpstreamPoolOptions {
   maxConnections?: number;
   /** Idle connections are closed after this (or the upstream's Keep-Alive hint minus 1 s). */
   idleTimeoutMs?: number;
+  /** HTTPS: connect with TLS (upstream-connection.ts, UpstreamTls). */
+  tls?: UpstreamTls | null;
 }
 
 // Timeouts are deadlines checked by one sweep over all pools (every SWEEP_MS) instead of a
@@ -54,6 +57,7 @@ export class UpstreamPool implements ConnectionPool {
   readonly idleTimeoutMs: number;
   readonly connectTimeoutMs: number;
   readonly hostHeader: string;
+  readonly tls: UpstreamTls | null;
   private readonly maxConnections: number;
   private readonly idle: UpstreamConnection[] = [];
   private readonly open = new Set<UpstreamConnection>();
@@ -69,6 +73,7 @@ export class UpstreamPool implements ConnectionPool {
     this.connectTimeoutMs = options.connectTimeoutMs;
     this.maxConnections = options.maxConnections ?? 512;
     this.idleTimeoutMs = options.idleTimeoutMs ?? 10_000;
+    this.tls = options.tls ?? null;
     this.hostHeader = `${address.includes(':') ? `[${address}]` : address}:${port}`;
     watchPool(this);
   }

@@ -20,6 +20,13 @@ function countOutcome(metrics: GatewayMetrics, ex: Exchange): void {
   if (ex.cacheResult !== null) metrics.cache.inc({ route: route.id, result: ex.cacheResult });
   const codes = ex.upstreamErrors;
   if (codes !== null) for (const code of codes) metrics.upstreamErrors.inc({ route: route.id, service: route.upstream.name, code: code || 'unknown' });
+  const ai = ex.ai;
+  if (ai !== null) {
+    const labels = { route: route.id, consumer: ai.consumer, provider: ai.provider, model: ai.model };
+    metrics.aiTokens.inc({ ...labels, direction: 'input' }, ai.inputTokens);
+    metrics.aiTokens.inc({ ...labels, direction: 'output' }, ai.outputTokens);
+    metrics.aiRequests.inc({ route: route.id, provider: ai.provider, model: ai.model, fallback: ai.fallbacks.length > 0 ? 'true' : 'false' });
+  }
 }
 
 function logInto(metrics: GatewayMetrics, series: RouteMetrics, outcomes: boolean): LogHandler {

@@ -69,7 +69,10 @@ export class GatewayMetrics {
   readonly websocketOpen = new Gauge(`${PREFIX}websocket_connections`, 'WebSocket tunnels open now, by route and service', ['route', 'service']);
   readonly websocketBytes = new Counter(`${PREFIX}websocket_bytes_total`, 'Bytes relayed through closed WebSocket tunnels, by route, service and direction', ['route', 'service', 'direction']);
   readonly websocketDuration = new Histogram(`${PREFIX}websocket_duration_seconds`, 'How long WebSocket tunnels stayed open, by route and service', ['route', 'service'], [1, 5, 15, 60, 300, 900, 3600, 14400]);
-  private readonly metrics: Metric[] = [this.requests, this.latency, this.upstreamErrors, this.cache, this.rateLimited, this.breaker, this.websocketOpen, this.websocketBytes, this.websocketDuration];
+  /** AI routes (features/ai): tokens the providers reported, and which model answered (after how many fallbacks). */
+  readonly aiTokens = new Counter('portico_ai_tokens_total', 'Tokens used on AI routes, by route, consumer, provider, model and direction (input or output)', ['route', 'consumer', 'provider', 'model', 'direction']);
+  readonly aiRequests = new Counter('portico_ai_requests_total', 'AI route calls, by route, the provider and model that answered last, and whether a fallback did', ['route', 'provider', 'model', 'fallback']);
+  private readonly metrics: Metric[] = [this.requests, this.latency, this.upstreamErrors, this.cache, this.rateLimited, this.breaker, this.websocketOpen, this.websocketBytes, this.websocketDuration, this.aiTokens, this.aiRequests];
   private readonly routes = new Map<string, RouteMetrics>();
   private readonly process = new ProcessMetrics(PREFIX);
 
