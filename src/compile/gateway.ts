@@ -58,6 +58,7 @@ export function compileGateway(manifest: Manifest, openapiFiles: OpenApiFiles = 
     routes,
     admin: { tokenEnv: ADMIN_TOKEN_ENV },
     catalog: compileCatalog(manifest, openapiFiles),
+    analytics: { enabled: gw.analytics.enabled },
   };
 }
 

@@ -141,6 +141,10 @@ export const gatewaySchema = z
     cacheSize: byteSize.default('64mb').describe('memory for the response cache'),
     maxBodySize: byteSize.default('1mb'),
     trustedProxies: z.array(z.string()).default([]).describe('client addresses (or CIDRs) whose X-Forwarded-* headers are trusted'),
+    analytics: z
+      .object({ enabled: z.boolean().default(true).describe('record API analytics in the gateway (GET /_portico/analytics, `portico analytics`, `portico top`)') })
+      .strict()
+      .default({ enabled: true }),
   })
   .strict();
 

@@ -121,6 +121,8 @@ export const gatewayConfigSchema = z.object({
   admin: z.object({ tokenEnv: z.string() }).optional(),
   /** The API catalog: every service of the manifest with its owner data and OpenAPI source. Absent: only routed services, without documents. */
   catalog: z.object({ services: z.record(z.string(), catalogServiceSchema) }).optional(),
+  /** API analytics (GET /_portico/analytics, docs/analytics.md). Absent: off (the compiler writes it from the manifest, where it defaults to on). */
+  analytics: z.object({ enabled: z.boolean() }).optional(),
 });
 
 export const staticInstanceSchema = z.object({

@@ -2,6 +2,7 @@
 // index.ts exports a Feature (types.ts), and one line here. The order below only breaks ties
 // between equal priorities; each feature's priority places it within every phase.
 import { accessLog } from './access-log/index.js';
+import { analytics } from './analytics/index.js';
 import { auth } from './auth/index.js';
 import { cache } from './cache/index.js';
 import { catalog } from './catalog/index.js';
@@ -17,6 +18,7 @@ export const FEATURES: readonly Feature[] = [
   rateLimit, //    910  access: token bucket, RateLimit-* headers, 429
   cache, //        100  beforeUpstream: serve from cache; responseHeaders/Body: capture
   metrics, //       13  log: Prometheus series; endpoint /_portico/metrics
+  analytics, //     12  log: per route/consumer/method/status buckets; admin endpoint /_portico/analytics
   accessLog, //      9  log: one JSON line per request
   health, //         0  endpoint /_portico/health
   catalog, //        0  follows the registry; admin endpoints /_portico/catalog*, /_portico/openapi.json
