@@ -39,10 +39,15 @@ export interface LatencySummary {
   max: number;
 }
 
-/** Percentiles in milliseconds (3 decimals); zeros for an empty histogram. */
+/**
+ * Percentiles in milliseconds (3 decimals); zeros for an empty histogram. `max` is the largest
+ * value recorded, exactly; a percentile is the top of its HDR bin, never more than `max`.
+ */
 export function summarize(h: LatencyHistogram): LatencySummary {
   if (h.totalCount === 0) return { p50: 0, p95: 0, p99: 0, max: 0 };
-  return { p50: ms(h.getValueAtPercentile(50)), p95: ms(h.getValueAtPercentile(95)), p99: ms(h.getValueAtPercentile(99)), max: ms(h.maxValue) };
+  const max = h.maxValue;
+  const at = (p: number) => ms(Math.min(h.getValueAtPercentile(p), max));
+  return { p50: at(50), p95: at(95), p99: at(99), max: ms(max) };
 }
 
 function ms(us: number): number {
