@@ -2,7 +2,8 @@
 // window's tier, the caps that bound memory, and percentiles against known distributions.
 import { describe, expect, it } from 'vitest';
 import { HISTOGRAM_MAX_BYTES, MAX_LATENCY_US, newHistogram, recordLatency, summarize } from '../../src/runtime/gateway/features/analytics/histogram.js';
-import { parseAnalyticsQuery, parseWindow, queryAnalytics, type AnalyticsQuery } from '../../src/runtime/gateway/features/analytics/query.js';
+import { parseAnalyticsWindow as parseWindow } from '../../src/runtime/contract/analytics-api.js';
+import { parseAnalyticsQuery, queryAnalytics, type AnalyticsQuery } from '../../src/runtime/gateway/features/analytics/query.js';
 import {
   AnalyticsStore,
   HISTORY_BUCKETS,
@@ -46,6 +47,10 @@ describe('analytics buckets', () => {
     expect(doc.series[3].errors).toBe(1);
     expect(doc.totals).toMatchObject({ requests: 4, errors: 1, rateLimited: 1, cacheHits: 1, bytesIn: 5, bytesOut: 40 });
     expect(doc.groups.map((g) => [g.key, g.requests])).toEqual([['orders#0', 2], ['users#0', 2]]);
+    // The live rate: the last complete bucket (empty) and the open one (2 requests) over 19 s.
+    expect(doc.totals.ratePerSecond).toBe(0.11);
+    expect(doc.groups[0].ratePerSecond).toBe(0.11);
+    expect(doc.groups[1].ratePerSecond).toBe(0);
     expect(doc.groups[1].statusClasses).toEqual({ '1xx': 0, '2xx': 1, '3xx': 0, '4xx': 0, '5xx': 1 });
     const byConsumer = queryAnalytics(store, query({ by: 'consumer' }), T0 + 29_000);
     expect(byConsumer.groups.map((g) => [g.key, g.requests])).toEqual([['alice', 2], ['anonymous', 1], ['bob', 1]]);

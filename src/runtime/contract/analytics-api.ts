@@ -6,6 +6,19 @@
 export const ANALYTICS_PATH = '/_portico/analytics';
 export const ANALYTICS_GROUP_BY = ['route', 'consumer', 'service', 'status'] as const;
 export type AnalyticsGroupBy = (typeof ANALYTICS_GROUP_BY)[number];
+export const DEFAULT_ANALYTICS_WINDOW = '15m';
+/** The windows served: 1 min to 24 h (the history tier's reach). */
+export const MIN_ANALYTICS_WINDOW_SECONDS = 60;
+export const MAX_ANALYTICS_WINDOW_SECONDS = 86_400;
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600 };
+
+/** `30m`, `1h`, `90s`... in seconds; null unless it is a whole number of s/m/h from 1m to 24h. */
+export function parseAnalyticsWindow(text: string): number | null {
+  const m = /^(\d{1,5})([smh])$/.exec(text);
+  if (m === null) return null;
+  const seconds = Number(m[1]) * UNIT_SECONDS[m[2]];
+  return seconds >= MIN_ANALYTICS_WINDOW_SECONDS && seconds <= MAX_ANALYTICS_WINDOW_SECONDS ? seconds : null;
+}
 
 /** Milliseconds, from HDR histograms (within 1/16 of the true value). */
 export interface LatencyPercentiles {
@@ -30,6 +43,11 @@ export interface AnalyticsCounts {
   /** Failed upstream attempts, retried or not (portico_gateway_upstream_errors_total). */
   upstreamErrors: number;
   latencyMs: LatencyPercentiles;
+  /**
+   * Requests per second right now: over the last complete 10 s bucket and the open one (10 to
+   * 20 s), whatever the window; what `portico top` shows.
+   */
+  ratePerSecond: number;
 }
 
 export interface AnalyticsGroup extends AnalyticsCounts {

@@ -1,9 +1,9 @@
 // Reading the store for GET /_portico/analytics: the query string checked, then the window's
 // buckets merged into totals, groups and a series (histograms merged per query: admin traffic
 // is rare, requests are not).
-import { ANALYTICS_GROUP_BY, type AnalyticsCounts, type AnalyticsDocument, type AnalyticsGroup, type AnalyticsGroupBy, type AnalyticsPoint } from '../../../contract/analytics-api.js';
+import { ANALYTICS_GROUP_BY, DEFAULT_ANALYTICS_WINDOW, parseAnalyticsWindow, type AnalyticsCounts, type AnalyticsDocument, type AnalyticsGroup, type AnalyticsGroupBy, type AnalyticsPoint } from '../../../contract/analytics-api.js';
 import { newHistogram, summarize, type LatencyHistogram } from './histogram.js';
-import { HISTORY_BUCKETS, HISTORY_BUCKET_SECONDS, RECENT_BUCKETS, RECENT_BUCKET_SECONDS, STATUS_CLASSES, type AnalyticsStore, type Bucket, type Cell } from './store.js';
+import { HISTORY_BUCKET_SECONDS, RECENT_BUCKETS, RECENT_BUCKET_SECONDS, STATUS_CLASSES, type AnalyticsStore, type Bucket, type Cell } from './store.js';
 
 export interface AnalyticsQuery {
   /** As asked, normalized (e.g. "15m"). */
@@ -15,21 +15,9 @@ export interface AnalyticsQuery {
   consumer: string | null;
 }
 
-export const DEFAULT_WINDOW = '15m';
-const MIN_WINDOW_SECONDS = 60;
-const MAX_WINDOW_SECONDS = HISTORY_BUCKETS * HISTORY_BUCKET_SECONDS;
-const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600 };
-
-export function parseWindow(text: string): number | null {
-  const m = /^(\d{1,5})([smh])$/.exec(text);
-  if (m === null) return null;
-  const seconds = Number(m[1]) * UNIT_SECONDS[m[2]];
-  return seconds >= MIN_WINDOW_SECONDS && seconds <= MAX_WINDOW_SECONDS ? seconds : null;
-}
-
 export function parseAnalyticsQuery(params: URLSearchParams): { query: AnalyticsQuery } | { error: string } {
-  const window = params.get('window') ?? DEFAULT_WINDOW;
-  const windowSeconds = parseWindow(window);
+  const window = params.get('window') ?? DEFAULT_ANALYTICS_WINDOW;
+  const windowSeconds = parseAnalyticsWindow(window);
   if (windowSeconds === null) return { error: `window must be a duration from 1m to 24h such as 5m, 15m, 1h or 24h (got "${window}")` };
   const by = params.get('by') ?? 'route';
   if (!(ANALYTICS_GROUP_BY as readonly string[]).includes(by)) return { error: `by must be one of ${ANALYTICS_GROUP_BY.join(', ')} (got "${by}")` };
@@ -46,6 +34,8 @@ class Accumulator {
   upstreamErrors = 0;
   readonly statusClasses = [0, 0, 0, 0, 0];
   readonly latency: LatencyHistogram = newHistogram();
+  /** Requests in the last complete 10 s bucket and the open one. */
+  recentRequests = 0;
 
   add(cell: Cell): void {
     this.requests += cell.requests;
@@ -59,9 +49,10 @@ class Accumulator {
     this.latency.add(cell.latency);
   }
 
-  counts(): AnalyticsCounts {
+  counts(rateSeconds: number): AnalyticsCounts {
     const { requests, errors, rateLimited, cacheHits, bytesIn, bytesOut, upstreamErrors } = this;
-    return { requests, errors, rateLimited, cacheHits, bytesIn, bytesOut, upstreamErrors, latencyMs: summarize(this.latency) };
+    const ratePerSecond = Math.round((this.recentRequests / rateSeconds) * 100) / 100;
+    return { requests, errors, rateLimited, cacheHits, bytesIn, bytesOut, upstreamErrors, latencyMs: summarize(this.latency), ratePerSecond };
   }
 }
 
@@ -111,9 +102,22 @@ export function queryAnalytics(store: AnalyticsStore, q: AnalyticsQuery, now: nu
     }
   }
 
+  // The live rate, from the recent tier whatever the window's tier.
+  const rateLength = RECENT_BUCKET_SECONDS * 1000;
+  const rateFrom = now - (now % rateLength) - rateLength;
+  const rateSeconds = Math.max(1, (now - rateFrom) / 1000);
+  for (let i = store.recent.length - 1; i >= 0 && store.recent[i].start >= rateFrom; i--) {
+    for (const cell of store.recent[i].allCells()) {
+      if (!matches(cell, q)) continue;
+      totals.recentRequests += cell.requests;
+      const group = groups.get(groupKey(cell, q.by));
+      if (group !== undefined) group.recentRequests += cell.requests;
+    }
+  }
+
   const groupList: AnalyticsGroup[] = [...groups].map(([key, acc]) => {
     const c = acc.statusClasses;
-    return { key, ...acc.counts(), statusClasses: { '1xx': c[0], '2xx': c[1], '3xx': c[2], '4xx': c[3], '5xx': c[4] } };
+    return { key, ...acc.counts(rateSeconds), statusClasses: { '1xx': c[0], '2xx': c[1], '3xx': c[2], '4xx': c[3], '5xx': c[4] } };
   });
   groupList.sort((a, b) => b.requests - a.requests || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const series: AnalyticsPoint[] = points.map((acc, i) => {
@@ -127,7 +131,7 @@ export function queryAnalytics(store: AnalyticsStore, q: AnalyticsQuery, now: nu
     from: new Date(first).toISOString(),
     to: new Date(now).toISOString(),
     filters: { route: q.route, service: q.service, consumer: q.consumer },
-    totals: totals.counts(),
+    totals: totals.counts(rateSeconds),
     groups: groupList,
     series,
   };
