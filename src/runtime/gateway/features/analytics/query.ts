@@ -2,8 +2,8 @@
 // buckets merged into totals, groups and a series (histograms merged per query: admin traffic
 // is rare, requests are not).
 import { ANALYTICS_GROUP_BY, DEFAULT_ANALYTICS_WINDOW, parseAnalyticsWindow, type AnalyticsCounts, type AnalyticsDocument, type AnalyticsGroup, type AnalyticsGroupBy, type AnalyticsPoint } from '../../../contract/analytics-api.js';
-import { newHistogram, summarize, type LatencyHistogram } from './histogram.js';
-import { HISTORY_BUCKET_SECONDS, RECENT_BUCKETS, RECENT_BUCKET_SECONDS, STATUS_CLASSES, type AnalyticsStore, type Bucket, type Cell } from './store.js';
+import { summarize } from './histogram.js';
+import { HISTORY_BUCKET_SECONDS, RECENT_BUCKETS, RECENT_BUCKET_SECONDS, STATUS_CLASSES, Counts, type AnalyticsStore, type Bucket, type Cell } from './store.js';
 
 export interface AnalyticsQuery {
   /** As asked, normalized (e.g. "15m"). */
@@ -24,29 +24,14 @@ export function parseAnalyticsQuery(params: URLSearchParams): { query: Analytics
   return { query: { window, windowSeconds, by: by as AnalyticsGroupBy, route: params.get('route'), service: params.get('service'), consumer: params.get('consumer') } };
 }
 
-class Accumulator {
-  requests = 0;
-  errors = 0;
-  rateLimited = 0;
-  cacheHits = 0;
-  bytesIn = 0;
-  bytesOut = 0;
-  upstreamErrors = 0;
+class Accumulator extends Counts {
   readonly statusClasses = [0, 0, 0, 0, 0];
-  readonly latency: LatencyHistogram = newHistogram();
   /** Requests in the last complete 10 s bucket and the open one. */
   recentRequests = 0;
 
   add(cell: Cell): void {
-    this.requests += cell.requests;
-    this.errors += cell.errors;
-    this.rateLimited += cell.rateLimited;
-    this.cacheHits += cell.cacheHits;
-    this.bytesIn += cell.bytesIn;
-    this.bytesOut += cell.bytesOut;
-    this.upstreamErrors += cell.upstreamErrors;
+    this.addFrom(cell);
     this.statusClasses[cell.statusClass] += cell.requests;
-    this.latency.add(cell.latency);
   }
 
   counts(rateSeconds: number): AnalyticsCounts {

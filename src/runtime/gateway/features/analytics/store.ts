@@ -10,7 +10,7 @@
 //     overflow series (consumer "other", method OTHER), at most 5 more per route;
 //   - the whole store keeps at most MAX_CELLS series (each ≤ HISTOGRAM_MAX_BYTES of histogram
 //     plus its counters); past it the oldest buckets are dropped (history first) to make room.
-// Per request: a clock read, two Map lookups, a few increments and one histogram record; no
+// Per request: a clock read, three Map lookups (method, consumer, series code), a few increments and one histogram record; no
 // strings built and nothing allocated once the series exists in the current bucket.
 import { newHistogram, recordLatency, type LatencyHistogram } from './histogram.js';
 
@@ -53,7 +53,8 @@ export interface Observation {
   upstreamErrors: number;
 }
 
-export class Cell {
+/** The numbers a series keeps, and what a query adds them into. */
+export class Counts {
   requests = 0;
   errors = 0;
   rateLimited = 0;
@@ -62,14 +63,8 @@ export class Cell {
   bytesOut = 0;
   upstreamErrors = 0;
   readonly latency: LatencyHistogram = newHistogram();
-  constructor(
-    readonly route: RouteSlot,
-    readonly consumer: string,
-    readonly method: number,
-    readonly statusClass: number,
-  ) {}
 
-  addFrom(other: Cell): void {
+  addFrom(other: Counts): void {
     this.requests += other.requests;
     this.errors += other.errors;
     this.rateLimited += other.rateLimited;
@@ -78,6 +73,18 @@ export class Cell {
     this.bytesOut += other.bytesOut;
     this.upstreamErrors += other.upstreamErrors;
     this.latency.add(other.latency);
+  }
+}
+
+/** One series in one bucket. */
+export class Cell extends Counts {
+  constructor(
+    readonly route: RouteSlot,
+    readonly consumer: string,
+    readonly method: number,
+    readonly statusClass: number,
+  ) {
+    super();
   }
 }
 
