@@ -34,7 +34,8 @@ function logInto(store: AnalyticsStore, slot: RouteSlot): LogHandler {
     o.rateLimited = ex.errorKind === RATE_LIMITED;
     o.cacheHit = ex.cacheResult === 'hit';
     o.upstreamErrors = ex.upstreamErrors === null ? 0 : ex.upstreamErrors.length;
-    store.record(slot, o);
+    // The exchange's own timing (performance.now() at its start) dates it: no clock read here.
+    store.record(slot, o, performance.timeOrigin + ex.startedAt + seconds * 1000);
   };
 }
 
