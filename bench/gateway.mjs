@@ -2,9 +2,10 @@
 //   (a) direct to a small upstream (nginx, 1 worker, `return 200` of a small JSON body)
 //   (b) nginx reverse proxy, 1 worker, upstream keepalive 64, proxy_http_version 1.1
 //   (c) the Portico gateway (built bundle), one process, routing only (no metrics, no log)
-//   (d) the gateway with API-key auth + rate limit + metrics on
+//   (d) the gateway with API-key auth + rate limit + metrics on (analytics off)
+//   (da) (d) with API analytics on: its cost is the ratio da/d (goal >= 0.95, same run)
 //   (e) fast-gateway and @fastify/http-proxy, same route (installed into bench/peers/node_modules)
-// Runs are interleaved (a b c d e1 e2, three rounds by default) and medians reported, with wrk
+// Runs are interleaved (a b c d da e1 e2, three rounds by default) and medians reported, with wrk
 // -t1 -c50. Checks: every response 2xx (wrk's non-2xx counter and socket errors are 0) and
 // upstream connections reused (the upstream's accepted-connection count from stub_status).
 // Also reported: CPU time per request of the proxy process (robust to a busy machine) and the
@@ -26,6 +27,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const NGINX = process.env.NGINX_BIN ?? '/usr/sbin/nginx';
 const log = (...args) => console.error('[bench:gateway]', ...args);
 const API_KEY = 'bench-api-key-0123456789';
+/** The targets that are Portico gateways (memory sampled; d and da send the API key). */
+const GATEWAYS = new Set(['c', 'd', 'da']);
 
 const children = [];
 let workDir;
@@ -194,7 +197,7 @@ ${body}
 `;
 }
 
-function gatewayFiles(upstreamPort, features) {
+function gatewayFiles(upstreamPort, features, analytics = false) {
   const route = {
     id: 'orders#0',
     service: 'orders',
@@ -221,6 +224,7 @@ function gatewayFiles(upstreamPort, features) {
     trustedProxies: [],
     cacheMaxBytes: 1048576,
     routes: [route],
+    analytics: { enabled: analytics },
   };
   const discovery = {
     version: 1,
@@ -264,7 +268,7 @@ async function main({ print = true } = {}) {
   await ensurePeers();
   workDir = await mkdtemp(path.join(os.tmpdir(), 'portico-bench-gw-'));
 
-  const ports = { up: await freePort(), b: await freePort(), c: await freePort(), d: await freePort(), e1: await freePort(), e2: await freePort() };
+  const ports = { up: await freePort(), b: await freePort(), c: await freePort(), d: await freePort(), da: await freePort(), e1: await freePort(), e2: await freePort() };
   const upstreamOrigin = `http://127.0.0.1:${ports.up}`;
 
   await writeFile(
@@ -287,10 +291,10 @@ async function main({ print = true } = {}) {
     }
   }`),
   );
-  for (const name of ['c', 'd']) {
+  for (const name of ['c', 'd', 'da']) {
     const dir = path.join(workDir, `gateway-${name}`);
     await mkdir(dir);
-    const files = gatewayFiles(ports.up, name === 'd');
+    const files = gatewayFiles(ports.up, name !== 'c', name === 'da');
     await writeFile(path.join(dir, 'gateway.json'), JSON.stringify(files.gateway));
     await writeFile(path.join(dir, 'discovery.json'), JSON.stringify(files.discovery));
   }
@@ -311,6 +315,7 @@ async function main({ print = true } = {}) {
   // Started as the gateway image runs it (node --enable-source-maps), so memory is as in the stack.
   procs.c = start('portico gateway (routing)', process.execPath, ['--enable-source-maps', bundle], { env: gatewayEnv('c', false) });
   procs.d = start('portico gateway (features)', process.execPath, ['--enable-source-maps', bundle], { env: gatewayEnv('d', true) });
+  procs.da = start('portico gateway (features + analytics)', process.execPath, ['--enable-source-maps', bundle], { env: gatewayEnv('da', true) });
   const peersDir = path.join(root, 'bench', 'peers');
   procs.e1 = start('fast-gateway', process.execPath, [path.join(peersDir, 'fast-gateway.mjs'), String(ports.e1), upstreamOrigin], { cwd: peersDir });
   procs.e2 = start('@fastify/http-proxy', process.execPath, [path.join(peersDir, 'fastify-proxy.mjs'), String(ports.e2), upstreamOrigin], { cwd: peersDir });
@@ -320,6 +325,7 @@ async function main({ print = true } = {}) {
     b: { label: 'nginx, 1 worker, keepalive 64', url: `http://127.0.0.1:${ports.b}/api/orders/42`, proc: procs.b },
     c: { label: 'portico gateway, routing only', url: `http://127.0.0.1:${ports.c}/api/orders/42`, proc: procs.c },
     d: { label: 'portico gateway, API key + rate limit + metrics', url: `http://127.0.0.1:${ports.d}/api/orders/42`, proc: procs.d, headers: [`x-api-key: ${API_KEY}`] },
+    da: { label: 'portico gateway, (d) + analytics', url: `http://127.0.0.1:${ports.da}/api/orders/42`, proc: procs.da, headers: [`x-api-key: ${API_KEY}`] },
     e1: { label: 'fast-gateway 3.4', url: `http://127.0.0.1:${ports.e1}/api/orders/42`, proc: procs.e1 },
     e2: { label: 'fastify 5 + @fastify/http-proxy 11', url: `http://127.0.0.1:${ports.e2}/api/orders/42`, proc: procs.e2 },
   };
@@ -327,7 +333,7 @@ async function main({ print = true } = {}) {
   for (const [key, t] of Object.entries(targets)) {
     await waitForHttp(Number(new URL(t.url).port), new URL(t.url).pathname);
     // A correctness probe before measuring: the route answers 2xx with the upstream's body.
-    const probe = await fetch(t.url, { headers: key === 'd' ? { 'x-api-key': API_KEY } : {} });
+    const probe = await fetch(t.url, { headers: GATEWAYS.has(key) && key !== 'c' ? { 'x-api-key': API_KEY } : {} });
     const body = await probe.text();
     if (probe.status !== 200 || !body.includes('"orders"')) throw new Error(`${t.label}: probe answered ${probe.status} ${body.slice(0, 200)}`);
   }
@@ -342,7 +348,7 @@ async function main({ print = true } = {}) {
       const cpuBefore = cpuSeconds(t.proc.pid);
       const pending = wrkAsync(t.url, DURATION, t.headers);
       let memoryAtLoad = null;
-      if (key === 'c' || key === 'd') {
+      if (GATEWAYS.has(key)) {
         await new Promise((r) => setTimeout(r, (DURATION * 1000) / 2));
         memoryAtLoad = await rssNowMb(t.proc.pid);
       }
@@ -379,19 +385,19 @@ async function main({ print = true } = {}) {
       // (nginx recycles an upstream connection every 1000 requests by default: keepalive_requests).
       upstreamConnectionsMax: Math.max(...r.map((x) => x.upstreamConnections)),
       upstreamReused: key === 'a' ? null : r.every((x) => x.upstreamConnections <= Math.max(CONNECTIONS * 4, x.requests / 500) && x.upstreamRequests >= x.requests * 0.99),
-      ...(key === 'c' || key === 'd' ? { rssAtLoadMbMax: Math.max(...r.map((x) => x.rssAtLoadMb)), privateRssAtLoadMbMax: Math.max(...r.map((x) => x.privateRssAtLoadMb)) } : {}),
+      ...(GATEWAYS.has(key) ? { rssAtLoadMbMax: Math.max(...r.map((x) => x.rssAtLoadMb)), privateRssAtLoadMbMax: Math.max(...r.map((x) => x.privateRssAtLoadMb)) } : {}),
       runs: r,
     };
   }
   const ratio = (x, y) => (summary[x].rps && summary[y].rps ? Math.round((summary[x].rps / summary[y].rps) * 1000) / 1000 : null);
   const betterPeer = summary.e1.rps >= summary.e2.rps ? 'e1' : 'e2';
-  const peakRss = { c: await peakRssMb(procs.c.pid), d: await peakRssMb(procs.d.pid) };
+  const peakRss = { c: await peakRssMb(procs.c.pid), d: await peakRssMb(procs.d.pid), da: await peakRssMb(procs.da.pid) };
   // The same comparison in CPU time per request (x's throughput per core relative to y's): less
   // sensitive than req/s to other load on a shared machine, since wrk and the upstream also need CPU.
   const cpuRatio = (x, y) => (summary[x].cpuUsPerRequest && summary[y].cpuUsPerRequest ? Math.round((summary[y].cpuUsPerRequest / summary[x].cpuUsPerRequest) * 1000) / 1000 : null);
   const cpuBetterPeer = summary.e1.cpuUsPerRequest <= summary.e2.cpuUsPerRequest ? 'e1' : 'e2';
-  const cpuRatios = { 'c/b': cpuRatio('c', 'b'), 'd/b': cpuRatio('d', 'b'), 'c/e': cpuRatio('c', cpuBetterPeer), betterPeer: summary[cpuBetterPeer].label };
-  const ratios = { 'c/b': ratio('c', 'b'), 'd/b': ratio('d', 'b'), 'c/e': ratio('c', betterPeer), 'c/a': ratio('c', 'a'), betterPeer: summary[betterPeer].label };
+  const cpuRatios = { 'c/b': cpuRatio('c', 'b'), 'd/b': cpuRatio('d', 'b'), 'da/d': cpuRatio('da', 'd'), 'c/e': cpuRatio('c', cpuBetterPeer), betterPeer: summary[cpuBetterPeer].label };
+  const ratios = { 'c/b': ratio('c', 'b'), 'd/b': ratio('d', 'b'), 'da/d': ratio('da', 'd'), 'c/e': ratio('c', betterPeer), 'c/a': ratio('c', 'a'), betterPeer: summary[betterPeer].label };
   const result = {
     benchmark: 'gateway',
     startedAt: new Date().toISOString(),
@@ -402,12 +408,17 @@ async function main({ print = true } = {}) {
     cpuRatios,
     // rssAtLoad: VmRSS sampled mid-run (includes ~40 MB of the node binary's shared file pages);
     // peak: VmHWM over the whole benchmark.
-    gatewayMemoryMb: { rssAtLoad: { c: summary.c.rssAtLoadMbMax, d: summary.d.rssAtLoadMbMax }, privateAtLoad: { c: summary.c.privateRssAtLoadMbMax, d: summary.d.privateRssAtLoadMbMax }, peak: peakRss },
+    gatewayMemoryMb: {
+      rssAtLoad: { c: summary.c.rssAtLoadMbMax, d: summary.d.rssAtLoadMbMax, da: summary.da.rssAtLoadMbMax },
+      privateAtLoad: { c: summary.c.privateRssAtLoadMbMax, d: summary.d.privateRssAtLoadMbMax, da: summary.da.privateRssAtLoadMbMax },
+      peak: peakRss,
+    },
     goals: {
       'c/b >= 0.6': ratios['c/b'] >= 0.6,
       'd/b >= 0.5': ratios['d/b'] >= 0.5,
+      'da/d >= 0.95 (analytics cost)': ratios['da/d'] >= 0.95,
       'c >= 2x better Node peer': ratios['c/e'] >= 2,
-      'gateway RSS at load < 100 MB': Math.max(summary.c.rssAtLoadMbMax, summary.d.rssAtLoadMbMax) < 100,
+      'gateway RSS at load < 100 MB': Math.max(summary.c.rssAtLoadMbMax, summary.d.rssAtLoadMbMax, summary.da.rssAtLoadMbMax) < 100,
       'all responses 2xx': Object.values(summary).every((s) => s.all2xx),
       'upstream connections reused': Object.values(summary).every((s) => s.upstreamReused !== false),
     },

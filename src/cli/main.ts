@@ -186,6 +186,20 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     .action(lazy(() => import('./commands/openapi.js')));
 
   program
+    .command('analytics')
+    .description("the gateway's API analytics: requests, errors, 429s, cache hits, bytes and latency percentiles per route, consumer, service or status")
+    .option('--window <duration>', 'how far back: 1m to 24h (5m, 15m, 1h, 24h)', '15m')
+    .option('--by <grouping>', 'route, consumer, service or status', 'route')
+    .option('--json', "print the gateway's JSON document")
+    .action(lazy(() => import('./commands/analytics.js')));
+
+  program
+    .command('top')
+    .description('a live view of the traffic per route, refreshed every second: req/s, p50/p99, error % (q to quit)')
+    .option('--once', 'print one snapshot and exit (the default when stdout is not a terminal)')
+    .action(lazy(() => import('./commands/top.js')));
+
+  program
     .command('logs')
     .description('show container logs, prefixed per container')
     .argument('[service...]', 'only these services')

@@ -62,6 +62,7 @@ export function compileGateway(manifest: Manifest, openapiFiles: OpenApiFiles = 
     admin: { tokenEnv: ADMIN_TOKEN_ENV },
     catalog: withAiCatalog(compileCatalog(manifest, openapiFiles), aiCatalogService(manifest)),
     ...(gw.ai === undefined ? {} : { ai: compileAiProviders(manifest) }),
+    analytics: { enabled: gw.analytics.enabled },
   };
 }
 

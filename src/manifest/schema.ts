@@ -209,6 +209,10 @@ export const gatewaySchema = z
     maxBodySize: byteSize.default('1mb'),
     trustedProxies: z.array(z.string()).default([]).describe('client addresses (or CIDRs) whose X-Forwarded-* headers are trusted'),
     ai: aiSchema.optional().describe('AI gateway routes: LLM providers behind one OpenAI-compatible API (docs/ai.md)'),
+    analytics: z
+      .object({ enabled: z.boolean().default(true).describe('record API analytics in the gateway (GET /_portico/analytics, `portico analytics`, `portico top`)') })
+      .strict()
+      .default({ enabled: true }),
   })
   .strict();
 

@@ -163,6 +163,8 @@ export const gatewayConfigSchema = z.object({
   catalog: z.object({ services: z.record(z.string(), catalogServiceSchema) }).optional(),
   /** LLM providers of the AI routes (routes with `ai`). Absent: no AI routes. */
   ai: z.object({ providers: z.record(z.string(), aiProviderConfigSchema) }).optional(),
+  /** API analytics (GET /_portico/analytics, docs/analytics.md). Absent: off (the compiler writes it from the manifest, where it defaults to on). */
+  analytics: z.object({ enabled: z.boolean() }).optional(),
 });
 
 export const staticInstanceSchema = z.object({

@@ -3,6 +3,7 @@
 // between equal priorities; each feature's priority places it within every phase.
 import { accessLog } from './access-log/index.js';
 import { ai } from './ai/index.js';
+import { analytics } from './analytics/index.js';
 import { auth } from './auth/index.js';
 import { cache } from './cache/index.js';
 import { catalog } from './catalog/index.js';
@@ -19,6 +20,7 @@ export const FEATURES: readonly Feature[] = [
   cache, //        100  beforeUpstream: serve from cache; responseHeaders/Body: capture
   ai, //            50  AI routes: access (body limit), beforeUpstream: call the LLM providers
   metrics, //       13  log: Prometheus series; endpoint /_portico/metrics
+  analytics, //     12  log: per route/consumer/method/status buckets; admin endpoint /_portico/analytics
   accessLog, //      9  log: one JSON line per request
   health, //         0  endpoint /_portico/health
   catalog, //        0  follows the registry; admin endpoints /_portico/catalog*, /_portico/openapi.json

@@ -71,6 +71,8 @@ export class HttpResponse {
   writableFinished = false;
   /** Set by the exchange once it proxies: told about completion and drain. */
   owner: ResponseOwner | null = null;
+  /** Body bytes handed to the socket (without the head or chunk framing): for analytics. */
+  bodyBytes = 0;
   private extra: string[] | null = null;
   private pendingHead: string | null = null;
   private mode = NONE;
@@ -154,6 +156,7 @@ export class HttpResponse {
     else if (transient && (this.mode === CHUNKED || this.pendingHead === null || chunk.length >= COALESCE_LIMIT)) chunk = Buffer.from(chunk);
     const data = chunk;
     if (this.mode === NONE || data.length === 0) return this.flushHead();
+    this.bodyBytes += data.length;
     const socket = this.conn.socket;
     if (this.mode === CHUNKED) {
       const prefix = chunkPrefix(data.length);
