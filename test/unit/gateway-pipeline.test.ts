@@ -15,7 +15,7 @@ function context(switches: Partial<FeatureContext['switches']> = {}): FeatureCon
     env: { TEST_KEY: 'k-0123456789' },
     logger: silentLogger,
     switches: { metrics: false, accessLog: false, ...switches },
-    status: () => ({ project: 'test', routes: 0, registry: null, upstreams: [] }),
+    status: () => ({ project: 'test', routes: 0, registry: null, upstreams: [], uptimeSeconds: 0, config: { version: 1, hash: 'test', loadedAt: '' } }),
     discovery: { version: 1, project: 'test', network: 'test_net', services: {} },
   };
 }
