@@ -13,7 +13,8 @@ let current: AbortController | null = null;
 function route(): void {
   current?.abort();
   current = new AbortController();
-  const [page = 'overview', arg] = location.hash.replace(/^#\/?/, '').split('/');
+  const [first, arg] = location.hash.replace(/^#\/?/, '').split('/');
+  const page = first || 'overview';
   for (const link of document.querySelectorAll<HTMLAnchorElement>('nav a')) {
     if (link.dataset.page === page) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
