@@ -2,7 +2,7 @@
 // p50/p95/p99 latency and error rate over time, and the top consumers of the selected route.
 // Refreshed every 5 s. A gateway without the analytics endpoint shows "not available".
 import uPlot from 'uplot';
-import { getJson, h, table } from './dom.js';
+import { facts, getJson, h, table } from './dom.js';
 
 interface Latency {
   p50: number;
@@ -76,14 +76,13 @@ export function analyticsPage(main: HTMLElement, signal: AbortSignal): void {
     state.textContent = `Window ${body.window}, ${body.bucketSeconds} s buckets · updated ${new Date().toLocaleTimeString()}`;
     state.dataset.state = 'ok';
     totals.dataset.requests = String(t.requests);
-    const fact = (k: string, v: string) => [h('dt', {}, k), h('dd', {}, v)];
-    totals.replaceChildren(
-      ...fact('Requests', String(t.requests)),
-      ...fact('Errors', `${t.errors} (${t.requests ? ((100 * t.errors) / t.requests).toFixed(1) : '0'} %)`),
-      ...fact('Rate limited', String(t.rateLimited)),
-      ...fact('Cache hits', String(t.cacheHits)),
-      ...fact('Latency p50 / p95 / p99', `${t.latencyMs.p50} / ${t.latencyMs.p95} / ${t.latencyMs.p99} ms`),
-    );
+    facts(totals, [
+      ['Requests', String(t.requests)],
+      ['Errors', `${t.errors} (${t.requests ? ((100 * t.errors) / t.requests).toFixed(1) : '0'} %)`],
+      ['Rate limited', String(t.rateLimited)],
+      ['Cache hits', String(t.cacheHits)],
+      ['Latency p50 / p95 / p99', `${t.latencyMs.p50} / ${t.latencyMs.p95} / ${t.latencyMs.p99} ms`],
+    ]);
     const s = body.series;
     const x = s.map((p) => p.t);
     const data = {

@@ -24,6 +24,11 @@ export function badge(state: string, tone: 'ok' | 'warn' | 'bad' | 'muted'): HTM
   return h('span', { class: `badge ${tone}` }, state);
 }
 
+/** A description list of label/value pairs, each pair in its own box (a div inside the dl). */
+export function facts(dl: HTMLDListElement, pairs: [string, Node | string][]): void {
+  dl.replaceChildren(...pairs.map(([k, v]) => h('div', {}, h('dt', {}, k), h('dd', {}, v))));
+}
+
 export async function getJson<T>(url: string): Promise<{ status: number; body: T | null }> {
   const res = await fetch(url, { credentials: 'same-origin', headers: { accept: 'application/json' } });
   const body = res.headers.get('content-type')?.includes('json') ? ((await res.json()) as T) : null;

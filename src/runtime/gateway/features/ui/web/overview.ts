@@ -1,7 +1,7 @@
 // Overview: services, their instances and health, breaker states, the gateway's uptime and
 // config version, live from /_portico/ui/events (the gateway's status every 2 s and on
 // registry changes) with the catalog's health counts beside it.
-import { badge, duration, getJson, h, table } from './dom.js';
+import { badge, duration, facts, getJson, h, table } from './dom.js';
 
 interface Status {
   at: string;
@@ -36,13 +36,12 @@ export function overviewPage(main: HTMLElement, signal: AbortSignal): void {
 
   const render = (s: Status) => {
     document.getElementById('project')!.textContent = s.project;
-    const fact = (k: string, v: Node | string) => [h('dt', {}, k), h('dd', {}, v)];
-    summary.replaceChildren(
-      ...fact('Gateway uptime', duration(s.uptimeSeconds)),
-      ...fact('Config', `v${s.config.version} · ${s.config.hash} · loaded ${new Date(s.config.loadedAt).toLocaleTimeString()}`),
-      ...fact('Routes', String(s.routes)),
-      ...fact('Registry', s.registry === null ? 'none (static instances)' : badge(s.registry.state, s.registry.state === 'connected' ? 'ok' : 'warn')),
-    );
+    facts(summary, [
+      ['Gateway uptime', duration(s.uptimeSeconds)],
+      ['Config', `v${s.config.version} · ${s.config.hash} · loaded ${new Date(s.config.loadedAt).toLocaleTimeString()}`],
+      ['Routes', String(s.routes)],
+      ['Registry', s.registry === null ? 'none (static instances)' : badge(s.registry.state, s.registry.state === 'connected' ? 'ok' : 'warn')],
+    ]);
     const names = [...new Set([...Object.keys(s.upstreams), ...Object.keys(catalog)])].sort();
     services.replaceChildren(
       table(
