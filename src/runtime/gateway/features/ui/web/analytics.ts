@@ -26,6 +26,9 @@ interface Analytics {
   series: { t: number; requests: number; errors: number; p50: number; p95: number; p99: number }[];
 }
 
+/** Milliseconds for reading: one decimal below 10 ms, whole above. */
+const ms = (v: number): string => (v < 10 ? v.toFixed(1) : String(Math.round(v)));
+
 const WINDOWS = ['5m', '15m', '1h', '6h', '24h'];
 const REFRESH_MS = 5000;
 
@@ -81,7 +84,7 @@ export function analyticsPage(main: HTMLElement, signal: AbortSignal): void {
       ['Errors', `${t.errors} (${t.requests ? ((100 * t.errors) / t.requests).toFixed(1) : '0'} %)`],
       ['Rate limited', String(t.rateLimited)],
       ['Cache hits', String(t.cacheHits)],
-      ['Latency p50 / p95 / p99', `${t.latencyMs.p50} / ${t.latencyMs.p95} / ${t.latencyMs.p99} ms`],
+      ['Latency p50 / p95 / p99', `${ms(t.latencyMs.p50)} / ${ms(t.latencyMs.p95)} / ${ms(t.latencyMs.p99)} ms`],
     ]);
     const s = body.series;
     const x = s.map((p) => p.t);
@@ -109,7 +112,7 @@ export function analyticsPage(main: HTMLElement, signal: AbortSignal): void {
       table(
         routeSelect.value ? `Top consumers of ${routeSelect.value}` : 'Top consumers, all routes',
         ['Consumer', 'Requests', 'Errors', 'Rate limited', 'p95 ms'],
-        top.map((g) => [g.key, String(g.requests), String(g.errors), String(g.rateLimited), String(g.latencyMs.p95)]),
+        top.map((g) => [g.key, String(g.requests), String(g.errors), String(g.rateLimited), ms(g.latencyMs.p95)]),
       ),
     );
   };
