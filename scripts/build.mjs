@@ -4,7 +4,7 @@
 // - dist/runtime/{gateway,registry}.mjs: one self-contained file each (all dependencies inlined),
 //   copied as-is onto the runtime image by `portico up`, so images need no node_modules.
 import { build } from 'esbuild';
-import { rm } from 'node:fs/promises';
+import { copyFile, mkdir, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -87,3 +87,30 @@ await Promise.all([
     sourcesContent: false,
   }),
 ]);
+
+// The developer portal (docs/portal.md): the page's own code for the browser, plus the prebuilt
+// Swagger UI bundle copied from its npm package. Everything is served by the gateway from the
+// image, so the page works offline and loads nothing from a CDN. The file list is
+// src/runtime/contract/ui-assets.ts; the gateway serves nothing else.
+const UI_SRC = 'src/runtime/gateway/features/ui/web';
+const UI_OUT = 'dist/runtime/ui';
+await build({
+  absWorkingDir: root,
+  entryPoints: { app: `${UI_SRC}/app.ts`, login: `${UI_SRC}/login.ts` },
+  outdir: UI_OUT,
+  bundle: true,
+  platform: 'browser',
+  target: ['chrome110', 'firefox110', 'safari16'],
+  format: 'esm',
+  minify: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+await mkdir(new URL(`../${UI_OUT}`, import.meta.url), { recursive: true });
+const uiCopies = {
+  'index.html': `${UI_SRC}/index.html`,
+  'login.html': `${UI_SRC}/login.html`,
+  'swagger-ui-bundle.js': 'node_modules/swagger-ui-dist/swagger-ui-bundle.js',
+  'swagger-ui.css': 'node_modules/swagger-ui-dist/swagger-ui.css',
+};
+await Promise.all(Object.entries(uiCopies).map(([name, from]) => copyFile(new URL(`../${from}`, import.meta.url), new URL(`../${UI_OUT}/${name}`, import.meta.url))));

@@ -180,6 +180,13 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     .action(lazy(() => import('./commands/catalog.js')));
 
   program
+    .command('dashboard')
+    .description('the developer portal of the running stack: prints its URL and a login link, opens a browser when there is a display')
+    .option('--no-open', 'print the link only, do not open a browser')
+    .option('--json', 'print JSON: { project, url, login, opened }')
+    .action(lazy(() => import('./commands/dashboard.js')));
+
+  program
     .command('openapi')
     .description('the merged OpenAPI document of the running stack, as the gateway serves it (for client generators)')
     .option('-o, --output <file>', 'write it to this file instead of stdout')

@@ -8,8 +8,15 @@ import { existingAdminToken, findProject } from './workspace.js';
 
 const ADMIN_REQUEST_TIMEOUT_MS = 15_000;
 
-/** GET `path` on the workspace's gateway with the admin token; the parsed JSON body. */
-export async function getGatewayAdmin(cwd: string, path: string): Promise<unknown> {
+/** Where the workspace's running gateway is and the admin token it checks. */
+export interface GatewayAdminAccess {
+  project: string;
+  url: string;
+  token: string;
+}
+
+/** The running gateway's URL (from Docker) and the workspace's admin token; exit 3 when either is missing. */
+export async function gatewayAdminAccess(cwd: string): Promise<GatewayAdminAccess> {
   const { project, workspaceDir } = await findProject(cwd);
   const token = await existingAdminToken(workspaceDir);
   if (token === null) {
@@ -17,6 +24,12 @@ export async function getGatewayAdmin(cwd: string, path: string): Promise<unknow
   }
   const url = (await collectStatus(await getDockerClient(), project)).gateway.url;
   if (url === null) throw environmentError(`the gateway of ${project} is not running.`, 'Start the stack with `portico up` (or `portico gateway up`).');
+  return { project, url, token };
+}
+
+/** GET `path` on the workspace's gateway with the admin token; the parsed JSON body. */
+export async function getGatewayAdmin(cwd: string, path: string): Promise<unknown> {
+  const { url, token } = await gatewayAdminAccess(cwd);
   let response: Response;
   try {
     response = await fetch(new URL(path, url), { headers: { authorization: `Bearer ${token}`, accept: 'application/json' }, signal: AbortSignal.timeout(ADMIN_REQUEST_TIMEOUT_MS) });

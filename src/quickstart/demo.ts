@@ -129,7 +129,11 @@ export function routeExamples(baseUrl: string, apiKey: string): RouteExample[] {
 }
 
 /** The closing message: where the gateway is, one command per route, how to stop. */
-export function summary(opts: { url: string; examples: RouteExample[]; dirForHumans: string; keyEnv: string; running: boolean }): string {
+/**
+ * The closing message. `portalLogin`: the developer portal's login link (it carries the stack's
+ * admin token in its fragment), known once the stack runs.
+ */
+export function summary(opts: { url: string; examples: RouteExample[]; dirForHumans: string; keyEnv: string; running: boolean; portalLogin?: string }): string {
   const cd = opts.dirForHumans === '.' ? '' : `cd ${shellQuote(opts.dirForHumans)} && `;
   const lines = [
     opts.running ? `Portico demo is running. Gateway: ${opts.url}` : `Portico demo workspace is ready (not started). Gateway will be: ${opts.url}`,
@@ -142,6 +146,9 @@ export function summary(opts: { url: string; examples: RouteExample[]; dirForHum
     lines.push(`  ${e.curl}`);
   }
   lines.push('');
+  if (opts.portalLogin !== undefined) lines.push(`Portal:    ${opts.portalLogin}`, `           (the developer portal: health, API reference with "try it", analytics, routes; again: ${cd}portico dashboard)`);
+  else lines.push(`Portal:    ${cd}portico dashboard    (the developer portal, once the stack runs)`);
+  lines.push(`APIs:      ${cd}portico catalog    (the merged OpenAPI document: portico openapi -o openapi.json)`);
   lines.push(`See it:    ${cd}portico status    (and: portico logs -f)`);
   lines.push(`Stop it:   ${cd}portico down`);
   return lines.join('\n') + '\n';

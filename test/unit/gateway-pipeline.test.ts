@@ -15,7 +15,7 @@ function context(switches: Partial<FeatureContext['switches']> = {}): FeatureCon
     env: { TEST_KEY: 'k-0123456789' },
     logger: silentLogger,
     switches: { metrics: false, accessLog: false, ...switches },
-    status: () => ({ project: 'test', routes: 0, registry: null, upstreams: [] }),
+    status: () => ({ project: 'test', routes: 0, registry: null, upstreams: [], uptimeSeconds: 0, config: { version: 1, hash: 'test', loadedAt: '' } }),
     discovery: { version: 1, project: 'test', network: 'test_net', services: {} },
   };
 }
@@ -88,13 +88,13 @@ describe('gateway feature pipeline', () => {
 
   it('leaves out features a config does not use at all', async () => {
     const pipeline = await buildPipeline(FEATURES, gatewayConfig([plain]), context(), undefined);
-    // health and the catalog are always on (the catalog lists routed services even without documents).
-    expect([...pipeline.instances.keys()]).toEqual(['health', 'catalog']);
+    // health, the catalog and the portal are always on (the catalog lists routed services even without documents).
+    expect([...pipeline.instances.keys()]).toEqual(['health', 'catalog', 'ui']);
   });
 
   it('registers the endpoints of the configured features', async () => {
     const off = await buildPipeline(FEATURES, config, context(), undefined);
-    const always = ['/_portico/catalog', '/_portico/health', '/_portico/openapi.json'];
+    const always = ['/_portico/catalog', '/_portico/health', '/_portico/login', '/_portico/logout', '/_portico/openapi.json', '/_portico/ui'];
     expect([...off.endpoints.keys()].sort()).toEqual(always);
     const on = await buildPipeline(FEATURES, config, context({ metrics: true }), undefined);
     expect([...on.endpoints.keys()].sort()).toEqual([...always, '/_portico/metrics'].sort());

@@ -105,6 +105,16 @@ describe('quickstart summary', () => {
     expect(summary({ url, examples, dirForHumans: '.', keyEnv: 'K', running: false })).toContain('Start it:  portico up');
   });
 
+  it('shows the developer portal login link and the catalog', () => {
+    const url = gatewayUrl('127.0.0.1', 18080);
+    const login = 'http://127.0.0.1:18080/_portico/login#token=t0k';
+    const text = summary({ url, examples: routeExamples(url, 'k'), dirForHumans: '.', keyEnv: 'K', running: true, portalLogin: login });
+    expect(text).toContain(`Portal:    ${login}`);
+    expect(text).toContain('portico dashboard');
+    expect(text).toContain('APIs:      portico catalog');
+    expect(summary({ url, examples: [], dirForHumans: '.', keyEnv: 'K', running: false })).toContain('Portal:    portico dashboard');
+  });
+
   it('reaches a wildcard bind on the loopback address', () => {
     expect(gatewayUrl('0.0.0.0', 80)).toBe('http://127.0.0.1:80');
     expect(gatewayUrl('::1', 80)).toBe('http://[::1]:80');

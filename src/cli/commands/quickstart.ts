@@ -17,6 +17,8 @@ import { inquirerPrompter, type Prompter } from '../ui/prompter.js';
 import { portProblem } from '../../scaffold/inputs.js';
 import { workspaceVars } from '../../scaffold/workspace.js';
 import { canBind } from '../../engine/ports.js';
+import { existingAdminToken } from '../../engine/workspace.js';
+import { dashboardLinks } from './dashboard.js';
 import {
   apiKeyEnvName,
   applyDemoSettings,
@@ -110,7 +112,10 @@ export async function run(options: QuickstartOptions, ctx: CommandContext, promp
 
   const url = gatewayUrl(manifest.gateway?.bind ?? '127.0.0.1', port);
   const dirForHumans = path.relative(ctx.cwd, dir) || '.';
-  ctx.stdout.write('\n' + summary({ url, examples: routeExamples(url, apiKey), dirForHumans, keyEnv, running: up }));
+  // The portal's login link: the admin token `up` just created, in the link's fragment (docs/portal.md).
+  const token = up ? await existingAdminToken(dir) : null;
+  const portalLogin = token === null ? undefined : dashboardLinks(url, token).login;
+  ctx.stdout.write('\n' + summary({ url, examples: routeExamples(url, apiKey), dirForHumans, keyEnv, running: up, portalLogin }));
   return ExitCode.OK;
 }
 

@@ -9,6 +9,7 @@ import { PorticoError } from '../../core/errors.js';
 import type { ImageSpec } from '../../compile/plan.js';
 import { nodeHealthTest } from '../../compile/plan.js';
 import { GATEWAY_CONTAINER_PORT, REGISTRY_CONTAINER_PORT } from '../../runtime/contract/index.js';
+import { UI_ASSET_FILES, UI_DIR } from '../../runtime/contract/ui-assets.js';
 import { runtimeDistDir } from '../../core/paths.js';
 import type { DockerClient } from '../docker/client.js';
 import { LABEL, runtimeImageRef, serviceImageRef } from '../../compile/labels.js';
@@ -69,6 +70,8 @@ async function ensurePulled(ref: string, ctx: BuildContext): Promise<BuiltImage>
 
 /** Files next to a runtime's bundle that it imports on demand (scripts/build.mjs emits them). */
 export const RUNTIME_COMPANION_FILES: Record<'gateway' | 'registry', string[]> = { gateway: ['gateway-openapi.mjs', 'gateway-prompts.mjs'], registry: [] };
+/** Files a runtime serves from a folder next to its bundle: the gateway's developer portal. */
+const RUNTIME_ASSET_FILES: Record<'gateway' | 'registry', string[]> = { gateway: UI_ASSET_FILES.map((f) => `${UI_DIR}/${f}`), registry: [] };
 
 /** The Dockerfile of the gateway or registry image. */
 export function runtimeDockerfile(kind: 'gateway' | 'registry', baseImage: string): string {
@@ -78,6 +81,7 @@ export function runtimeDockerfile(kind: 'gateway' | 'registry', baseImage: strin
     `FROM ${baseImage}`,
     'WORKDIR /app',
     `COPY ${[`${kind}.mjs`, ...RUNTIME_COMPANION_FILES[kind]].join(' ')} ${kind}.mjs.map* /app/`,
+    ...(RUNTIME_ASSET_FILES[kind].length > 0 ? [`COPY ${UI_DIR}/ /app/${UI_DIR}/`] : []),
     'USER 1000:1000',
     'ENV NODE_ENV=production',
     `EXPOSE ${port}`,
@@ -89,13 +93,14 @@ export function runtimeDockerfile(kind: 'gateway' | 'registry', baseImage: strin
 
 async function ensureRuntimeImage(kind: 'gateway' | 'registry', ctx: BuildContext): Promise<BuiltImage> {
   const bundle = path.join(runtimeDistDir(), `${kind}.mjs`);
-  if (![bundle, ...RUNTIME_COMPANION_FILES[kind].map((f) => path.join(runtimeDistDir(), f))].every((f) => existsSync(f))) {
+  const shipped = [...RUNTIME_COMPANION_FILES[kind], ...RUNTIME_ASSET_FILES[kind]];
+  if (![bundle, ...shipped.map((f) => path.join(runtimeDistDir(), f))].every((f) => existsSync(f))) {
     throw new PorticoError(`the ${kind} runtime is not built (${bundle} is missing).`, {
       hint: 'Run `npm run build` in the Portico package (installed packages ship it prebuilt).',
     });
   }
   const dockerfile = runtimeDockerfile(kind, ctx.runtime.ref);
-  const files = [`${kind}.mjs`, ...RUNTIME_COMPANION_FILES[kind], ...(existsSync(`${bundle}.map`) ? [`${kind}.mjs.map`] : [])];
+  const files = [`${kind}.mjs`, ...shipped, ...(existsSync(`${bundle}.map`) ? [`${kind}.mjs.map`] : [])];
   const hash = shortHash(await hashFiles(runtimeDistDir(), files, [dockerfile, ctx.runtime.id]));
   const ref = runtimeImageRef(kind, ctx.version, hash);
   // Content-addressed by the bundle, the Dockerfile and the base image: --build has nothing to

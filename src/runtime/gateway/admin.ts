@@ -30,6 +30,11 @@ export class AdminGuard {
     return { ok: true };
   }
 
+  /** Whether `token` is the admin token (the browser login checks the token it is given before setting the cookie). */
+  verify(token: string): boolean {
+    return this.digest !== null && timingSafeEqual(sha256(token), this.digest);
+  }
+
   /** requireAdmin, answering 401 (with no data) when it fails; true when the caller may go on. */
   admit(req: HttpRequest, res: HttpResponse): boolean {
     const check = this.requireAdmin(req);
@@ -40,7 +45,8 @@ export class AdminGuard {
   }
 }
 
-function bearerToken(header: string | undefined): string | null {
+/** The token of an `Authorization: Bearer <token>` header, or null. */
+export function bearerToken(header: string | undefined): string | null {
   if (header === undefined || header.length < 8 || header.slice(0, 7).toLowerCase() !== 'bearer ') return null;
   const token = header.slice(7).trim();
   return token.length > 0 ? token : null;

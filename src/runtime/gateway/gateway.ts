@@ -1,6 +1,7 @@
 // The in-process gateway: createGateway() builds the HTTP server, the route table and the
 // upstream pools from a config; main.ts (the container entry) and the tests share it.
 import { STATUS_CODES } from 'node:http';
+import { createHash } from 'node:crypto';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import type { DiscoveryConfig, GatewayConfig } from '../contract/index.js';
 import { ConfigError, parseGatewayConfig, parseDiscoveryConfig } from './config.js';
@@ -77,6 +78,7 @@ class GatewayCore implements ExchangeContext {
   private readonly featureContext: Omit<FeatureContext, 'discovery'>;
   /** Checks admin endpoints (features/types.ts, GatewayEndpoint.access) against config.admin's token. */
   private admin = new AdminGuard(undefined);
+  private configInfo: GatewayStatus['config'] = { version: 0, hash: '', loadedAt: '' };
 
   constructor(
     readonly upstreams: Upstreams,
@@ -117,6 +119,7 @@ class GatewayCore implements ExchangeContext {
     this.unrouted = pipeline.unrouted;
     this.discovery = discovery;
     this.table = table;
+    this.configInfo = describeConfig(config);
     this.admin = new AdminGuard(config.admin === undefined ? undefined : this.featureContext.env[config.admin.tokenEnv]);
     previous?.close(false);
     this.watchRegistry(config);
@@ -154,7 +157,14 @@ class GatewayCore implements ExchangeContext {
   }
 
   private status(): GatewayStatus {
-    return { project: this.table.config.project, routes: this.table.routes.length, registry: this.registryState(), upstreams: this.upstreams.describe() };
+    return {
+      project: this.table.config.project,
+      routes: this.table.routes.length,
+      registry: this.registryState(),
+      upstreams: this.upstreams.describe(),
+      uptimeSeconds: Math.round(process.uptime()),
+      config: this.configInfo,
+    };
   }
 
   stop(): void {
@@ -221,6 +231,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       return next;
     },
     async close() {
+      gatewayCore.pipeline?.draining();
       await http1.close();
       gatewayCore.stop();
       await upstreams.close();
@@ -229,6 +240,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       return { config: gatewayCore.table.config, discovery: gatewayCore.discovery };
     },
   };
+}
+
+/** What /_portico/health says about the loaded config: which one it is (the hash) and since when. */
+function describeConfig(config: GatewayConfig): GatewayStatus['config'] {
+  const hash = createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 12);
+  return { version: config.version, hash, loadedAt: new Date().toISOString() };
 }
 
 const REFUSALS: Record<HeadError['status'], GatewayErrorKind> = {

@@ -12,6 +12,7 @@ import { health } from './health/index.js';
 import { metrics } from './metrics/index.js';
 import { rateLimit } from './rate-limit/index.js';
 import type { Feature } from './types.js';
+import { ui } from './ui/index.js';
 
 export const FEATURES: readonly Feature[] = [
   cors, //        2000  access: answers preflights, adds Access-Control-* headers
@@ -24,4 +25,5 @@ export const FEATURES: readonly Feature[] = [
   accessLog, //      9  log: one JSON line per request
   health, //         0  endpoint /_portico/health
   catalog, //        0  follows the registry; admin endpoints /_portico/catalog*, /_portico/openapi.json
+  ui, //             0  the developer portal: admin /_portico/ui/*, public /_portico/login, /_portico/logout
 ];

@@ -19,6 +19,7 @@ export interface Pipeline {
   breakerChanged(service: string, state: BreakerState): void;
   registrySnapshot(services: Record<string, RegistryInstance[]>): void;
   registryService(service: string, instances: RegistryInstance[]): void;
+  draining(): void;
   close(final: boolean): void;
 }
 
@@ -131,6 +132,10 @@ class BuiltPipeline implements Pipeline {
 
   breakerChanged(service: string, state: BreakerState): void {
     for (const instance of this.instances.values()) instance.breakerChanged?.(service, state);
+  }
+
+  draining(): void {
+    for (const instance of this.instances.values()) instance.draining?.();
   }
 
   close(final: boolean): void {

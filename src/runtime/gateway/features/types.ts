@@ -90,6 +90,10 @@ export interface GatewayStatus {
   routes: number;
   registry: { url: string; state: string; lastEventId: string | null } | null;
   upstreams: unknown;
+  /** Seconds since the gateway process started. */
+  uptimeSeconds: number;
+  /** The loaded gateway.json: its schema version, a short hash of its content, when it was loaded. */
+  config: { version: number; hash: string; loadedAt: string };
 }
 
 /** What a feature is given at config load. */
@@ -122,6 +126,11 @@ export interface FeatureInstance {
    */
   registrySnapshot?(services: Record<string, RegistryInstance[]>): void;
   registryService?(service: string, instances: RegistryInstance[]): void;
+  /**
+   * The gateway is stopping and waits for in-flight answers: end the ones that never finish by
+   * themselves (server-sent event streams), or the drain would wait for them.
+   */
+  draining?(): void;
   /**
    * The instance is replaced by a reload (`final` false; state it handed to its successor must
    * stay intact) or the gateway stops (`final` true).
