@@ -2,6 +2,7 @@
 import type { CommandContext } from '../context.js';
 import { usageError } from '../../core/errors.js';
 import { paint } from '../ui/paint.js';
+import type { DockerClient } from '../../engine/docker/client.js';
 import { getDockerClient } from '../../engine/docker/dockerode-client.js';
 import { LABEL, projectFilter } from '../../compile/labels.js';
 import { streamLogs } from '../../engine/logs/follow.js';
@@ -13,22 +14,26 @@ export interface LogsOptions {
   tail?: string;
 }
 
-export async function run(options: LogsOptions, ctx: CommandContext): Promise<number> {
-  const tail = Number(options.tail ?? '100');
-  if (!Number.isInteger(tail) || tail < 0) throw usageError(`--tail must be a whole number, got "${options.tail}".`);
-  const docker = await getDockerClient();
-  const { project } = await findProject(ctx.cwd);
+/** The project's containers of the `wanted` services (all when empty), by name; unknown services are a usage error. */
+export async function logContainers(docker: DockerClient, project: string, wanted: string[]): Promise<{ id: string; name: string }[]> {
   const all = await docker.listContainers(projectFilter(project));
-  const wanted = options.service ?? [];
   const present = new Set(all.map((c) => c.labels[LABEL.service]));
   const unknown = wanted.filter((s) => !present.has(s));
   if (unknown.length > 0) {
     throw usageError(`no containers for ${unknown.join(', ')} in project ${project}.`, `Running services: ${[...present].join(', ') || '(none; run `portico up`)'}.`);
   }
-  const containers = all
+  return all
     .filter((c) => wanted.length === 0 || wanted.includes(c.labels[LABEL.service] ?? ''))
     .sort((a, b) => a.name.localeCompare(b.name))
     .map((c) => ({ id: c.id, name: c.name }));
+}
+
+export async function run(options: LogsOptions, ctx: CommandContext): Promise<number> {
+  const tail = Number(options.tail ?? '100');
+  if (!Number.isInteger(tail) || tail < 0) throw usageError(`--tail must be a whole number, got "${options.tail}".`);
+  const docker = await getDockerClient();
+  const { project } = await findProject(ctx.cwd);
+  const containers = await logContainers(docker, project, options.service ?? []);
   if (containers.length === 0) {
     ctx.stderr.write(`${project}: no containers (\`portico up\` starts the stack)\n`);
     return 0;
