@@ -43,6 +43,18 @@ const separateValidator = {
   },
 };
 
+// The MCP endpoint (features/mcp/server.ts: the MCP SDK, ajv, zod) likewise: its own file, imported
+// only when gateway.json enables MCP.
+const GATEWAY_MCP_FILE = 'gateway-mcp.mjs';
+const separateMcp = {
+  name: 'separate-mcp-endpoint',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/server\.js$/ }, (args) =>
+      args.kind === 'dynamic-import' && /[\\/]features[\\/]mcp$/.test(args.resolveDir) ? { path: `./${GATEWAY_MCP_FILE}`, external: true } : undefined,
+    );
+  },
+};
+
 const common = {
   absWorkingDir: root,
   bundle: true,
@@ -71,8 +83,9 @@ await Promise.all([
       gateway: 'src/runtime/gateway/main.ts',
       registry: 'src/runtime/registry/main.ts',
       'gateway-openapi': 'src/runtime/gateway/features/catalog/validate-document.ts',
+      'gateway-mcp': 'src/runtime/gateway/features/mcp/server.ts',
     },
-    plugins: [separateValidator],
+    plugins: [separateValidator, separateMcp],
     outdir: 'dist/runtime',
     outExtension: { '.js': '.mjs' },
     minify: true,

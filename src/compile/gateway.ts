@@ -58,6 +58,7 @@ export function compileGateway(manifest: Manifest, openapiFiles: OpenApiFiles = 
     routes,
     admin: { tokenEnv: ADMIN_TOKEN_ENV },
     catalog: compileCatalog(manifest, openapiFiles),
+    ...(gw.mcp?.enabled ? { mcp: { include: gw.mcp.include ?? null, exclude: [...gw.mcp.exclude] } } : {}),
   };
 }
 
@@ -85,6 +86,7 @@ function compileRoute(service: string, index: number, route: RouteSpec, gw: Gate
     cache: route.cache ? { ttlMs: toMs(route.cache.ttl) } : null,
     cors: inherit(route.cors, gw.cors, compileCors),
     maxBodyBytes: toBytes(route.maxBodySize ?? gw.maxBodySize),
+    ...(route.mcp === false ? { mcp: false } : {}),
   };
 }
 

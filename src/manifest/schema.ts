@@ -94,6 +94,16 @@ export const routeSchema = z
     retries: z.number().int().min(0).max(5).optional(),
     maxBodySize: byteSize.optional(),
     cors: z.union([corsSchema, z.literal(false)]).optional(),
+    mcp: z.boolean().optional().describe('false: the gateway MCP endpoint offers no tools for this route (docs/mcp.md)'),
+  })
+  .strict();
+
+/** The gateway's MCP endpoint /_portico/mcp (docs/mcp.md): the catalog's operations as tools for AI agents. Off unless enabled. */
+export const gatewayMcpSchema = z
+  .object({
+    enabled: z.boolean().default(false).describe('serve /_portico/mcp'),
+    include: z.array(z.string()).optional().describe('only these services or route paths (e.g. orders, /api/orders)'),
+    exclude: z.array(z.string()).default([]).describe('never these services or route paths'),
   })
   .strict();
 
@@ -141,6 +151,7 @@ export const gatewaySchema = z
     cacheSize: byteSize.default('64mb').describe('memory for the response cache'),
     maxBodySize: byteSize.default('1mb'),
     trustedProxies: z.array(z.string()).default([]).describe('client addresses (or CIDRs) whose X-Forwarded-* headers are trusted'),
+    mcp: gatewayMcpSchema.optional(),
   })
   .strict();
 

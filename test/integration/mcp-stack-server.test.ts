@@ -8,6 +8,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inspector } from './helpers/inspector.js';
 import { bin, cleanup, docker, freePort, makeWorkspace, portico, randomProject } from './helpers/stack.js';
 
 const API_KEY = 'mcp-stack-test-key-0123456789';
@@ -143,6 +144,16 @@ describe('portico mcp (real engine)', () => {
   it('writes nothing but protocol messages to stdout (human lines go to stderr)', () => {
     // Any stray stdout line would have broken the client's JSON-RPC parsing above; stderr holds no traces either.
     expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('the MCP Inspector CLI lists and calls the tools over stdio', async () => {
+    const target = ['node', bin, '-C', dir, 'mcp'];
+    const listed = await inspector([...target, '--method', 'tools/list']);
+    expect(listed.tools.map((t: any) => t.name)).toContain('status');
+    const status = await inspector([...target, '--method', 'tools/call', '--tool-name', 'status']);
+    expect(status.structuredContent.project).toBe(project);
+    const refused = await inspector([...target, '--method', 'tools/call', '--tool-name', 'down']);
+    expect(refused.isError).toBe(true);
   });
 
   it('--http serves the same tools on 127.0.0.1 to a client with the admin token, and 401 without', async () => {

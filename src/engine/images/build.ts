@@ -61,7 +61,7 @@ async function ensurePulled(ref: string, ctx: BuildContext): Promise<BuiltImage>
 }
 
 /** Files next to a runtime's bundle that it imports on demand (scripts/build.mjs emits them). */
-export const RUNTIME_COMPANION_FILES: Record<'gateway' | 'registry', string[]> = { gateway: ['gateway-openapi.mjs'], registry: [] };
+export const RUNTIME_COMPANION_FILES: Record<'gateway' | 'registry', string[]> = { gateway: ['gateway-openapi.mjs', 'gateway-mcp.mjs'], registry: [] };
 
 /** The Dockerfile of the gateway or registry image. */
 export function runtimeDockerfile(kind: 'gateway' | 'registry', baseImage: string): string {

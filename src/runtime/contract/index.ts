@@ -71,6 +71,8 @@ export const gatewayRouteSchema = z.object({
   cache: z.object({ ttlMs: z.number().int().positive() }).nullable(),
   cors: corsPolicySchema.nullable(),
   maxBodyBytes: z.number().int().positive(),
+  /** false: the MCP endpoint offers no tools for this route. Absent: it does (when MCP is on). */
+  mcp: z.boolean().optional(),
 });
 
 /**
@@ -121,6 +123,8 @@ export const gatewayConfigSchema = z.object({
   admin: z.object({ tokenEnv: z.string() }).optional(),
   /** The API catalog: every service of the manifest with its owner data and OpenAPI source. Absent: only routed services, without documents. */
   catalog: z.object({ services: z.record(z.string(), catalogServiceSchema) }).optional(),
+  /** The MCP endpoint /_portico/mcp (docs/mcp.md). Absent: off. `include` null: every service and route. */
+  mcp: z.object({ include: z.array(z.string()).nullable(), exclude: z.array(z.string()) }).optional(),
 });
 
 export const staticInstanceSchema = z.object({

@@ -7,6 +7,7 @@ import { cache } from './cache/index.js';
 import { catalog } from './catalog/index.js';
 import { cors } from './cors/index.js';
 import { health } from './health/index.js';
+import { mcp } from './mcp/index.js';
 import { metrics } from './metrics/index.js';
 import { rateLimit } from './rate-limit/index.js';
 import type { Feature } from './types.js';
@@ -20,4 +21,5 @@ export const FEATURES: readonly Feature[] = [
   accessLog, //      9  log: one JSON line per request
   health, //         0  endpoint /_portico/health
   catalog, //        0  follows the registry; admin endpoints /_portico/catalog*, /_portico/openapi.json
+  mcp, //            0  endpoint /_portico/mcp: catalog operations as MCP tools (after catalog: reads its view)
 ];

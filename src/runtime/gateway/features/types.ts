@@ -93,6 +93,13 @@ export interface FeatureContext {
   status(): GatewayStatus;
   /** The discovery.json loaded with this config (static instances, health paths). */
   discovery: DiscoveryConfig;
+  /**
+   * Another feature's instance for this config, when it was configured before this one (higher
+   * priority, or earlier in FEATURES at equal priority); set by the pipeline. For read
+   * interfaces a feature publishes on purpose (the catalog's `view`, read by MCP), not for
+   * calling each other's handlers.
+   */
+  feature?(name: string): FeatureInstance | undefined;
 }
 
 /** A feature configured for one gateway.json. */
