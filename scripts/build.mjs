@@ -44,14 +44,12 @@ const separateValidator = {
 };
 
 // The MCP endpoint (features/mcp/server.ts: the MCP SDK, ajv, zod) likewise: its own file, imported
-// only when gateway.json enables MCP.
+// only when gateway.json enables MCP (features/mcp/index.ts imports __PORTICO_MCP_MODULE__).
 const GATEWAY_MCP_FILE = 'gateway-mcp.mjs';
 const separateMcp = {
   name: 'separate-mcp-endpoint',
   setup(b) {
-    b.onResolve({ filter: /^\.\/server\.js$/ }, (args) =>
-      args.kind === 'dynamic-import' && /[\\/]features[\\/]mcp$/.test(args.resolveDir) ? { path: `./${GATEWAY_MCP_FILE}`, external: true } : undefined,
-    );
+    b.onResolve({ filter: /^\.\/gateway-mcp\.mjs$/ }, (args) => ({ path: args.path, external: true }));
   },
 };
 
@@ -86,6 +84,7 @@ await Promise.all([
       'gateway-mcp': 'src/runtime/gateway/features/mcp/server.ts',
     },
     plugins: [separateValidator, separateMcp],
+    define: { ...common.define, __PORTICO_MCP_MODULE__: JSON.stringify(`./${GATEWAY_MCP_FILE}`) },
     outdir: 'dist/runtime',
     outExtension: { '.js': '.mjs' },
     minify: true,

@@ -82,10 +82,14 @@ describe('gateway MCP endpoint (real engine)', () => {
     const created = await client.callTool({ name: 'alpha_createItem', arguments: { body: { name: 'from-mcp' } } });
     expect(created.isError, text(created)).toBeFalsy();
     expect(created.structuredContent).toMatchObject({ name: 'from-mcp' });
-    const id = (created.structuredContent as any).id;
-    const one = await client.callTool({ name: 'alpha_getItem', arguments: { id } });
+    // alpha runs 2 replicas, each with its own in-memory items: read one back on beta (1 replica, behind the key).
+    const agent = await connect({ 'x-api-key': API_KEY });
+    const posted = await agent.callTool({ name: 'beta_post_items', arguments: { body: { name: 'on-beta' } } });
+    expect(posted.isError, text(posted)).toBeFalsy();
+    const id = (posted.structuredContent as any).id;
+    const one = await agent.callTool({ name: 'beta_get_items_id', arguments: { id } });
     expect(one.isError, text(one)).toBeFalsy();
-    expect(one.structuredContent).toMatchObject({ id, name: 'from-mcp' });
+    expect(one.structuredContent).toMatchObject({ id, name: 'on-beta' });
     const list = await client.callTool({ name: 'alpha_listItems', arguments: {} });
     expect(list.isError, text(list)).toBeFalsy();
     expect((list.structuredContent as any).items.length).toBeGreaterThanOrEqual(0);

@@ -146,6 +146,16 @@ describe('portico mcp (real engine)', () => {
     expect(stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('create_service scaffolds a service into the workspace (as `portico create --yes`)', async () => {
+    const r = await client.callTool({ name: 'create_service', arguments: { name: 'gamma', template: 'node-express', route: '/api/gamma' } });
+    expect(r.isError, text(r)).toBeFalsy();
+    expect(r.structuredContent).toMatchObject({ service: 'gamma', template: 'node-express', routes: ['/api/gamma'], dir: path.join(dir, 'services', 'gamma') });
+    expect(await readFile(path.join(dir, 'portico.yaml'), 'utf8')).toMatch(/^  gamma:$/m);
+    expect((await client.callTool({ name: 'validate', arguments: {} })).structuredContent).toMatchObject({ valid: true });
+    const again = await client.callTool({ name: 'create_service', arguments: { name: 'gamma' } });
+    expect(again.isError).toBe(true);
+  });
+
   it('the MCP Inspector CLI lists and calls the tools over stdio', async () => {
     const target = ['node', bin, '-C', dir, 'mcp'];
     const listed = await inspector([...target, '--method', 'tools/list']);

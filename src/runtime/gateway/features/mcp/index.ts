@@ -13,6 +13,14 @@ import type { McpEndpoint } from './server.js';
 
 export const MCP_PATH = '/_portico/mcp';
 
+// Where the endpoint's module is: scripts/build.mjs defines this as its own file next to
+// gateway.mjs. Not a literal import, so a bundler without that define (a test's one-file
+// build) leaves it alone instead of inlining the SDK: inlined, its zod and the contract's
+// zod end up in an initialisation order that breaks the bundle at load.
+declare const __PORTICO_MCP_MODULE__: string | undefined;
+const SERVER_MODULE = typeof __PORTICO_MCP_MODULE__ === 'string' ? __PORTICO_MCP_MODULE__ : './server.js';
+const loadServer = (): Promise<typeof import('./server.js')> => import(SERVER_MODULE);
+
 export interface McpInstance extends FeatureInstance {
   readonly endpoint: McpEndpoint;
   /** The next config's instance took the endpoint (and its sessions) over. */
@@ -29,7 +37,7 @@ export const mcp: Feature<McpInstance> = {
     if (catalog === undefined) throw new Error('the mcp feature needs the catalog feature, configured before it');
     const options = { catalog: catalog.view, logger: ctx.logger, ...(await mcpAccess(config, ctx.env, ctx.logger)) };
     let endpoint = previous?.endpoint;
-    if (endpoint === undefined) endpoint = new (await import('./server.js')).McpEndpoint(options);
+    if (endpoint === undefined) endpoint = new (await loadServer()).McpEndpoint(options);
     endpoint.configure(config, options);
     previous?.handOver();
     let handedOver = false;
