@@ -48,6 +48,16 @@ const separateValidator = separateFile('separate-openapi-validator', /\/validate
 // loaded only by a config with prompts.
 const separatePrompts = separateFile('separate-prompt-render', /\/prompt-render\.js$/, 'gateway-prompts.mjs');
 
+// The MCP endpoint (features/mcp/server.ts: the MCP SDK, ajv, zod) likewise: its own file, imported
+// only when gateway.json enables MCP (features/mcp/index.ts imports __PORTICO_MCP_MODULE__).
+const GATEWAY_MCP_FILE = 'gateway-mcp.mjs';
+const separateMcp = {
+  name: 'separate-mcp-endpoint',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/gateway-mcp\.mjs$/ }, (args) => ({ path: args.path, external: true }));
+  },
+};
+
 const common = {
   absWorkingDir: root,
   bundle: true,
@@ -77,8 +87,10 @@ await Promise.all([
       registry: 'src/runtime/registry/main.ts',
       'gateway-openapi': 'src/runtime/gateway/features/catalog/validate-document.ts',
       'gateway-prompts': 'src/runtime/gateway/features/ai/prompt-render.ts',
+      'gateway-mcp': 'src/runtime/gateway/features/mcp/server.ts',
     },
-    plugins: [separateValidator, separatePrompts],
+    plugins: [separateValidator, separatePrompts, separateMcp],
+    define: { ...common.define, __PORTICO_MCP_MODULE__: JSON.stringify(`./${GATEWAY_MCP_FILE}`) },
     outdir: 'dist/runtime',
     outExtension: { '.js': '.mjs' },
     minify: true,

@@ -278,6 +278,13 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     .action(lazy(() => import('./commands/exec.js')));
 
   program
+    .command('mcp')
+    .description('serve the workspace\'s stack to an AI agent as an MCP server (stdio; --http on 127.0.0.1 with the admin token)')
+    .option('--http', 'serve Streamable HTTP on 127.0.0.1 instead of stdio')
+    .option('--port <n>', 'port for --http (default 7412)')
+    .action(lazy(() => import('./commands/mcp.js')));
+
+  program
     .command('doctor')
     .description('check Docker, Node, the runtime image and the gateway port; say how to fix each problem')
     .option('--json', 'print JSON')

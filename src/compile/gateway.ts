@@ -63,6 +63,7 @@ export function compileGateway(manifest: Manifest, openapiFiles: OpenApiFiles = 
     catalog: withAiCatalog(compileCatalog(manifest, openapiFiles), aiCatalogService(manifest)),
     ...(gw.ai === undefined ? {} : { ai: compileAiProviders(manifest) }),
     analytics: { enabled: gw.analytics.enabled },
+    ...(gw.mcp?.enabled ? { mcp: { include: gw.mcp.include ?? null, exclude: [...gw.mcp.exclude] } } : {}),
   };
 }
 
@@ -91,6 +92,7 @@ function compileRoute(service: string, index: number, route: RouteSpec, gw: Gate
     cors: inherit(route.cors, gw.cors, compileCors),
     maxBodyBytes: toBytes(route.maxBodySize ?? gw.maxBodySize),
     websocket: route.websocket === false ? null : { idleTimeoutMs: toMs(route.websocket?.idleTimeout ?? '60s') },
+    ...(route.mcp === false ? { mcp: false } : {}),
   };
 }
 

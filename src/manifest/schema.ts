@@ -101,6 +101,16 @@ export const routeSchema = z
     maxBodySize: byteSize.optional(),
     cors: z.union([corsSchema, z.literal(false)]).optional(),
     websocket: z.union([websocketSchema, z.literal(false)]).optional().describe('WebSocket upgrades (on by default); false refuses them'),
+    mcp: z.boolean().optional().describe('false: the gateway MCP endpoint offers no tools for this route (docs/mcp.md)'),
+  })
+  .strict();
+
+/** The gateway's MCP endpoint /_portico/mcp (docs/mcp.md): the catalog's operations as tools for AI agents. Off unless enabled. */
+export const gatewayMcpSchema = z
+  .object({
+    enabled: z.boolean().default(false).describe('serve /_portico/mcp'),
+    include: z.array(z.string()).optional().describe('only these services or route paths (e.g. orders, /api/orders)'),
+    exclude: z.array(z.string()).default([]).describe('never these services or route paths'),
   })
   .strict();
 
@@ -213,6 +223,7 @@ export const gatewaySchema = z
       .object({ enabled: z.boolean().default(true).describe('record API analytics in the gateway (GET /_portico/analytics, `portico analytics`, `portico top`)') })
       .strict()
       .default({ enabled: true }),
+    mcp: gatewayMcpSchema.optional(),
   })
   .strict();
 

@@ -110,7 +110,7 @@ export interface DockerClient {
   /** Already gone is success. */
   removeContainer(id: string, options?: { force?: boolean; volumes?: boolean }): Promise<void>;
   /** The raw (multiplexed unless TTY) log stream. */
-  containerLogs(id: string, options: { tail?: number; follow?: boolean; timestamps?: boolean }): Promise<Readable>;
+  containerLogs(id: string, options: { tail?: number; follow?: boolean; timestamps?: boolean; since?: number }): Promise<Readable>;
   exec(id: string, cmd: string[]): Promise<ExecResult>;
   /** Runs `cmd` in the container with its streams attached to `io`; resolves with its exit code. */
   execAttached(id: string, cmd: string[], io: ExecIo): Promise<number>;

@@ -173,9 +173,9 @@ export class DockerodeClient implements DockerClient {
     }
   }
 
-  async containerLogs(id: string, options: { tail?: number; follow?: boolean; timestamps?: boolean }): Promise<Readable> {
+  async containerLogs(id: string, options: { tail?: number; follow?: boolean; timestamps?: boolean; since?: number }): Promise<Readable> {
     const container = this.docker.getContainer(id);
-    const common = { stdout: true, stderr: true, tail: options.tail, timestamps: options.timestamps ?? false };
+    const common = { stdout: true, stderr: true, tail: options.tail, timestamps: options.timestamps ?? false, ...(options.since === undefined ? {} : { since: options.since }) };
     if (options.follow) return (await container.logs({ ...common, follow: true })) as unknown as Readable;
     const buffer = (await container.logs({ ...common, follow: false })) as unknown as Buffer;
     const stream = new PassThrough();

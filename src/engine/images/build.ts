@@ -69,7 +69,7 @@ async function ensurePulled(ref: string, ctx: BuildContext): Promise<BuiltImage>
 }
 
 /** Files next to a runtime's bundle that it imports on demand (scripts/build.mjs emits them). */
-export const RUNTIME_COMPANION_FILES: Record<'gateway' | 'registry', string[]> = { gateway: ['gateway-openapi.mjs', 'gateway-prompts.mjs'], registry: [] };
+export const RUNTIME_COMPANION_FILES: Record<'gateway' | 'registry', string[]> = { gateway: ['gateway-openapi.mjs', 'gateway-prompts.mjs', 'gateway-mcp.mjs'], registry: [] };
 /** Files a runtime serves from a folder next to its bundle: the gateway's developer portal. */
 const RUNTIME_ASSET_FILES: Record<'gateway' | 'registry', string[]> = { gateway: UI_ASSET_FILES.map((f) => `${UI_DIR}/${f}`), registry: [] };
 

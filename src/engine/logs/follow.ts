@@ -36,10 +36,10 @@ export function pipePrefixed(stream: Readable, prefix: string, write: (line: str
 export async function streamLogs(
   docker: DockerClient,
   containers: { id: string; name: string }[],
-  options: { follow: boolean; tail: number; signal: AbortSignal; p: ChalkInstance; write: (line: string) => void },
+  options: { follow: boolean; tail: number; since?: number; signal: AbortSignal; p: ChalkInstance; write: (line: string) => void },
 ): Promise<void> {
   const prefix = prefixer(options.p, containers.map((c) => c.name));
-  const streams = await Promise.all(containers.map((c) => docker.containerLogs(c.id, { follow: options.follow, tail: options.tail })));
+  const streams = await Promise.all(containers.map((c) => docker.containerLogs(c.id, { follow: options.follow, tail: options.tail, since: options.since })));
   const stop = () => streams.forEach((s) => s.destroy());
   options.signal.addEventListener('abort', stop, { once: true });
   try {

@@ -111,6 +111,8 @@ export const gatewayRouteSchema = z.object({
   websocket: z.object({ idleTimeoutMs: z.number().int().nonnegative() }).nullable().optional(),
   /** An AI route (features/ai): answered by calling LLM providers instead of a service. Absent or null: an ordinary route. */
   ai: aiRouteConfigSchema.nullable().optional(),
+  /** false: the MCP endpoint offers no tools for this route. Absent: it does (when MCP is on). */
+  mcp: z.boolean().optional(),
 });
 
 /**
@@ -165,6 +167,8 @@ export const gatewayConfigSchema = z.object({
   ai: z.object({ providers: z.record(z.string(), aiProviderConfigSchema) }).optional(),
   /** API analytics (GET /_portico/analytics, docs/analytics.md). Absent: off (the compiler writes it from the manifest, where it defaults to on). */
   analytics: z.object({ enabled: z.boolean() }).optional(),
+  /** The MCP endpoint /_portico/mcp (docs/mcp.md). Absent: off. `include` null: every service and route. */
+  mcp: z.object({ include: z.array(z.string()).nullable(), exclude: z.array(z.string()) }).optional(),
 });
 
 export const staticInstanceSchema = z.object({

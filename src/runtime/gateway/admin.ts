@@ -21,7 +21,7 @@ export class AdminGuard {
   }
 
   /** Whether the request carries the admin token. */
-  requireAdmin(req: HttpRequest): AdminCheck {
+  requireAdmin(req: Pick<HttpRequest, 'headers'>): AdminCheck {
     if (this.digest === null) return { ok: false, reason: 'this gateway has no admin token configured (start it with `portico up`)' };
     const presented = bearerToken(req.headers.authorization) ?? cookieValue(req.headers.cookie, ADMIN_COOKIE);
     if (presented === null) return { ok: false, reason: 'admin endpoints need Authorization: Bearer <admin token> or the login cookie (`portico dashboard` prints a login link)' };

@@ -9,6 +9,7 @@ import { cache } from './cache/index.js';
 import { catalog } from './catalog/index.js';
 import { cors } from './cors/index.js';
 import { health } from './health/index.js';
+import { mcp } from './mcp/index.js';
 import { metrics } from './metrics/index.js';
 import { rateLimit } from './rate-limit/index.js';
 import type { Feature } from './types.js';
@@ -26,4 +27,5 @@ export const FEATURES: readonly Feature[] = [
   health, //         0  endpoint /_portico/health
   catalog, //        0  follows the registry; admin endpoints /_portico/catalog*, /_portico/openapi.json
   ui, //             0  the developer portal: admin /_portico/ui/*, public /_portico/login, /_portico/logout
+  mcp, //            0  endpoint /_portico/mcp: catalog operations as MCP tools (after catalog: reads its view)
 ];

@@ -52,10 +52,11 @@ export async function buildPipeline(features: readonly Feature[], config: Gatewa
   checkFeatureList(features);
   const ordered = byPriority(features);
   const instances = new Map<string, FeatureInstance>();
+  const featureCtx: FeatureContext = { ...ctx, feature: (name) => instances.get(name) };
   try {
     // In priority order, one after another: configure steps are cheap, and order keeps logs stable.
     for (const feature of ordered) {
-      const instance = await feature.configure(config, ctx, previous?.instances.get(feature.name));
+      const instance = await feature.configure(config, featureCtx, previous?.instances.get(feature.name));
       if (instance !== null) instances.set(feature.name, instance);
     }
     return new BuiltPipeline(instances, collectEndpoints(instances));

@@ -109,6 +109,13 @@ export interface FeatureContext {
   discovery: DiscoveryConfig;
   /** Extra CA certificates (PEM) for HTTPS connections a feature opens (GatewayOptions.tlsCa). */
   tlsCa?: readonly string[];
+  /**
+   * Another feature's instance for this config, when it was configured before this one (higher
+   * priority, or earlier in FEATURES at equal priority); set by the pipeline. For read
+   * interfaces a feature publishes on purpose (the catalog's `view`, read by MCP), not for
+   * calling each other's handlers.
+   */
+  feature?(name: string): FeatureInstance | undefined;
 }
 
 /** A feature configured for one gateway.json. */

@@ -18,6 +18,7 @@ export const accessLog: Feature = {
         service: ex.route?.upstream.name ?? null,
         instance: ex.endpoint?.id ?? null,
         status,
+        consumer: ex.identity?.consumer ?? null,
         ms: Math.round(seconds * 1e6) / 1e3,
         ip: ex.clientIp || ex.req.remoteAddress,
         attempts: ex.attempts,

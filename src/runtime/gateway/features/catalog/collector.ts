@@ -61,8 +61,20 @@ export class CatalogCollector implements WatchTarget {
   private validator: Promise<{ validateOpenApi(document: unknown): Promise<Validation> }> | null = null;
   private readonly inFlight = new Set<Promise<void>>();
   private closed = false;
+  /** Told when the set of services or a collected document may have changed (the MCP feature's tool list follows it). */
+  private readonly listeners = new Set<() => void>();
 
   constructor(private readonly options: CollectorOptions) {}
+
+  /** Calls `listener` after a config or a newly collected document; returns the unsubscribe function. */
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
+  }
+
+  private changed(): void {
+    for (const listener of this.listeners) listener();
+  }
 
   /** A new gateway config: services and sources as it says; documents of unchanged sources are kept. */
   configure(config: GatewayConfig, discovery: DiscoveryConfig): void {
@@ -100,6 +112,7 @@ export class CatalogCollector implements WatchTarget {
       if (source.source === 'file') this.fromFile(tracked, source);
       else this.maybeFetch(name, tracked);
     }
+    this.changed();
   }
 
   setRegistrySnapshot(services: Record<string, RegistryInstance[]>): void {
@@ -187,6 +200,7 @@ export class CatalogCollector implements WatchTarget {
     }
     if (generation !== tracked.generation) return; // a newer fetch or config won
     tracked.collected = { body, from, generation };
+    this.changed();
   }
 
   private fromFile(tracked: Tracked, source: Extract<CatalogOpenApi, { source: 'file' }>): void {

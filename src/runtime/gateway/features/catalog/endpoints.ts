@@ -61,7 +61,7 @@ export function catalogListing(config: GatewayConfig, collector: CatalogCollecto
 }
 
 /** The services with a valid document, in name order. */
-function published(config: GatewayConfig, collector: CatalogCollector): PublishedService[] {
+export function published(config: GatewayConfig, collector: CatalogCollector): PublishedService[] {
   const out: PublishedService[] = [];
   for (const service of collector.serviceNames().sort()) {
     const document = collector.document(service)?.document;

@@ -10,10 +10,21 @@ import type { HttpResponse } from '../../http1/response.js';
 import type { HttpRequest } from '../../http1/server.js';
 import type { Feature, FeatureInstance } from '../types.js';
 import { CatalogCollector } from './collector.js';
-import { handleCatalogRequest } from './endpoints.js';
+import type { GatewayConfig } from '../../../contract/index.js';
+import type { PublishedService } from './documents.js';
+import { handleCatalogRequest, published } from './endpoints.js';
+
+/** What other features may read of the catalog (the MCP feature's tools): published documents and a change signal. */
+export interface CatalogView {
+  /** The config and the services with a valid document, once fetches under way finished and what they collected is validated. */
+  published(): Promise<{ config: GatewayConfig; services: PublishedService[] } | null>;
+  /** Called when services or documents may have changed; returns the unsubscribe function. */
+  subscribe(listener: () => void): () => void;
+}
 
 export interface CatalogInstance extends FeatureInstance {
   readonly collector: CatalogCollector;
+  readonly view: CatalogView;
   /** The next config's instance took the collector over. */
   handOver(): void;
 }
@@ -28,8 +39,17 @@ export const catalog: Feature<CatalogInstance> = {
     previous?.handOver();
     let handedOver = false;
     const handle = (req: HttpRequest, res: HttpResponse, path: string) => handleCatalogRequest(req, res, path, collector);
+    const view: CatalogView = {
+      async published() {
+        await collector.validateCollected();
+        const current = collector.current();
+        return current === null ? null : { config: current, services: published(current, collector) };
+      },
+      subscribe: (listener) => collector.subscribe(listener),
+    };
     return {
       collector,
+      view,
       handOver: () => void (handedOver = true),
       endpoints: [
         { path: CATALOG_PATH, prefix: true, access: 'admin', handle },
