@@ -6,6 +6,7 @@
 // once after an error). An idle limit closes tunnels nobody uses: one coarse sweep for all of
 // them, counting chunks instead of reading the clock per chunk.
 import type { Socket } from 'node:net';
+import { Sweep } from './sweep.js';
 import type { TunnelSink, UpstreamTunnelEnd } from './upstream-types.js';
 
 /** What a tunnel moved, reported once when it ends. */
@@ -22,27 +23,8 @@ export interface TunnelObserver {
   tunnelClosed(totals: TunnelTotals): void;
 }
 
-const SWEEP_MS = 1_000;
-const live = new Set<Tunnel>();
-let sweeper: NodeJS.Timeout | null = null;
-
-function watch(tunnel: Tunnel): void {
-  live.add(tunnel);
-  if (sweeper !== null) return;
-  sweeper = setInterval(() => {
-    const now = Date.now();
-    for (const t of live) t.checkIdle(now);
-  }, SWEEP_MS);
-  sweeper.unref();
-}
-
-function unwatch(tunnel: Tunnel): void {
-  live.delete(tunnel);
-  if (live.size === 0 && sweeper !== null) {
-    clearInterval(sweeper);
-    sweeper = null;
-  }
-}
+/** Idle timeouts of all open tunnels, checked once a second. */
+const live = new Sweep<Tunnel>(1_000, (tunnel, now) => tunnel.checkIdle(now));
 
 /** Tunnels open in this process (for tests and health). */
 export function openTunnels(): number {
@@ -79,7 +61,7 @@ export class Tunnel implements TunnelSink {
    */
   start(head: string, fromUpstream: Buffer, fromClient: Buffer | null): void {
     const client = this.client;
-    watch(this);
+    live.add(this);
     client.on('data', (chunk: Buffer) => this.clientData(chunk));
     client.on('drain', () => this.upstreamSocket.resume());
     client.on('end', () => this.upstreamSocket.end());
@@ -123,7 +105,7 @@ export class Tunnel implements TunnelSink {
     this.upstreamGone = true;
     this.report();
     if (!this.clientClosed) closeAfterWrites(this.client, hadError);
-    else unwatch(this);
+    else live.delete(this);
   }
 
   private clientGone(hadError: boolean): void {
@@ -131,7 +113,7 @@ export class Tunnel implements TunnelSink {
     this.clientClosed = true;
     this.report();
     if (!this.upstreamGone) closeAfterWrites(this.upstreamSocket, hadError);
-    else unwatch(this);
+    else live.delete(this);
   }
 
   private report(): void {
@@ -152,7 +134,7 @@ export class Tunnel implements TunnelSink {
     if (limit > 0 && now - this.quietSince > limit) {
       this.client.destroy();
       this.upstreamSocket.destroy();
-      unwatch(this);
+      live.delete(this);
     }
   }
 }

@@ -7,6 +7,7 @@
 // connection (upstream-connection.ts) handles its own exchange: timeouts (connect, response
 // headers, body idle) and the retry of a stale keep-alive connection. The decisions about
 // retries on other instances stay with the Exchange.
+import { Sweep } from './sweep.js';
 import { UpstreamConnection, type ConnectionPool, type UpstreamTls } from './upstream-connection.js';
 import { UpstreamError, type UpstreamHandler, type UpstreamRequest } from './upstream-types.js';
 
@@ -23,30 +24,10 @@ export interface UpstreamPoolOptions {
   tls?: UpstreamTls | null;
 }
 
-// Timeouts are deadlines checked by one sweep over all pools (every SWEEP_MS) instead of a
-// timer armed, refreshed and cleared per request: measurably cheaper on the hot path, at the
-// price of up to SWEEP_MS of lateness.
-const SWEEP_MS = 50;
-const livePools = new Set<UpstreamPool>();
-let sweeper: NodeJS.Timeout | null = null;
-
-function watchPool(pool: UpstreamPool): void {
-  livePools.add(pool);
-  if (sweeper !== null) return;
-  sweeper = setInterval(() => {
-    const now = Date.now();
-    for (const p of livePools) p.checkDeadlines(now);
-  }, SWEEP_MS);
-  sweeper.unref();
-}
-
-function unwatchPool(pool: UpstreamPool): void {
-  livePools.delete(pool);
-  if (livePools.size === 0 && sweeper !== null) {
-    clearInterval(sweeper);
-    sweeper = null;
-  }
-}
+// Timeouts are deadlines checked by one sweep over all pools (every 50 ms) instead of a timer
+// armed, refreshed and cleared per request: measurably cheaper on the hot path, at the price of
+// up to 50 ms of lateness.
+const pools = new Sweep<UpstreamPool>(50, (pool, now) => pool.checkDeadlines(now));
 
 interface Waiting {
   request: UpstreamRequest;
@@ -75,7 +56,7 @@ export class UpstreamPool implements ConnectionPool {
     this.idleTimeoutMs = options.idleTimeoutMs ?? 10_000;
     this.tls = options.tls ?? null;
     this.hostHeader = `${address.includes(':') ? `[${address}]` : address}:${port}`;
-    watchPool(this);
+    pools.add(this);
   }
 
   checkDeadlines(now: number): void {
@@ -145,11 +126,11 @@ export class UpstreamPool implements ConnectionPool {
     this.closing = true;
     for (const conn of this.idle.splice(0)) conn.destroy();
     if (this.open.size === 0) {
-      unwatchPool(this);
+      pools.delete(this);
       return Promise.resolve();
     }
     return new Promise((resolve) => (this.onDrained = () => {
-      unwatchPool(this);
+      pools.delete(this);
       resolve();
     }));
   }
