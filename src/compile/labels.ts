@@ -8,6 +8,8 @@ export const LABEL = {
   replica: 'dev.portico.replica',
   configHash: 'dev.portico.config-hash',
   version: 'dev.portico.version',
+  /** The registry instance id, where it is not the container name (a container that replaced another: see engine/rolling.ts). */
+  instance: 'dev.portico.instance',
 } as const;
 
 export const serviceImageRef = (project: string, service: string, hash: string) => `portico/${project}-${service}:${hash}`;

@@ -21,10 +21,10 @@ export async function registryView(docker: DockerClient, project: string): Promi
   }
 }
 
-/** The registry status of one container (instance id = container name), or null when not listed. */
-export function registryStatusOf(view: RegistryView, service: string, container: string): string | null {
+/** The registry status of one instance (its id: the container name, or `dev.portico.instance`), or null when not listed. */
+export function registryStatusOf(view: RegistryView, service: string, instanceId: string): string | null {
   if (!view.reachable) return null;
-  return view.services[service]?.find((i) => i.id === container)?.status ?? null;
+  return view.services[service]?.find((i) => i.id === instanceId)?.status ?? null;
 }
 
 /** How often the waiter inside the registry container asks (a loopback request: cheap). */

@@ -70,7 +70,9 @@ export async function replaceSlot(ctx: RollContext, desired: ContainerPlan, old:
   const generation = generationId();
   const temporary = old ? nextName(desired.name, generation) : desired.name;
   const env = desired.role === 'service' ? { ...desired.env, [SERVICE_ENV.instanceId]: temporary } : desired.env;
-  const id = await docker.createContainer({ ...desired, name: temporary, env, network: ctx.network, init: true });
+  // The instance id stays the temporary name after the rename: the label lets `status` find it in the registry.
+  const labels = desired.role === 'service' ? { ...desired.labels, [LABEL.instance]: temporary } : desired.labels;
+  const id = await docker.createContainer({ ...desired, name: temporary, env, labels, network: ctx.network, init: true });
   try {
     await docker.startContainer(id);
     await waitServing(ctx, desired, id, temporary);

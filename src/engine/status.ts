@@ -6,6 +6,8 @@ import { GATEWAY_CONTAINER_PORT } from '../runtime/contract/index.js';
 
 export interface InstanceStatus {
   container: string;
+  /** The id it registers under: the container name, or the name it was created with when it replaced another. */
+  instanceId: string;
   id: string;
   replica: number;
   state: string;
@@ -46,6 +48,7 @@ export async function collectStatus(docker: DockerClient, project: string, now =
     const list = byService.get(service) ?? [];
     list.push({
       container: c.name,
+      instanceId: c.labels[LABEL.instance] ?? c.name,
       id: c.id,
       replica: Number(c.labels[LABEL.replica] ?? 0),
       state: d?.state.status ?? c.state,

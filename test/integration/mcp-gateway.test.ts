@@ -1,7 +1,7 @@
 // The gateway's MCP endpoint /_portico/mcp on the real engine, with the SDK's own Client over
 // Streamable HTTP: the template services' operations as tools with schemas, GET and POST
 // calls, a protected tool without and with an API key, who may connect at all, bad input,
-// each call counted in the gateway's access log under its consumer, and list_changed when a
+// each call counted in the gateway's access log and in its analytics under its consumer, and list_changed when a
 // config reload changes the catalog.
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -145,6 +145,30 @@ describe('gateway MCP endpoint (real engine)', () => {
     const lines = logs.stdout.split('\n').filter((l) => l.includes(marker)).map((l) => JSON.parse(l.slice(l.indexOf('{'))));
     expect(lines).toHaveLength(1); // one upstream request per tool call, never retried
     expect(lines[0]).toMatchObject({ method: 'GET', url: `/api/beta/items/${marker}`, route: 'beta#0', status: 404, consumer: 'agent-ci', ip: '127.0.0.1' });
+  });
+
+  it('analytics counts the tool calls per consumer: the key\'s name for the agent, anonymous without one', async () => {
+    const consumers = async () => {
+      const r = await portico(dir, ['analytics', '--by', 'consumer', '--window', '15m', '--json']);
+      expect(r.exitCode, r.all).toBe(0);
+      const doc = JSON.parse(r.stdout);
+      return (name: string) => doc.groups.find((g: any) => g.key === name)?.requests ?? 0;
+    };
+    const before = await consumers();
+    const agent = await connect({ 'x-api-key': API_KEY });
+    const admin = await connect({ authorization: `Bearer ${token}` });
+    for (let i = 0; i < 3; i++) expect((await agent.callTool({ name: 'beta_get_items', arguments: {} })).isError).toBeFalsy();
+    for (let i = 0; i < 2; i++) expect((await admin.callTool({ name: 'alpha_listItems', arguments: {} })).isError).toBeFalsy();
+    // Analytics records in the log phase, after the answer: poll briefly until the counts land.
+    const end = Date.now() + 10_000;
+    let after = await consumers();
+    while ((after('agent-ci') < before('agent-ci') + 3 || after('anonymous') < before('anonymous') + 2) && Date.now() < end) {
+      await new Promise((r) => setTimeout(r, 200));
+      after = await consumers();
+    }
+    expect(after('agent-ci') - before('agent-ci')).toBe(3);
+    // The admin token opens the MCP endpoint but is not a consumer credential: its calls are anonymous.
+    expect(after('anonymous') - before('anonymous')).toBe(2);
   });
 
   it('the MCP Inspector CLI lists and calls the tools over Streamable HTTP', async () => {

@@ -107,18 +107,35 @@ describe('portico mcp (real engine)', () => {
     expect(gateway.routes.length).toBeGreaterThan(0);
   });
 
-  it('restart restarts a service\'s containers one at a time and they answer again', async () => {
-    const startedAt = async () => Promise.all([1, 2].map(async (n) => Date.parse((await docker.getContainer(`${project}-alpha-${n}`).inspect()).State.StartedAt)));
-    const before = await startedAt();
+  it('restart replaces a service\'s containers one at a time while requests keep succeeding', async () => {
+    const ids = async () => Promise.all([1, 2].map(async (n) => (await docker.getContainer(`${project}-alpha-${n}`).inspect()).Id));
+    const before = await ids();
+    const gateway = (await client.callTool({ name: 'status', arguments: {} })).structuredContent as any;
+    // A bounded load loop through the gateway for as long as the restart runs.
+    let done = false;
+    const outcomes: number[] = [];
+    const load = (async () => {
+      for (let i = 0; i < 5000 && !done; i++) outcomes.push(await fetch(`${gateway.gateway.url}/api/alpha/items`).then((res) => res.status, () => 0));
+    })();
     const r = await client.callTool({ name: 'restart', arguments: { service: 'alpha' } });
+    done = true;
+    await load;
     expect(r.isError, text(r)).toBeFalsy();
-    expect(r.structuredContent).toEqual({ project, service: 'alpha', restarted: [`${project}-alpha-1`, `${project}-alpha-2`] });
-    const after = (await client.callTool({ name: 'status', arguments: {} })).structuredContent as any;
-    const [first, second] = await startedAt();
-    // Both were started again, one after the other (the second once the first was healthy).
-    expect(first!).toBeGreaterThan(Math.max(...before));
-    expect(second!).toBeGreaterThan(first!);
-    expect(after.services.find((s: any) => s.name === 'alpha').instances.every((i: any) => i.health === 'healthy')).toBe(true);
+    const doc = r.structuredContent as any;
+    // The `portico restart --json` document (the tool runs that command in-process).
+    expect(Object.keys(doc).sort()).toEqual(['changes', 'ok', 'project']);
+    expect(doc.project).toBe(project);
+    expect(doc.changes.map((c: any) => [c.container, c.action])).toEqual([[`${project}-alpha-1`, 'replaced'], [`${project}-alpha-2`, 'replaced']]);
+    // New containers under the same names, and not one failed request meanwhile.
+    const after = await ids();
+    expect(after.some((id, i) => id === before[i])).toBe(false);
+    expect(outcomes.length).toBeGreaterThan(0);
+    expect(outcomes.filter((s) => s !== 200)).toEqual([]);
+    // The registry lists the new containers passing (they register under their creation names).
+    const status = (await client.callTool({ name: 'status', arguments: {} })).structuredContent as any;
+    const alpha = status.services.find((s: any) => s.name === 'alpha');
+    expect(alpha.instances.map((i: any) => [i.container, i.registry]), JSON.stringify(alpha)).toEqual([[`${project}-alpha-1`, 'passing'], [`${project}-alpha-2`, 'passing']]);
+    expect(alpha.instances.every((i: any) => i.instanceId.startsWith(`${i.container}-`))).toBe(true);
   });
 
   it('down is refused without confirm: true, and the stack keeps running', async () => {

@@ -16,7 +16,7 @@ export async function run(options: { json?: boolean }, ctx: CommandContext): Pro
     ...s,
     instances: s.instances.map((i) => ({
       ...i,
-      registry: s.name === 'registry' || s.name === 'gateway' ? null : registryStatusOf(view, s.name, i.container),
+      registry: s.name === 'registry' || s.name === 'gateway' ? null : registryStatusOf(view, s.name, i.instanceId),
     })),
   }));
   const doc = { ...status, services, registry: view.reachable ? { reachable: true } : { reachable: false, error: view.error } };

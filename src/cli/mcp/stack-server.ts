@@ -1,7 +1,7 @@
 // `portico mcp`: the workspace's stack as an MCP server, for an agent working in it. Each tool
 // is a CLI command run in-process (run-command.ts), answering with that command's `--json`
 // document as structured content, or an engine call where the CLI has no such command
-// (`logs` with since/grep, `restart`, `call`). Transport-free: stdio and --http connect it.
+// (`logs` with since/grep, `call`). Transport-free: stdio and --http connect it.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -19,11 +19,9 @@ import { configDirOf, findProject } from '../../engine/workspace.js';
 import { paint } from '../ui/paint.js';
 import { jsonErrorDocument } from '../json-error.js';
 import { callGateway } from './http-call.js';
-import { restartService } from './restart-tool.js';
 import { parseDocument, runCommand, type ToolEnv } from './run-command.js';
 
 const LOG_LINES_CAP = 2000;
-const RESTART_TIMEOUT_MS = 120_000;
 
 /** Structured content is an object with whatever the CLI document holds; these name its top keys. */
 const loose = <T extends z.ZodRawShape>(shape: T) => z.looseObject(shape);
@@ -34,7 +32,8 @@ const downOutput = loose({ project: z.string(), removed: z.looseObject({ contain
 const validateOutput = loose({ valid: z.boolean(), file: z.string().nullable(), problems: z.array(z.looseObject({ message: z.string() })) });
 const catalogOutput = loose({ project: z.string(), services: z.array(z.looseObject({ service: z.string() })) });
 const logsOutput = z.object({ project: z.string(), containers: z.array(z.string()), lines: z.array(z.string()), truncated: z.boolean() });
-const restartOutput = z.object({ project: z.string(), service: z.string(), restarted: z.array(z.string()) });
+const slotChange = z.looseObject({ service: z.string(), container: z.string(), action: z.enum(['replaced', 'added', 'removed']), ms: z.number() });
+const restartOutput = loose({ ok: z.boolean(), project: z.string(), changes: z.array(slotChange) });
 const callOutput = z.object({ status: z.number(), headers: z.record(z.string(), z.string()), body: z.string(), bytes: z.number(), truncated: z.boolean() });
 const createOutput = z.object({ service: z.string(), template: z.string().nullable(), routes: z.array(z.string()), dir: z.string(), messages: z.string() });
 
@@ -118,11 +117,14 @@ export function createStackServer(te: ToolEnv): McpServer {
   }, (args) => command(() => import('../commands/up.js'), { service: args.services ?? [], build: args.build, wait: true, json: true }));
 
   server.registerTool('restart', {
-    title: 'Restart a service',
-    description: "Restart a service's containers one at a time, waiting for each to be healthy before the next.",
-    inputSchema: { service: z.string().describe('the service name (as in portico.yaml)') },
+    title: 'Restart services',
+    description: 'Replace every container of the services one at a time, start-first: each new container is healthy and registered before the old one is drained, so no request fails (as `portico restart --json`).',
+    inputSchema: {
+      service: z.union([z.string(), z.array(z.string()).min(1)]).describe('the service name (as in portico.yaml), or several'),
+      timeout: z.string().optional().describe('how long each new container may take to become healthy, e.g. "120s" (default as `portico restart`)'),
+    },
     outputSchema: restartOutput,
-  }, (args) => engineResult(async () => restartService(await getDockerClient(), (await findProject(te.cwd)).project, args.service, RESTART_TIMEOUT_MS)));
+  }, (args) => command(() => import('../commands/restart.js'), { service: typeof args.service === 'string' ? [args.service] : args.service, timeout: args.timeout, json: true }));
 
   server.registerTool('down', {
     title: 'Stop and remove the stack',
