@@ -1,8 +1,8 @@
 // The gateway's MCP endpoint /_portico/mcp on the real engine, with the SDK's own Client over
 // Streamable HTTP: the template services' operations as tools with schemas, GET and POST
 // calls, a protected tool without and with an API key, who may connect at all, bad input,
-// each call counted in the gateway's access log and in its analytics under its consumer, and list_changed when a
-// config reload changes the catalog.
+// each call counted in the gateway's access log and in its analytics under its consumer, and
+// list_changed when a service is added and when a config reload changes the catalog.
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -178,6 +178,21 @@ describe('gateway MCP endpoint (real engine)', () => {
     const called = await inspector([...target, '--method', 'tools/call', '--tool-name', 'beta_get_items']);
     expect(called.isError).toBeFalsy();
     expect(called.structuredContent).toHaveProperty('items');
+  });
+
+  it('sends tools/list_changed when a service is added, and its operations become tools', async () => {
+    const client = await connect({ authorization: `Bearer ${token}` });
+    await settledTools(client, (n) => n.includes('beta_get_items'));
+    const changed = new Promise<void>((resolve) => client.setNotificationHandler(ToolListChangedNotificationSchema, () => resolve()));
+    const create = await portico(dir, ['create', 'gamma', '-t', 'node-express', '-r', '/api/gamma', '-y']);
+    expect(create.exitCode, create.all).toBe(0);
+    const up = await portico(dir, ['up', '--json', '--timeout', '180']);
+    expect(up.exitCode, up.all).toBe(0);
+    await Promise.race([changed, new Promise((_, reject) => setTimeout(() => reject(new Error('no tools/list_changed within 60 s')), 60_000))]);
+    const tools = await settledTools(client, (n) => n.some((t) => t.startsWith('gamma_')));
+    expect(tools.map((t) => t.name)).toEqual(expect.arrayContaining(['alpha_listItems', 'beta_get_items', 'gamma_get_items']));
+    const called = await client.callTool({ name: 'gamma_get_items', arguments: {} });
+    expect(called.isError, text(called)).toBeFalsy();
   });
 
   it('sends tools/list_changed when a reload changes the catalog', async () => {
