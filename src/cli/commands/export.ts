@@ -136,7 +136,7 @@ async function writeCompose(loaded: LoadedManifest, output: string, images: Reco
     notes: [
       `The gateway is published on ${manifest.gateway.bind}:${manifest.gateway.port}, as with \`portico up\`: stop one before starting the other.`,
       // Compose recreates a container when its definition changes, not when a mounted file does.
-      ...(manifest.gateway.tls === undefined ? [] : [`The gateway trusts the CAs of gateway.tls.caFiles through ${GATEWAY_CA_ARTIFACT} (mounted with ${GENERATED_DIR}/); after changing a CA run \`docker-compose -p ${manifest.name} -f ${file} up -d --force-recreate gateway\`.`]),
+      ...(manifest.gateway.tls === undefined ? [] : [`The gateway trusts the CAs of gateway.tls.caFiles through ${GATEWAY_CA_ARTIFACT} (mounted with ${GENERATED_DIR}/); after changing a CA run \`docker-compose -p ${manifest.name} -f ${file} up -d --force-recreate gateway-1\`.`]),
     ],
   };
 }
