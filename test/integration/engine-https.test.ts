@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFiles } from '../helpers/workspace.js';
 import { makeTestCa, type TestCertificate } from '../helpers/test-ca.js';
-import { cleanup, freePort, getThroughGateway, portico, randomProject } from './helpers/stack.js';
+import { cleanup, freePort, getThroughGateway, portico, randomProject, upJson } from './helpers/stack.js';
 
 // Counts completed TLS handshakes (the keep-alive check) and tells what SNI each one carried.
 const SERVER = `const https = require('node:https');
@@ -78,9 +78,7 @@ ${service('good', 'good', 'true')}${service('untrusted', 'untrusted', 'true')}${
       'services/tls/server.cjs': SERVER,
       ...Object.fromEntries(Object.entries(certs).flatMap(([name, c]) => [[`services/tls/${name}.pem`, c.cert], [`services/tls/${name}.key`, c.key]])),
     });
-    const up = await portico(dir, ['up', '--json', '--timeout', '120']);
-    expect(up.exitCode, up.all).toBe(0);
-    gatewayUrl = JSON.parse(up.stdout).gateway.url;
+    gatewayUrl = (await upJson(dir)).gateway.url;
   }, 300_000);
   afterAll(async () => {
     await cleanup(dir);
@@ -116,9 +114,7 @@ ${service('good', 'good', 'true')}${service('untrusted', 'untrusted', 'true')}${
     expect(await readFile(path.join(dir, '.portico/gateway-ca.pem'), 'utf8')).toContain(ca.caCert.trim());
     const manifest = path.join(dir, 'portico.yaml');
     await writeFile(manifest, (await readFile(manifest, 'utf8')).replace('caFiles: [certs/ca.pem]', 'caFiles: [certs/ca.pem, certs/other-ca.pem]'));
-    const up = await portico(dir, ['up', '--json', '--timeout', '120']);
-    expect(up.exitCode, up.all).toBe(0);
-    const result = JSON.parse(up.stdout);
+    const result = await upJson(dir);
     // Only the gateway: the services and the registry are unchanged.
     expect(result.actions).toMatchObject({ recreated: 1, created: 0 });
     expect(result.actions.unchanged).toBeGreaterThanOrEqual(4);
