@@ -19,6 +19,7 @@ import { HEALTH_DEFAULTS } from '../manifest/defaults.js';
 import { containerName, networkName, volumeName } from '../manifest/names.js';
 import { toMs } from '../manifest/units.js';
 import type { ContainerSpec } from './container-spec.js';
+import { EXTRA_CA_ENV, GATEWAY_CA_FILE, GATEWAY_CA_PATH, caBundleDigest, gatewayCaFor } from './gateway-ca.js';
 import { LABEL } from './labels.js';
 
 export type ContainerRole = 'registry' | 'service' | 'gateway';
@@ -46,6 +47,12 @@ export interface ContainerPlan extends ContainerSpec {
   replica: number;
   /** Services (not containers) that must be healthy before this one starts. */
   dependsOn: string[];
+  /**
+   * Digests of files in the config folder that the process reads once, at start (the
+   * gateway's CA bundle): hashed with the rest, so a changed file recreates the container.
+   * (gateway.json and discovery.json are reloaded while running and are not here.)
+   */
+  readAtStart?: Record<string, string>;
   configHash: string;
 }
 
@@ -68,6 +75,11 @@ export interface PlanInputs {
   adminToken?: string;
   /** Values of the env vars the gateway's auth names (from the host env or .env). */
   gatewayEnv: Record<string, string>;
+  /**
+   * The CA bundle of gateway.tls.caFiles (workspace/gateway-ca.ts; public certificates only),
+   * which the target puts at GATEWAY_CA_PATH. Required when the manifest names CA files.
+   */
+  gatewayCa?: string;
   /** `up <service...>`: only these services and their dependsOn closure (plus registry and gateway). */
   only?: string[];
 }
@@ -219,6 +231,7 @@ export function planStack(manifest: Manifest, discovery: DiscoveryConfig, inputs
     }
   }
 
+  const ca = gatewayCaOf(manifest, inputs);
   containers.push({
     name: containerName(project, 'gateway', 1),
     role: 'gateway',
@@ -228,6 +241,7 @@ export function planStack(manifest: Manifest, discovery: DiscoveryConfig, inputs
     env: {
       ...inputs.gatewayEnv,
       ...(inputs.adminToken === undefined ? {} : { [ADMIN_TOKEN_ENV]: inputs.adminToken }),
+      ...ca.env,
       PORTICO_CONFIG_DIR: CONTAINER_CONFIG_DIR,
       [SERVICE_ENV.registryToken]: inputs.registryToken,
       [SERVICE_ENV.project]: project,
@@ -239,6 +253,7 @@ export function planStack(manifest: Manifest, discovery: DiscoveryConfig, inputs
     binds: [configBind],
     volumes: [],
     dependsOn: [],
+    readAtStart: ca.readAtStart,
   });
 
   return {
@@ -250,6 +265,13 @@ export function planStack(manifest: Manifest, discovery: DiscoveryConfig, inputs
       return { ...c, configHash, labels: { ...c.labels, [LABEL.configHash]: configHash } };
     }),
   };
+}
+
+/** The gateway's trust of gateway.tls.caFiles: Node's extra-CA variable, and the bundle's digest for the hash. */
+function gatewayCaOf(manifest: Manifest, inputs: PlanInputs): { env: Record<string, string>; readAtStart?: Record<string, string> } {
+  const bundle = gatewayCaFor(manifest, inputs.gatewayCa);
+  if (bundle === undefined) return { env: {} };
+  return { env: { [EXTRA_CA_ENV]: GATEWAY_CA_PATH }, readAtStart: { [GATEWAY_CA_FILE]: caBundleDigest(bundle) } };
 }
 
 /** Env var names whose values the gateway container needs (API keys, JWT secret, AI provider keys). */

@@ -20,6 +20,7 @@ import { LABEL } from './labels.js';
 import type { HealthCheckSpec } from './container-spec.js';
 import { compileDiscovery } from './discovery.js';
 import { compileGateway } from './gateway.js';
+import { GATEWAY_CA_FILE } from './gateway-ca.js';
 import { toJson } from './generate.js';
 import { toBytes } from '../manifest/units.js';
 import { gatewaySecretEnvNames, planStack, stableJson, type ContainerPlan, type ContainerRole } from './plan.js';
@@ -51,12 +52,14 @@ export interface SwarmPlanInputs {
   secretDigests: Record<string, string>;
   gatewayReplicas: number;
   publish: PublishMode;
+  /** The CA bundle of gateway.tls.caFiles (public certificates), a Docker config of the gateway. */
+  gatewayCa?: string;
 }
 
 export interface SwarmConfigPlan {
   /** Docker config name: content-addressed, because Docker configs are immutable. */
   name: string;
-  /** gateway.json or discovery.json */
+  /** gateway.json, discovery.json or the gateway's CA bundle */
   file: string;
   content: string;
   labels: Record<string, string>;
@@ -157,6 +160,7 @@ export function planSwarm(manifest: Manifest, inputs: SwarmPlanInputs): SwarmPla
   const configs: SwarmConfigPlan[] = [
     { file: GATEWAY_CONFIG_FILE, content: toJson(compileGateway(manifest)) },
     { file: DISCOVERY_CONFIG_FILE, content: toJson(discovery) },
+    ...(inputs.gatewayCa === undefined ? [] : [{ file: GATEWAY_CA_FILE, content: inputs.gatewayCa }]),
   ].map((c) => ({ ...c, name: `${project}-${c.file.replace('.', '-')}-${shortDigest(c.content)}`, labels: owned }));
 
   const secrets: SwarmSecretPlan[] = gatewaySecretEnvNames(manifest).map((env) => {
@@ -173,6 +177,7 @@ export function planSwarm(manifest: Manifest, inputs: SwarmPlanInputs): SwarmPla
     images: inputs.images,
     registryToken: inputs.registryToken,
     gatewayEnv: {},
+    gatewayCa: inputs.gatewayCa,
   });
   const firstReplicas = new Map<string, ContainerPlan>();
   for (const c of local.containers) if (!firstReplicas.has(c.service)) firstReplicas.set(c.service, c);

@@ -1,6 +1,6 @@
 // Semantic checks of what a service reads from the workspace: its Dockerfile build (`build:`),
 // its env files (`envFile:`) and its bind mounts (`mounts:`). Pure: the manifest's text only;
-// service-files-on-disk.ts repeats the containment checks after resolving symlinks.
+// workspace-files-on-disk.ts repeats the containment checks after resolving symlinks.
 import { outsideProblem, parseMount } from './mounts.js';
 import { relativePathProblem } from './relative-path.js';
 import type { Manifest, ServiceSpec } from './schema.js';

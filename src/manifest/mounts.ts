@@ -1,7 +1,7 @@
 // Bind mounts of a service (`mounts:`), pure: the short form `./src:/app/src:ro` and the long
 // form `{ source, target, readOnly, allowOutside }` read into one shape, with the checks that
 // need no file system (the target is absolute, the source stays inside the workspace).
-// Resolving symlinks (service-files-on-disk.ts) and absolute host paths (engine/) happen at the edges.
+// Resolving symlinks (workspace-files-on-disk.ts) and absolute host paths (engine/) happen at the edges.
 import path from 'node:path';
 import type { MountSpec } from './schema.js';
 

@@ -199,6 +199,16 @@ export const aiSchema = z
   })
   .strict();
 
+/** CAs the gateway trusts, beside Node's root store (docs/manifest.md, "gateway.tls"). */
+export const gatewayTlsSchema = z
+  .object({
+    caFiles: z
+      .array(z.string().min(1))
+      .min(1)
+      .describe('PEM files (relative to portico.yaml) of private CAs the gateway trusts for HTTPS services, AI providers and JWKS; bundled into .portico/gateway-ca.pem and given to the gateway as NODE_EXTRA_CA_CERTS'),
+  })
+  .strict();
+
 export const gatewaySchema = z
   .object({
     port: port.default(8080).describe('host port the gateway is published on'),
@@ -224,6 +234,7 @@ export const gatewaySchema = z
       .strict()
       .default({ enabled: true }),
     mcp: gatewayMcpSchema.optional(),
+    tls: gatewayTlsSchema.optional().describe('trust for the gateway\'s outgoing TLS: { caFiles: [certs/ca.pem] }'),
   })
   .strict();
 
@@ -257,7 +268,7 @@ export const mountSchema = z.union([
     .strict(),
 ]);
 
-/** How the gateway reaches an HTTPS service: certificate verified (system store + NODE_EXTRA_CA_CERTS), SNI. */
+/** How the gateway reaches an HTTPS service: certificate verified (system store + gateway.tls.caFiles), SNI. */
 export const upstreamTlsSchema = z.union([
   z.boolean(),
   z

@@ -10,6 +10,7 @@ import { toMs } from './units.js';
 import { relativePathProblem } from './relative-path.js';
 import { checkServiceFiles } from './check-service-files.js';
 import { checkAi } from './validate-ai.js';
+import { checkGatewayCaFiles } from './gateway-ca.js';
 import { DNS_LABEL, type Manifest, type RouteSpec } from './schema.js';
 
 export type ManifestPath = (string | number)[];
@@ -37,6 +38,7 @@ export function checkManifest(manifest: Manifest, templateIds: readonly string[]
     ...checkServiceDetails(manifest),
     ...checkServiceFiles(manifest),
     ...checkAi(manifest),
+    ...checkGatewayCaFiles(manifest),
   ];
 }
 

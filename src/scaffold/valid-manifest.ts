@@ -2,7 +2,7 @@
 // semantic rules and the templates this installation has. Here because it joins the manifest
 // with the template catalog (scaffold/), which manifest/ does not know about.
 import { loadManifest, ManifestError, type LoadedManifest } from '../manifest/load.js';
-import { serviceFilesOnDisk } from '../manifest/service-files-on-disk.js';
+import { workspaceFilesOnDisk } from '../manifest/workspace-files-on-disk.js';
 import { assertValidManifest, located } from '../manifest/validate.js';
 import { listTemplates, templatesRootFor } from './catalog.js';
 
@@ -16,8 +16,8 @@ export async function loadValidManifest(cwd: string, options: ValidateOptions = 
   const loaded = await loadManifest(cwd);
   const templates = await listTemplates(templatesRootFor(options.env ?? process.env));
   assertValidManifest(loaded, templates.map((t) => t.id));
-  // Only for a manifest that passed the text checks: symlinks and missing mount sources.
-  const onDisk = located(loaded, await serviceFilesOnDisk(loaded.manifest, loaded.dir));
+  // Only for a manifest that passed the text checks: symlinks, missing mount sources, CA files.
+  const onDisk = located(loaded, await workspaceFilesOnDisk(loaded.manifest, loaded.dir));
   if (onDisk.length > 0) throw new ManifestError(loaded.file, onDisk);
   return loaded;
 }

@@ -9,7 +9,7 @@ import type { AiRouteConfig, GatewayRoute } from '../../src/runtime/contract/ind
 import { discovery, fixtureScope, gatewayConfig, route, send, type Reply, type RunningGateway } from './gateway-helpers.js';
 import { startFakeLlm, type FakeLlm } from './helpers/fake-llm.js';
 import { ANTHROPIC_TOOL_STREAM, ANTHROPIC_TOOL_USE, OPENAI_COMPLETION } from './helpers/llm-fixtures.js';
-import { makeTestCa, type TestCa } from './helpers/test-ca.js';
+import { makeTestCa, type TestCa } from '../helpers/test-ca.js';
 
 const OPENAI_KEY = 'sk-test-openai-KEY-0123456789abcdef';
 const ANTHROPIC_KEY = 'sk-ant-test-KEY-fedcba9876543210';

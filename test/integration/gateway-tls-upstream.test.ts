@@ -14,7 +14,7 @@ import type { TLSSocket } from 'node:tls';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DiscoveryConfig } from '../../src/runtime/contract/index.js';
 import { deadPort, discovery, fixtureScope, gatewayConfig, route, send, until } from './gateway-helpers.js';
-import { makeTestCa, type TestCa, type TestCertificate } from './helpers/test-ca.js';
+import { makeTestCa, type TestCa, type TestCertificate } from '../helpers/test-ca.js';
 
 interface HttpsUpstream {
   port: number;

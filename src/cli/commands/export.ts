@@ -19,6 +19,8 @@ import { compileGateway } from '../../compile/gateway.js';
 import { compileDiscovery } from '../../compile/discovery.js';
 import { gatewaySecretEnvNames, planStack } from '../../compile/plan.js';
 import { writeGeneratedFiles } from '../../workspace/generated-files.js';
+import { readGatewayCa } from '../../workspace/gateway-ca.js';
+import { GATEWAY_CA_ARTIFACT, GENERATED_DIR } from '../../compile/generate.js';
 import { exportCompose, renderComposeFile } from '../../compile/export/compose.js';
 import { exportKubernetes, registryImages, renderKubernetesFiles, secretCommands } from '../../compile/export/kubernetes.js';
 import { SERVICE_ENV } from '../../runtime/contract/index.js';
@@ -116,6 +118,7 @@ async function writeCompose(loaded: LoadedManifest, output: string, images: Reco
     images,
     registryToken: 'from-environment',
     gatewayEnv: Object.fromEntries(secrets.map((name) => [name, 'from-environment'])),
+    gatewayCa: await readGatewayCa(loaded),
   });
   const file = path.basename(output);
   await writeOut(output, renderComposeFile(exportCompose(plan, { configDir, fromEnvironment: needsEnv }), manifest.name, file, needsEnv));
@@ -130,7 +133,11 @@ async function writeCompose(loaded: LoadedManifest, output: string, images: Reco
       `export ${SERVICE_ENV.registryToken}="$(cat .portico/state/registry-token 2>/dev/null || openssl rand -hex 24)"`,
       `docker-compose -p ${manifest.name} -f ${file} up -d`,
     ],
-    notes: [`The gateway is published on ${manifest.gateway.bind}:${manifest.gateway.port}, as with \`portico up\`: stop one before starting the other.`],
+    notes: [
+      `The gateway is published on ${manifest.gateway.bind}:${manifest.gateway.port}, as with \`portico up\`: stop one before starting the other.`,
+      // Compose recreates a container when its definition changes, not when a mounted file does.
+      ...(manifest.gateway.tls === undefined ? [] : [`The gateway trusts the CAs of gateway.tls.caFiles through ${GATEWAY_CA_ARTIFACT} (mounted with ${GENERATED_DIR}/); after changing a CA run \`docker-compose -p ${manifest.name} -f ${file} up -d --force-recreate gateway-1\`.`]),
+    ],
   };
 }
 
@@ -142,6 +149,7 @@ async function writeKubernetes(loaded: LoadedManifest, output: string, images: R
     ingressClass: o.ingressClass,
     httpRouteGateway: o.httpRoute,
     hpaMaxReplicas: o.hpaMax === undefined ? undefined : Number(o.hpaMax),
+    gatewayCa: await readGatewayCa(loaded),
   });
   const pushes: string[] = [];
   if (o.registry) {

@@ -24,6 +24,7 @@ import {
 } from '../../runtime/contract/index.js';
 import { HEALTH_DEFAULTS } from '../../manifest/defaults.js';
 import { gatewaySecretEnvNames } from '../plan.js';
+import { EXTRA_CA_ENV, GATEWAY_CA_FILE, GATEWAY_CA_PATH, caBundleDigest, gatewayCaFor } from '../gateway-ca.js';
 import { toJson } from '../generate.js';
 import { toBytes, toMs } from '../../manifest/units.js';
 
@@ -41,6 +42,8 @@ export interface KubernetesExportOptions {
   httpRouteGateway?: string;
   /** Emit a HorizontalPodAutoscaler for every template service, up to this many replicas. */
   hpaMaxReplicas?: number;
+  /** The CA bundle of gateway.tls.caFiles (public certificates): a ConfigMap key the gateway trusts. Required when the manifest names CA files. */
+  gatewayCa?: string;
 }
 
 type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string> }; [key: string]: unknown };
@@ -140,7 +143,7 @@ export function exportKubernetes(manifest: Manifest, gateway: GatewayConfig, dis
     spec: { selector: selector(name), ports: [{ name: 'http', port, targetPort }] },
   });
 
-  const deployment = (name: string, replicas: number, pod: Record<string, unknown>, recreate = false): K8sObject => ({
+  const deployment = (name: string, replicas: number, pod: Record<string, unknown>, recreate = false, annotations?: Record<string, string>): K8sObject => ({
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: { name, labels: labels(name) },
@@ -149,7 +152,7 @@ export function exportKubernetes(manifest: Manifest, gateway: GatewayConfig, dis
       selector: { matchLabels: selector(name) },
       // A ReadWriteOnce volume cannot be attached to the old and the new pod at once.
       ...(recreate ? { strategy: { type: 'Recreate' } } : {}),
-      template: { metadata: { labels: labels(name) }, spec: pod },
+      template: { metadata: { labels: labels(name), ...(annotations ? { annotations } : {}) }, spec: pod },
     },
   });
 
@@ -171,13 +174,17 @@ export function exportKubernetes(manifest: Manifest, gateway: GatewayConfig, dis
         apiVersion: 'v1',
         kind: 'ConfigMap',
         metadata: { name: configMapName(project), labels: labels('config') },
-        data: { [GATEWAY_CONFIG_FILE]: toJson(gateway), [DISCOVERY_CONFIG_FILE]: toJson(kubernetesDiscovery(discovery)) },
+        data: {
+          [GATEWAY_CONFIG_FILE]: toJson(gateway),
+          [DISCOVERY_CONFIG_FILE]: toJson(kubernetesDiscovery(discovery)),
+          ...(options.gatewayCa === undefined ? {} : { [GATEWAY_CA_FILE]: options.gatewayCa }),
+        },
       },
     ],
   });
 
   /** The registry or the gateway: one replica of a Portico runtime image, config from the ConfigMap. */
-  const runtimeFile = (name: string, port: number, healthPath: string, servicePort: number, extraEnv: object[] = []): KubernetesFile => ({
+  const runtimeFile = (name: string, port: number, healthPath: string, servicePort: number, extraEnv: object[] = [], annotations?: Record<string, string>): KubernetesFile => ({
     name: `${name}.yaml`,
     objects: [
       deployment(name, 1, {
@@ -196,7 +203,7 @@ export function exportKubernetes(manifest: Manifest, gateway: GatewayConfig, dis
           },
         ],
         volumes: [configVolume, tmpVolume],
-      }),
+      }, false, annotations),
       service(name, servicePort, port),
     ],
   });
@@ -289,8 +296,9 @@ export function exportKubernetes(manifest: Manifest, gateway: GatewayConfig, dis
   const authEnv = gatewaySecretEnvNames(manifest);
   // One gateway replica: rate-limit buckets and the response cache live in its memory, so
   // more replicas would multiply the limits (docs/deploy.md says how to scale it anyway).
+  const ca = gatewayCaSettings(manifest, options.gatewayCa);
   files.push(
-    runtimeFile(GATEWAY_HOST, GATEWAY_CONTAINER_PORT, '/_portico/health', manifest.gateway.port, authEnv.map((n) => secretEnv(n, gatewaySecretName(project)))),
+    runtimeFile(GATEWAY_HOST, GATEWAY_CONTAINER_PORT, '/_portico/health', manifest.gateway.port, [...authEnv.map((n) => secretEnv(n, gatewaySecretName(project))), ...ca.env], ca.annotations),
   );
 
   files.push(options.httpRouteGateway ? httpRoute(options.httpRouteGateway) : ingress());
@@ -344,6 +352,16 @@ export function exportKubernetes(manifest: Manifest, gateway: GatewayConfig, dis
     secrets,
     notes,
   };
+}
+
+/** Pod template annotation carrying the CA bundle's digest: a changed CA rolls the gateway (node reads the bundle once, at start). */
+export const GATEWAY_CA_ANNOTATION = 'portico.dev/gateway-ca-digest';
+
+/** The gateway's env and pod annotations for gateway.tls.caFiles (the bundle itself is in the ConfigMap). */
+function gatewayCaSettings(manifest: Manifest, bundle: string | undefined): { env: object[]; annotations?: Record<string, string> } {
+  const carried = gatewayCaFor(manifest, bundle);
+  if (carried === undefined) return { env: [] };
+  return { env: [{ name: EXTRA_CA_ENV, value: GATEWAY_CA_PATH }], annotations: { [GATEWAY_CA_ANNOTATION]: caBundleDigest(carried) } };
 }
 
 /** The commands that create the Secrets the manifests reference (values come from the user's shell). */

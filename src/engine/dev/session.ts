@@ -160,5 +160,7 @@ export function gatewayNotes(before: Manifest, after: Manifest): string[] {
   }
   const secrets = (m: Manifest) => stableJson([m.gateway.auth.apiKeys.map((k) => k.env), m.gateway.auth.jwt?.secretEnv ?? null]);
   if (secrets(before) !== secrets(after)) notes.push('the gateway reads secrets from other env vars now: run `portico up` to give them to it');
+  // Node reads NODE_EXTRA_CA_CERTS once, at start: only a new gateway container trusts other CAs.
+  if (stableJson(before.gateway.tls ?? null) !== stableJson(after.gateway.tls ?? null)) notes.push('gateway.tls changed: run `portico up` to restart the gateway with its CA files');
   return notes;
 }

@@ -6,6 +6,7 @@ import { createHmac } from 'node:crypto';
 import { PorticoError, environmentError, usageError } from '../../core/errors.js';
 import { planSwarm, type PublishMode, type SwarmPlan, type SwarmServicePlan } from '../../compile/swarm-plan.js';
 import { writeGeneratedFiles } from '../../workspace/generated-files.js';
+import { readGatewayCa } from '../../workspace/gateway-ca.js';
 import type { LoadedManifest } from '../../manifest/load.js';
 import type { DockerClient } from '../docker/client.js';
 import { isConflict, networkConflict } from '../docker/errors.js';
@@ -75,7 +76,7 @@ export async function deployToSwarm(req: DeployRequest): Promise<DeployResult> {
   // Secret names carry a keyed digest of the value (Docker secrets are immutable: a new value
   // is a new secret); keyed by the stack's registry token so the name reveals nothing about the value.
   const secretDigests = Object.fromEntries(Object.entries(secrets.values).map(([k, v]) => [k, createHmac('sha256', token).update(v).digest('hex')]));
-  const plan = planSwarm(manifest, { version: req.version, images: refs, registryToken: token, secretDigests, gatewayReplicas: req.gatewayReplicas, publish: req.publish });
+  const plan = planSwarm(manifest, { version: req.version, images: refs, registryToken: token, secretDigests, gatewayReplicas: req.gatewayReplicas, publish: req.publish, gatewayCa: await readGatewayCa(loaded) });
 
   await ensureNetwork(swarm, plan);
   const ids = await ensureObjects(swarm, plan, secrets.values, say);

@@ -3,6 +3,7 @@
 import { compileDiscovery } from '../../compile/discovery.js';
 import { projectFilter } from '../../compile/labels.js';
 import { planStack, type StackPlan } from '../../compile/plan.js';
+import { readGatewayCa } from '../../workspace/gateway-ca.js';
 import type { DockerClient } from '../docker/client.js';
 import { isConflict, networkConflict } from '../docker/errors.js';
 import { adminToken, configDirOf, gatewaySecrets, registryToken } from '../workspace.js';
@@ -22,6 +23,7 @@ export async function createNetwork(run: UpRun): Promise<void> {
       registryToken: await registryToken(req.loaded.dir),
       adminToken: await adminToken(req.loaded.dir),
       gatewayEnv: secrets.values,
+      gatewayCa: await readGatewayCa(req.loaded),
       only: req.only,
     });
     state.plan = plan;

@@ -5,7 +5,7 @@
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { TestCertificate } from './test-ca.js';
+import type { TestCertificate } from '../../helpers/test-ca.js';
 import { ANTHROPIC_MESSAGE, ANTHROPIC_OVERLOADED, ANTHROPIC_STREAM, OPENAI_COMPLETION, OPENAI_RATE_LIMITED, OPENAI_STREAM } from './llm-fixtures.js';
 
 export type FakeAnswer =

@@ -18,6 +18,13 @@ export function portico(cwd: string, args: string[], env: Record<string, string>
   return execa('node', [bin, ...args], { cwd, reject: false, all: true, env: { CI: '1', NO_COLOR: '1', ...env } });
 }
 
+/** `portico up --json` that must succeed (else the error carries its whole output): its document. */
+export async function upJson(cwd: string, timeoutSeconds = 120): Promise<any> {
+  const up = await portico(cwd, ['up', '--json', '--timeout', String(timeoutSeconds)]);
+  if (up.exitCode !== 0) throw new Error(`portico up exited ${up.exitCode}:\n${up.all}`);
+  return JSON.parse(up.stdout);
+}
+
 export function spawnPortico(cwd: string, args: string[]): ResultPromise<{ reject: false; all: true; buffer: true }> {
   return execa('node', [bin, ...args], { cwd, reject: false, all: true, buffer: true, env: { CI: '1', NO_COLOR: '1' } });
 }
