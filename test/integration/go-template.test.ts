@@ -3,11 +3,10 @@
 // toolchain image Portico builds from the host's GOROOT), requests through the gateway, health,
 // the catalog's validated OpenAPI document, and an unchanged second `up` that skips the build.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, readFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
-import { cleanup, docker, freePort, getThroughGateway, portico, randomProject, setGatewayPort } from './helpers/stack.js';
+import { cleanup, docker, getThroughGateway, makeWorkspace, portico, randomProject } from './helpers/stack.js';
 
 describe('go-net-http template (real engine)', () => {
   const project = randomProject();
@@ -15,15 +14,7 @@ describe('go-net-http template (real engine)', () => {
   let gatewayUrl: string;
 
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), `portico-${project}-`));
-    for (const args of [
-      ['init', '.', '--name', project, '-y'],
-      ['create', 'orders', '-t', 'go-net-http', '-r', '/api/orders', '-y'],
-    ]) {
-      const r = await portico(dir, args);
-      if (r.exitCode !== 0) throw new Error(`portico ${args.join(' ')} failed:\n${r.all}`);
-    }
-    await setGatewayPort(dir, await freePort());
+    dir = await makeWorkspace(project, [['orders', '-t', 'go-net-http', '-r', '/api/orders']]);
   });
   afterAll(async () => {
     await cleanup(dir);
