@@ -16,8 +16,16 @@ describe('go-net-http template (real engine)', () => {
   beforeAll(async () => {
     dir = await makeWorkspace(project, [['orders', '-t', 'go-net-http', '-r', '/api/orders']]);
   });
+  const started = Date.now();
   afterAll(async () => {
     await cleanup(dir);
+    // The classic builder keeps the build stage as an untagged image without the project's
+    // label: remove the ones this file's builds made (the `go build` step, since it started).
+    for (const image of await docker.listImages({ filters: JSON.stringify({ dangling: ['true'] }) })) {
+      const info = await docker.getImage(image.Id).inspect().catch(() => undefined);
+      const cmd = JSON.stringify((info as { ContainerConfig?: { Cmd?: string[] } } | undefined)?.ContainerConfig?.Cmd ?? []);
+      if (image.Created * 1000 >= started - 1000 && cmd.includes('/out/service')) await docker.getImage(image.Id).remove().catch(() => undefined);
+    }
   });
 
   it('creates a Go service with nothing to install, whose own tests pass with the host Go', async () => {
