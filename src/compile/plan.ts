@@ -211,9 +211,9 @@ export function planStack(manifest: Manifest, discovery: DiscoveryConfig, inputs
         env,
         labels: base(service, replica),
         cmd: spec.command,
-        // Prebuilt images and Dockerfile services keep their own HEALTHCHECK (if any): they
-        // may have no node.
-        health: spec.template === undefined
+        // Prebuilt images and Dockerfile services (templates built from their Dockerfile too)
+        // keep their own HEALTHCHECK (if any): they may have no node.
+        health: spec.template === undefined || spec.build !== undefined
           ? undefined
           : {
               test: nodeHealthTest(SERVICE_HEALTH_URL),

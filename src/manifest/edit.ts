@@ -7,6 +7,8 @@ import type { LoadedManifest } from './load.js';
 /** What `portico create` adds under `services:`. */
 export interface NewServiceEntry {
   template: string;
+  /** The template builds from its own Dockerfile: written as `build: {}`. */
+  build?: boolean;
   path: string;
   port: number;
   replicas?: number;
@@ -16,7 +18,7 @@ export interface NewServiceEntry {
 /** Returns the manifest text with `name` added under `services:` (the loaded document is not modified). */
 export function addServiceText(loaded: Pick<LoadedManifest, 'document' | 'text'>, name: string, entry: NewServiceEntry): string {
   const doc = loaded.document.clone() as Document.Parsed;
-  const value: Record<string, unknown> = { template: entry.template, path: entry.path, port: entry.port };
+  const value: Record<string, unknown> = { template: entry.template, ...(entry.build ? { build: {} } : {}), path: entry.path, port: entry.port };
   if (entry.replicas !== undefined) value.replicas = entry.replicas;
   value.routes = entry.routes;
 

@@ -74,12 +74,15 @@ function checkServiceNames(m: Manifest): SemanticProblem[] {
 function checkSources(m: Manifest, templateIds: readonly string[]): SemanticProblem[] {
   const problems: SemanticProblem[] = [];
   for (const [name, spec] of Object.entries(m.services)) {
-    const sources = (['template', 'image', 'build'] as const).filter((k) => spec[k] !== undefined);
+    // `template` with `build` is one source: a template service built from its own Dockerfile
+    // (go-net-http); `template` then only says where the service came from.
+    const sources = (['template', 'image', 'build'] as const).filter((k) => spec[k] !== undefined && !(k === 'template' && spec.build !== undefined));
     if (sources.length > 1) {
       problems.push({ path: ['services', name], message: `has ${sources.length === 2 ? 'both ' : ''}${sources.map((k) => `"${k}"`).join(' and ')}; keep one: "template" for a service built from its source folder, "build" for one built from its own Dockerfile, or "image" for a prebuilt image.` });
     } else if (sources.length === 0) {
       problems.push({ path: ['services', name], message: `needs "template" (built from services/${name}), "build" (its own Dockerfile, e.g. build: {}) or "image" (a prebuilt image such as redis:7).` });
-    } else if (spec.template !== undefined && !templateIds.includes(spec.template)) {
+    }
+    if (spec.image === undefined && spec.template !== undefined && !templateIds.includes(spec.template)) {
       problems.push({
         path: ['services', name, 'template'],
         message: `unknown template "${spec.template}"; use one of: ${templateIds.join(', ') || '(none installed)'} (\`portico templates\` lists them).`,

@@ -21,6 +21,16 @@ const templateJsonSchema = z
     description: z.string().min(1),
     defaultPort: z.number().int().min(1).max(65535),
     language: z.string().min(1),
+    /** false: the template does not take templates/service/_shared (the Node files). */
+    shared: z.boolean().default(true),
+    /**
+     * "host": Portico bundles the service on the host (`npm install` after create, `npm run
+     * build` on up) and copies the result onto the runtime image. "dockerfile": the
+     * service's own multi-stage Dockerfile builds it from source (`build: {}` in portico.yaml).
+     */
+    build: z.enum(['host', 'dockerfile']).default('host'),
+    /** What runs the service's own tests, for the next steps `create` prints. */
+    testCommand: z.string().min(1).default('npm test'),
   })
   .passthrough();
 
@@ -29,6 +39,9 @@ export interface TemplateInfo {
   description: string;
   defaultPort: number;
   language: string;
+  shared: boolean;
+  build: 'host' | 'dockerfile';
+  testCommand: string;
   /** Absolute folder of the template's files. */
   dir: string;
 }
@@ -88,7 +101,7 @@ async function readTemplate(dir: string, folderName: string): Promise<TemplateIn
     parsed = templateJsonSchema.parse(JSON.parse(text));
   } catch (cause) {
     throw new PorticoError(`${file} is not a valid template description: ${(cause as Error).message.split('\n')[0]}`, {
-      hint: 'It needs {"id", "description", "defaultPort", "language"}; fix the file or remove the folder.',
+      hint: 'It needs {"id", "description", "defaultPort", "language"} (optional: "shared", "build", "testCommand"; see docs/templates.md); fix the file or remove the folder.',
       cause,
     });
   }
@@ -97,5 +110,6 @@ async function readTemplate(dir: string, folderName: string): Promise<TemplateIn
       hint: 'A template id must equal its folder name; rename one of them.',
     });
   }
-  return { id: parsed.id, description: parsed.description, defaultPort: parsed.defaultPort, language: parsed.language, dir };
+  const { id, description, defaultPort, language, shared, build, testCommand } = parsed;
+  return { id, description, defaultPort, language, shared, build, testCommand, dir };
 }

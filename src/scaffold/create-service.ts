@@ -131,9 +131,10 @@ export async function planService(
     description: `${name}: a ${choices.template.id} service of the ${loaded.manifest.name} workspace`,
     project: loaded.manifest.name,
     template: choices.template.id,
-  });
+  }, { shared: choices.template.shared });
   const text = addServiceText(loaded, name, {
     template: choices.template.id,
+    build: choices.template.build === 'dockerfile',
     path: folder,
     port: choices.port,
     replicas: choices.replicas,

@@ -28,11 +28,12 @@ export const sharedDirFor = (templateDir: string) => path.join(path.dirname(temp
 
 /**
  * Records the new service's files in `tree` under `destRel`; returns their paths relative to
- * the service folder. `templateDir` is the template's folder (TemplateInfo.dir).
+ * the service folder. `templateDir` is the template's folder (TemplateInfo.dir); `shared:
+ * false` leaves out the shared files (a template in another language, TemplateInfo.shared).
  */
-export async function renderService(tree: FileTree, destRel: string, templateDir: string, vars: ServiceVars): Promise<string[]> {
+export async function renderService(tree: FileTree, destRel: string, templateDir: string, vars: ServiceVars, options: { shared?: boolean } = {}): Promise<string[]> {
   const sharedDir = sharedDirFor(templateDir);
-  const hasShared = await stat(sharedDir).then((s) => s.isDirectory(), () => false);
+  const hasShared = options.shared !== false && (await stat(sharedDir).then((s) => s.isDirectory(), () => false));
   const [shared, own] = await Promise.all([
     hasShared ? readTemplateFiles(sharedDir) : [],
     readTemplateFiles(templateDir, (p) => p === META_FILE),

@@ -18,9 +18,9 @@ export interface RenderedFile {
 
 /** Template files whose text goes through handlebars; everything else is copied as-is. */
 const TEXT_EXTENSIONS = new Set([
-  '.ts', '.mts', '.cts', '.js', '.mjs', '.cjs', '.json', '.md', '.yaml', '.yml', '.txt', '.html', '.css', '.toml', '.example', '.sh',
+  '.ts', '.mts', '.cts', '.js', '.mjs', '.cjs', '.json', '.md', '.yaml', '.yml', '.txt', '.html', '.css', '.toml', '.example', '.sh', '.go',
 ]);
-const TEXT_NAMES = new Set(['Dockerfile', '_gitignore', '.dockerignore', '.gitignore', '.npmrc', '.nvmrc', '.env']);
+const TEXT_NAMES = new Set(['Dockerfile', '_gitignore', '.dockerignore', '.gitignore', '.npmrc', '.nvmrc', '.env', 'go.mod']);
 
 export function isTextFile(file: string): boolean {
   const base = path.posix.basename(file);

@@ -5,9 +5,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanup, portico, randomProject, freePort, setGatewayPort } from './helpers/stack.js';
-import { mkdtemp } from 'node:fs/promises';
-import os from 'node:os';
+import { cleanup, makeWorkspace, portico, randomProject } from './helpers/stack.js';
 
 const KEY = 'sk-stack-test-0123456789abcdef';
 
@@ -41,15 +39,7 @@ describe('AI routes (real engine)', () => {
   let gatewayUrl: string;
 
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), `portico-${project}-`));
-    for (const args of [
-      ['init', '.', '--name', project, '-y'],
-      ['create', 'fakellm', '-t', 'node-express', '-r', '/api/fakellm', '-y'],
-    ]) {
-      const r = await portico(dir, args);
-      if (r.exitCode !== 0) throw new Error(`portico ${args.join(' ')} failed:\n${r.all}`);
-    }
-    await setGatewayPort(dir, await freePort());
+    dir = await makeWorkspace(project, [['fakellm', '-t', 'node-express', '-r', '/api/fakellm']]);
     const index = path.join(dir, 'services', 'fakellm', 'src', 'index.ts');
     const source = (await readFile(index, 'utf8')).replace(
       'const server = createServer(app);',

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, stat, writeFile, mkdir } from 'node:fs/promises'
 import os from 'node:os';
 import path from 'node:path';
 import { findProject, gatewaySecrets, parseDotEnv, registryToken } from '../../src/engine/workspace.js';
-import { parseLdd } from '../../src/engine/images/runtime-image.js';
+import { parseLdd } from '../../src/engine/images/host-rootfs.js';
 import { parseManifest } from '../../src/manifest/load.js';
 import { rendererFor } from '../../src/cli/ui/tasks.js';
 import { nodeVersionOk } from '../../src/cli/commands/doctor.js';

@@ -8,7 +8,7 @@ describe('template catalog', () => {
     const root = await tempDir({ ...templateFixtures(['b-tpl', 'a-tpl']), 'service/_shared/template.json': '{}', 'service/wip/x': '' });
     const list = await listTemplates(root);
     expect(list.map((t) => t.id)).toEqual(['a-tpl', 'b-tpl']);
-    expect(list[0]).toEqual({ id: 'a-tpl', description: 'a-tpl test template', defaultPort: 3000, language: 'typescript', dir: `${root}/service/a-tpl` });
+    expect(list[0]).toEqual({ id: 'a-tpl', description: 'a-tpl test template', defaultPort: 3000, language: 'typescript', shared: true, build: 'host', testCommand: 'npm test', dir: `${root}/service/a-tpl` });
     expect((await getTemplate('b-tpl', root))?.id).toBe('b-tpl');
     expect(await getTemplate('nope', root)).toBeUndefined();
   });
@@ -23,7 +23,7 @@ describe('template catalog', () => {
   });
 
   it('picks from a list already read, without touching the disk', () => {
-    const listed = [{ id: 'a', description: 'A', defaultPort: 1, language: 'ts', dir: '/nowhere/a' }];
+    const listed = [{ id: 'a', description: 'A', defaultPort: 1, language: 'ts', shared: true, build: 'host' as const, testCommand: 'npm test', dir: '/nowhere/a' }];
     expect(pickTemplate('a', listed)).toBe(listed[0]);
     expect(() => pickTemplate('b', listed)).toThrow(/unknown template "b"/);
     expect(() => pickTemplate('b', [])).toThrow(expect.objectContaining({ hint: expect.stringContaining('(none installed)') }));

@@ -1,5 +1,6 @@
 // `portico create <name>` (also the `create-service` bin): scaffold services/<name> from a
-// template, add it to portico.yaml, regenerate .portico/*, then `npm install` in the service.
+// template, add it to portico.yaml, regenerate .portico/*, then `npm install` in the service
+// (Node templates; one built by its own Dockerfile has nothing to install).
 // Everything is checked and rendered in memory first: a refused command writes nothing.
 import path from 'node:path';
 import { ExitCode, PorticoError, environmentError, usageError } from '../../core/errors.js';
@@ -53,8 +54,10 @@ export async function run(options: CreateOptions, ctx: CommandContext, prompter:
   await applyTree(tree, next, { force: options.force });
 
   const serviceDir = path.join(next.dir, serviceFolder(name));
-  if (options.install !== false) await npmInstall(serviceDir, ctx);
-  printNextSteps(ctx, { name, serviceDir, choices, workspace: next, createdWorkspace: !found, installed: options.install !== false });
+  // A template built by its own Dockerfile (go-net-http) has nothing to install on the host.
+  const install = choices.template.build === 'host' && options.install !== false;
+  if (install) await npmInstall(serviceDir, ctx);
+  printNextSteps(ctx, { name, serviceDir, choices, workspace: next, createdWorkspace: !found, installed: install || choices.template.build !== 'host' });
   return ExitCode.OK;
 }
 
@@ -98,7 +101,7 @@ function printNextSteps(
   const { choices, workspace } = info;
   // Commands in one column, what they do in the next.
   const steps: [string, string][] = [
-    [`cd ${rel(info.serviceDir)}${info.installed ? '' : ' && npm install'} && npm test`, "run the service's own tests"],
+    [`cd ${rel(info.serviceDir)}${info.installed ? '' : ' && npm install'} && ${choices.template.testCommand}`, "run the service's own tests"],
     ['portico up', 'build and start the stack, wait until healthy'],
     [`curl http://127.0.0.1:${workspace.manifest.gateway.port}${choices.route.replace(/\/+$/, '')}/items`, 'call it through the gateway'],
   ];

@@ -14,6 +14,7 @@ import type { BuildContext, BuiltImage } from './build.js';
 import { buildOrExplain } from './build-image.js';
 import { contextTarEntries, listBuildContext } from './build-context.js';
 import { dockerfileImages, instructions } from './dockerfile-from.js';
+import { GO_IMAGE_ARG, resolveGoToolchain } from './go-toolchain.js';
 import { hashFiles, shortHash } from './hash.js';
 import { tarStream } from './tar.js';
 
@@ -42,7 +43,7 @@ export async function ensureDockerfileImage(spec: DockerfileSpec, ctx: BuildCont
       hint: `Write the Dockerfile there, or set ${where}.dockerfile to its path inside the context.`,
     });
   }
-  const args = { ...declaredPorticoArgs(text, ctx), ...spec.args };
+  const args = { ...(await declaredPorticoArgs(text, spec.args, ctx)), ...spec.args };
   const { images } = dockerfileImages(text, args, spec.target);
   const baseIds: string[] = [];
   for (const image of images) baseIds.push(await ensureBaseImage(image, spec, ctx));
@@ -75,10 +76,31 @@ export async function ensureDockerfileImage(spec: DockerfileSpec, ctx: BuildCont
   return { ref, outcome: 'built' };
 }
 
+/**
+ * The base-image args Portico provides, each resolved only when a Dockerfile declares it and
+ * portico.yaml does not set it: the Node runtime image, and the Go toolchain image (built
+ * from the host's Go where no registry is reachable; the ARG's own default is what is tried
+ * when the host has no Go).
+ */
+const PROVIDED_ARGS: Record<string, (ctx: BuildContext, declaredDefault: string | undefined) => Promise<string>> = {
+  [NODE_IMAGE_ARG]: async (ctx) => ctx.runtime.ref,
+  [GO_IMAGE_ARG]: async (ctx, fallback) =>
+    (await resolveGoToolchain(ctx.docker, { signal: ctx.signal, report: ctx.report, version: ctx.version, fallback })).ref,
+};
+
 /** The Portico build args the Dockerfile declares (only those: Docker warns about unused ones). */
-function declaredPorticoArgs(text: string, ctx: BuildContext): Record<string, string> {
-  const declared = instructions(text).some((i) => i.keyword === 'ARG' && i.args.split(/\s+/).some((a) => a.split('=')[0] === NODE_IMAGE_ARG));
-  return declared ? { [NODE_IMAGE_ARG]: ctx.runtime.ref } : {};
+async function declaredPorticoArgs(text: string, given: Record<string, string>, ctx: BuildContext): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const { keyword, args } of instructions(text)) {
+    if (keyword !== 'ARG') continue;
+    for (const decl of args.split(/\s+/)) {
+      const [name, ...rest] = decl.split('=');
+      const provide = PROVIDED_ARGS[name!];
+      if (!provide || name! in given || name! in out) continue;
+      out[name!] = await provide(ctx, rest.length > 0 ? rest.join('=').replace(/^(["'])(.*)\1$/, '$2') : undefined);
+    }
+  }
+  return out;
 }
 
 /** The id of a base image, pulling it when absent; exit 3 when that fails. */

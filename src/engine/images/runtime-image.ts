@@ -2,12 +2,11 @@
 // `runtime.nodeImage: auto` -> node:<host major>-slim when present or pullable; where no
 // registry is reachable, an image built FROM scratch out of the host's own node binary and
 // the shared libraries it links (Linux only), tagged portico/node-runtime:<node version>.
-import { execa } from 'execa';
-import { existsSync } from 'node:fs';
-import { realpath } from 'node:fs/promises';
 import { PorticoError, environmentError } from '../../core/errors.js';
 import type { DockerClient } from '../docker/client.js';
 import { LABEL } from '../../compile/labels.js';
+import { resolveOrBuildBaseImage } from './base-image.js';
+import { HostRootfs } from './host-rootfs.js';
 import { tarStream, type TarEntry } from './tar.js';
 
 export interface RuntimeImage {
@@ -24,9 +23,6 @@ export interface ImageReporter {
   buildLog?(line: string): void;
 }
 
-/** How long `auto` tries to pull node:<major>-slim before falling back to the host-built image. */
-const PULL_PROBE_MS = 4000;
-
 export const hostRuntimeRef = (nodeVersion = process.version) => `portico/node-runtime:${nodeVersion.replace(/^v/, '')}`;
 export const slimRef = (nodeVersion = process.version) => `node:${nodeVersion.replace(/^v/, '').split('.')[0]}-slim`;
 
@@ -39,26 +35,18 @@ export async function resolveRuntimeImage(
     const id = (await docker.imageId(nodeImage)) ?? (await pullOrExplain(docker, nodeImage, options));
     return { ref: nodeImage, id, source: 'configured' };
   }
-  const slim = slimRef();
-  const slimId = await docker.imageId(slim);
-  if (slimId) return { ref: slim, id: slimId, source: 'node-slim' };
-  // Built before means the registry was unreachable before: don't pay a pull timeout each run.
   const host = hostRuntimeRef();
-  const hostId = await docker.imageId(host);
-  if (hostId) return { ref: host, id: hostId, source: 'host-built' };
-  try {
-    await docker.pullImage(slim, { signal: options.signal, timeoutMs: PULL_PROBE_MS, onProgress: options.report.progress });
-    const id = await docker.imageId(slim);
-    if (id) return { ref: slim, id, source: 'node-slim' };
-  } catch {
-    options.signal?.throwIfAborted();
-    // Fall through: no registry reachable.
-  }
-  await buildHostRuntimeImage(docker, host, options);
-  options.report.info(`built runtime image ${host} from the host node (no registry reachable)`);
-  const id = await docker.imageId(host);
-  if (!id) throw new PorticoError(`building ${host} reported success but the image is missing`);
-  return { ref: host, id, source: 'host-built' };
+  const resolved = await resolveOrBuildBaseImage(docker, {
+    preferred: slimRef(),
+    hostRef: host,
+    signal: options.signal,
+    onProgress: options.report.progress,
+    build: async () => {
+      await buildHostRuntimeImage(docker, host, options);
+      options.report.info(`built runtime image ${host} from the host node (no registry reachable)`);
+    },
+  });
+  return { ref: resolved.ref, id: resolved.id, source: resolved.source === 'registry' ? 'node-slim' : 'host-built' };
 }
 
 async function pullOrExplain(docker: DockerClient, ref: string, options: { signal?: AbortSignal; report: ImageReporter }): Promise<string> {
@@ -82,62 +70,25 @@ export function missingImageError(ref: string, cause: unknown): PorticoError {
   );
 }
 
-/** Files ldd reports for a binary: its shared libraries and the dynamic loader. */
-export function parseLdd(output: string): string[] {
-  const libs = new Set<string>();
-  for (const line of output.split('\n')) {
-    const arrow = /=>\s+(\/\S+)/.exec(line);
-    const bare = /^\s*(\/\S+)\s+\(/.exec(line);
-    const file = arrow?.[1] ?? bare?.[1];
-    if (file) libs.add(file);
-  }
-  return [...libs];
-}
-
-async function linkedFiles(binary: string): Promise<string[]> {
-  const { stdout } = await execa('ldd', [binary]);
-  return parseLdd(stdout);
-}
-
 /** The root filesystem of the host-built runtime image. */
 export async function hostRuntimeEntries(nodeBinary = process.execPath): Promise<TarEntry[]> {
-  const entries: TarEntry[] = [
-    { name: 'Dockerfile', content: 'FROM scratch\nCOPY rootfs/ /\nENV PATH=/usr/local/bin:/usr/bin:/bin NODE_ENV=production\nWORKDIR /app\nCMD ["node"]\n' },
-    { name: 'rootfs/', directory: true },
-    { name: 'rootfs/etc/', directory: true },
-    { name: 'rootfs/etc/passwd', content: 'root:x:0:0:root:/root:/bin/sh\nnode:x:1000:1000:node:/home/node:/bin/sh\n' },
-    { name: 'rootfs/etc/group', content: 'root:x:0:\nnode:x:1000:\n' },
-    { name: 'rootfs/etc/nsswitch.conf', content: 'passwd: files\ngroup: files\nhosts: files dns\n' },
-    { name: 'rootfs/tmp/', directory: true, mode: 0o1777 },
-    { name: 'rootfs/root/', directory: true, mode: 0o700 },
-    { name: 'rootfs/home/', directory: true },
-    { name: 'rootfs/home/node/', directory: true, uid: 1000, gid: 1000 },
-    { name: 'rootfs/app/', directory: true },
-    { name: 'rootfs/usr/', directory: true },
-    { name: 'rootfs/usr/local/', directory: true },
-    { name: 'rootfs/usr/local/bin/', directory: true },
-    { name: 'rootfs/usr/local/bin/node', file: await realpath(nodeBinary), mode: 0o755 },
-  ];
-  const dirs = new Set<string>(entries.filter((e) => 'directory' in e).map((e) => e.name));
-  const addFile = async (target: string, source: string, mode?: number) => {
-    const parts = target.split('/').filter(Boolean);
-    for (let i = 1; i < parts.length; i++) {
-      const dir = `rootfs/${parts.slice(0, i).join('/')}/`;
-      if (!dirs.has(dir)) {
-        dirs.add(dir);
-        entries.push({ name: dir, directory: true });
-      }
-    }
-    entries.push({ name: `rootfs${target}`, file: await realpath(source), mode });
-  };
-  const libs = new Set(await linkedFiles(nodeBinary));
+  const rootfs = new HostRootfs()
+    .text('/etc/passwd', 'root:x:0:0:root:/root:/bin/sh\nnode:x:1000:1000:node:/home/node:/bin/sh\n')
+    .text('/etc/group', 'root:x:0:\nnode:x:1000:\n')
+    .text('/etc/nsswitch.conf', 'passwd: files\ngroup: files\nhosts: files dns\n')
+    .dir('/tmp', { mode: 0o1777 })
+    .dir('/root', { mode: 0o700 })
+    .dir('/home/node', { uid: 1000, gid: 1000 })
+    .dir('/app');
+  await rootfs.file('/usr/local/bin/node', nodeBinary, 0o755);
+  await rootfs.librariesOf(nodeBinary);
   // A POSIX shell, so images with shell-form CMD or HEALTHCHECK still work.
-  const shell = existsSync('/bin/sh') ? await realpath('/bin/sh') : undefined;
-  if (shell) for (const lib of await linkedFiles(shell)) libs.add(lib);
-  for (const lib of libs) await addFile(lib, lib);
-  if (shell) await addFile('/bin/sh', shell, 0o755);
-  if (existsSync('/etc/ssl/certs/ca-certificates.crt')) await addFile('/etc/ssl/certs/ca-certificates.crt', '/etc/ssl/certs/ca-certificates.crt');
-  return entries;
+  await rootfs.shell();
+  await rootfs.caCertificates();
+  return [
+    { name: 'Dockerfile', content: 'FROM scratch\nCOPY rootfs/ /\nENV PATH=/usr/local/bin:/usr/bin:/bin NODE_ENV=production\nWORKDIR /app\nCMD ["node"]\n' },
+    ...rootfs.entries,
+  ];
 }
 
 export async function buildHostRuntimeImage(

@@ -59,14 +59,20 @@ export async function setGatewayPort(dir: string, port: number) {
   await writeFile(file, text.replace(/^  port: \d+$/m, `  port: ${port}`));
 }
 
-/** A workspace with two template services (alpha: 2 replicas, fastify; beta: express). */
-export async function makeWorkspace(project: string): Promise<string> {
+/** Arguments of `portico create` for makeWorkspace's default services. */
+const DEFAULT_SERVICES = [
+  ['alpha', '-t', 'node-fastify', '-r', '/api/alpha', '--replicas', '2'],
+  ['beta', '-t', 'node-express', '-r', '/api/beta'],
+];
+
+/**
+ * A workspace on a free gateway port with the services `portico create` makes from
+ * `services` (each the arguments after `create`); by default two template services
+ * (alpha: 2 replicas, fastify; beta: express).
+ */
+export async function makeWorkspace(project: string, services: string[][] = DEFAULT_SERVICES): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), `portico-${project}-`));
-  for (const args of [
-    ['init', '.', '--name', project, '-y'],
-    ['create', 'alpha', '-t', 'node-fastify', '-r', '/api/alpha', '--replicas', '2', '-y'],
-    ['create', 'beta', '-t', 'node-express', '-r', '/api/beta', '-y'],
-  ]) {
+  for (const args of [['init', '.', '--name', project, '-y'], ...services.map((s) => ['create', ...s, '-y'])]) {
     const r = await portico(dir, args);
     if (r.exitCode !== 0) throw new Error(`portico ${args.join(' ')} failed:\n${r.all}`);
   }
