@@ -16,13 +16,25 @@ export async function withWorkspaceFiles(loaded: LoadedManifest, services: strin
     const spec = loaded.manifest.services[name]!;
     const files = envFilesOf(spec);
     const fromFiles = files.length > 0 ? await readEnvFiles(loaded.dir, files, `services.${name}.envFile`) : {};
-    const mounts = spec.mounts.map((written) => {
-      const mount = parseMount(written);
-      // The manifest was validated before: a bad mount here is a bug, not user input.
-      if (typeof mount === 'string') throw new Error(mount);
-      return { ...mount, source: path.resolve(loaded.dir, mount.source) };
-    });
-    resolved[name] = { ...spec, env: { ...fromFiles, ...spec.env }, mounts };
+    resolved[name] = { ...spec, env: { ...fromFiles, ...spec.env }, mounts: absoluteMounts(loaded.dir, spec) };
   }
   return { ...loaded, manifest: { ...loaded.manifest, services: resolved } };
+}
+
+/**
+ * `loaded` with every service's mount sources absolute and its env files left unread: for the
+ * exports, which reference the env files by path and must never carry their values.
+ */
+export function withMountsResolved(loaded: LoadedManifest): LoadedManifest {
+  const services = Object.fromEntries(Object.entries(loaded.manifest.services).map(([name, spec]) => [name, { ...spec, mounts: absoluteMounts(loaded.dir, spec) }]));
+  return { ...loaded, manifest: { ...loaded.manifest, services } };
+}
+
+function absoluteMounts(dir: string, spec: ServiceSpec): ServiceSpec['mounts'] {
+  return spec.mounts.map((written) => {
+    const mount = parseMount(written);
+    // The manifest was validated before: a bad mount here is a bug, not user input.
+    if (typeof mount === 'string') throw new Error(mount);
+    return { ...mount, source: path.resolve(dir, mount.source) };
+  });
 }
