@@ -27,7 +27,7 @@ import { SERVICE_ENV } from '../../runtime/contract/index.js';
 import { getDockerClient } from '../../engine/docker/dockerode-client.js';
 import { ensureStackImages } from '../../engine/images/stack-images.js';
 import { configDirOf } from '../../engine/workspace.js';
-import { withMountsResolved } from '../../engine/workspace-files.js';
+import { envFileNotes, withMountsResolved } from '../../engine/workspace-files.js';
 import { envFilesOf } from '../../manifest/check-service-files.js';
 
 export interface ExportOptions {
@@ -140,7 +140,7 @@ async function writeCompose(loaded: LoadedManifest, output: string, images: Reco
       `The gateway is published on ${manifest.gateway.bind}:${manifest.gateway.port}, as with \`portico up\`: stop one before starting the other.`,
       // Compose recreates a container when its definition changes, not when a mounted file does.
       ...(manifest.gateway.tls === undefined ? [] : [`The gateway trusts the CAs of gateway.tls.caFiles through ${GATEWAY_CA_ARTIFACT} (mounted with ${GENERATED_DIR}/); after changing a CA run \`docker-compose -p ${manifest.name} -f ${file} up -d --force-recreate gateway-1\`.`]),
-      ...missingEnvFiles(loaded.dir, envFiles, 'docker-compose refuses to start'),
+      ...(await envFileNotes(loaded, 'compose')),
     ],
   };
 }
@@ -176,7 +176,7 @@ async function writeKubernetes(loaded: LoadedManifest, output: string, images: R
     commands: [...pushes, ...secretCommands(exported.secrets), `kubectl apply -k ${path.relative(loaded.dir, output) || '.'}`],
     notes: [
       ...exported.notes,
-      ...missingEnvFiles(loaded.dir, envFilesByService(manifest), 'its `kubectl create secret` fails'),
+      ...(await envFileNotes(loaded, 'kubernetes')),
       ...(o.registry ? [] : ['The cluster must be able to pull the portico/* images: load them into it (kind load docker-image, minikube image load) or pass --registry <prefix> and push them.']),
     ],
   };
@@ -184,17 +184,6 @@ async function writeKubernetes(loaded: LoadedManifest, output: string, images: R
 
 const envFilesByService = (manifest: LoadedManifest['manifest']): Record<string, string[]> =>
   Object.fromEntries(Object.entries(manifest.services).map(([name, spec]) => [name, envFilesOf(spec)]));
-
-/**
- * The exports reference env files by path and read them only when the stack starts (compose)
- * or the Secret is created (kubectl): one missing now is a note, not an error (`up` needs them
- * at once, an export may be written on a machine without them).
- */
-function missingEnvFiles(dir: string, envFiles: Record<string, string[]>, consequence: string): string[] {
-  return Object.entries(envFiles).flatMap(([service, files]) =>
-    files.filter((f) => !existsSync(path.resolve(dir, f))).map((f) => `services.${service}.envFile names ${f}, which does not exist yet: ${consequence} until it does.`),
-  );
-}
 
 function printSummary(r: ExportResult, ctx: CommandContext): void {
   const p = paint(ctx.color);
