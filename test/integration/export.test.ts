@@ -94,6 +94,9 @@ describe('portico export (real engine)', () => {
     expect(doc.commands).toContain(`kubectl create secret generic ${project}-beta-env --from-env-file=.env.beta`);
     expect(doc.needsEnv).toEqual(['PORTICO_REGISTRY_TOKEN']);
     expect(doc.notes).toContainEqual(expect.stringContaining('services.beta.mounts: ./services/beta:/mnt/beta-src:ro binds a host folder'));
+    // The quoted value would keep its quotes with kubectl: named, never shown.
+    expect(doc.notes).toContainEqual(expect.stringMatching(/^\.env\.beta \(services\.beta\.envFile\): kubectl reads .* so EXPORT_FROM_FILE would/));
+    expect(r.all).not.toContain('file value');
     const objects = [];
     for (const file of doc.files.filter((f: string) => !f.endsWith('kustomization.yaml'))) {
       for (const d of parseAllDocuments(await readFile(file, 'utf8'))) objects.push(d.toJS());
