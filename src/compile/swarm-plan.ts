@@ -5,8 +5,9 @@
 // fs, no Docker, no clock. Secret values never come in here, only a digest of each (so a
 // changed value gets a new, immutable Docker secret).
 //
-// The containers are the ones `up` runs (planStack): same images, env, health checks,
-// aliases and volumes. What differs on a Swarm is said where it is mapped below.
+// The containers are the ones `up` runs (planStack): same images, env (with the values of
+// `envFile:`, read by the engine as for `up`), health checks, aliases, volumes and `mounts:`
+// (absolute). What differs on a Swarm is said where it is mapped below.
 import { createHash } from 'node:crypto';
 import type { Manifest, ServiceSpec } from '../manifest/schema.js';
 import {
@@ -54,6 +55,11 @@ export interface SwarmPlanInputs {
   publish: PublishMode;
   /** The CA bundle of gateway.tls.caFiles (public certificates), a Docker config of the gateway. */
   gatewayCa?: string;
+  /**
+   * The swarm node `deploy` talks to, whose file system holds the workspace: a service with
+   * `mounts:` is pinned to it (its bind sources exist there only). Required when a service has mounts.
+   */
+  nodeId?: string;
 }
 
 export interface SwarmConfigPlan {
@@ -108,6 +114,10 @@ export interface SwarmServicePlan {
   aliases: string[];
   ports: PublishedPort[];
   volumes: { name: string; target: string }[];
+  /** `mounts:` as bind mounts, sources absolute on the node in `constraints`. */
+  binds: { source: string; target: string; readOnly: boolean }[];
+  /** Placement constraints (`node.id==<id>` for a service with binds). */
+  constraints: string[];
   configs: { name: string; target: string }[];
   secrets: { name: string; target: string; uid: string; gid: string; mode: number }[];
   /** Limits from the manifest's `resources` (none for the registry and the gateway). */
@@ -184,7 +194,7 @@ export function planSwarm(manifest: Manifest, inputs: SwarmPlanInputs): SwarmPla
 
   const services: Omit<SwarmServicePlan, 'configHash'>[] = [];
   for (const c of firstReplicas.values()) {
-    services.push(toSwarmService(manifest, c, { configs, secrets, gatewayReplicas: inputs.gatewayReplicas, publish: inputs.publish }));
+    services.push(toSwarmService(manifest, c, { configs, secrets, gatewayReplicas: inputs.gatewayReplicas, publish: inputs.publish, nodeId: inputs.nodeId }));
   }
   // A service with replicas 0 gets no Swarm service (as `up` starts no container for it);
   // its routes stay in gateway.json and answer 503 "no instances".
@@ -200,7 +210,7 @@ export function planSwarm(manifest: Manifest, inputs: SwarmPlanInputs): SwarmPla
 function toSwarmService(
   manifest: Manifest,
   c: ContainerPlan,
-  shared: { configs: SwarmConfigPlan[]; secrets: SwarmSecretPlan[]; gatewayReplicas: number; publish: PublishMode },
+  shared: { configs: SwarmConfigPlan[]; secrets: SwarmSecretPlan[]; gatewayReplicas: number; publish: PublishMode; nodeId?: string },
 ): Omit<SwarmServicePlan, 'configHash'> {
   const { [LABEL.replica]: _replica, [LABEL.configHash]: _hash, ...containerLabels } = c.labels;
   const env = { ...c.env };
@@ -233,6 +243,9 @@ function toSwarmService(
     // Published on all interfaces (Swarm has no per-address publish): `gateway.bind` does not apply.
     ports: c.ports.map((p) => ({ published: p.hostPort, target: p.containerPort })),
     volumes: c.volumes,
+    // The registry and the gateway bind the config dir locally; here it is Docker configs.
+    binds: c.role === 'service' ? c.binds : [],
+    constraints: c.role === 'service' && c.binds.length > 0 ? [pinnedTo(shared.nodeId, c.service)] : [],
     configs: needsConfig
       ? shared.configs
           .filter((cfg) => c.role === 'gateway' || cfg.file === DISCOVERY_CONFIG_FILE)
@@ -241,6 +254,15 @@ function toSwarmService(
     secrets: gatewaySecrets.map((s) => ({ name: s.name, target: s.env, uid: RUNTIME_UID, gid: RUNTIME_UID, mode: 0o400 })),
     resources: resourcesOf(c.role === 'service' ? manifest.services[c.service]!.resources : undefined),
   };
+}
+
+/**
+ * A bind source is a path on one machine: the node `deploy` talks to (a single-node swarm on a
+ * laptop is the case mounts are for). Pinned there, a task never lands on a node without the folder.
+ */
+function pinnedTo(nodeId: string | undefined, service: string): string {
+  if (!nodeId) throw new Error(`services.${service} has mounts but no swarm node was given to pin it to`);
+  return `node.id==${nodeId}`;
 }
 
 function resourcesOf(spec: ServiceSpec['resources']): SwarmServicePlan['resources'] {

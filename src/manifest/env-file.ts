@@ -28,3 +28,20 @@ export async function readEnvFiles(workspaceDir: string, files: string[], settin
   }
   return values;
 }
+
+/**
+ * The keys of an env file that `kubectl create secret --from-env-file` would read differently
+ * from dotenv: kubectl takes each `KEY=value` line literally (quotes kept, no `export `, no
+ * multi-line values, trailing spaces kept). Names only: the values are never shown.
+ */
+export function literalReadingDiffers(text: string): string[] {
+  const parsed = parse(text);
+  const literal: Record<string, string> = {};
+  for (const raw of text.replace(/^\uFEFF/, '').split(/\r?\n/)) {
+    const line = raw.trimStart();
+    const at = line.indexOf('=');
+    if (line === '' || line.startsWith('#') || at < 0) continue;
+    literal[line.slice(0, at)] = line.slice(at + 1);
+  }
+  return Object.keys(parsed).filter((key) => literal[key] !== parsed[key]);
+}

@@ -2,6 +2,7 @@
 // services, which routes, which one is protected, and what to print once it runs.
 // No fs, no Docker: the command (cli/commands/quickstart.ts) applies these.
 import { isMap, isSeq, parseDocument } from 'yaml';
+import { shellQuote } from '../core/shell-quote.js';
 
 export interface DemoService {
   name: string;
@@ -154,7 +155,3 @@ export function summary(opts: { url: string; examples: RouteExample[]; dirForHum
   return lines.join('\n') + '\n';
 }
 
-/** Quotes a path for a POSIX shell when it needs it. */
-export function shellQuote(value: string): string {
-  return /^[A-Za-z0-9_./:@%+=-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
-}

@@ -9,6 +9,8 @@ import { cleanup, docker, getThroughGateway, makeWorkspace, portico, randomProje
 
 const KEY_ENV = 'SWARM_TEST_KEY';
 const KEY = `k-${Math.random().toString(36).slice(2)}-${Date.now().toString(36)}`;
+/** A value of beta's env file (envFile:): in the service's env, in no generated file, never printed. */
+const FILE_VALUE = `f-${Math.random().toString(36).slice(2)}`;
 // Swarm's routing mesh needs IPVS in the kernel; without it (this CI VM) the gateway is
 // published in host mode, one task per node. Everything else is the same.
 const PUBLISH = existsSync('/proc/sys/net/ipv4/vs') ? 'ingress' : 'host';
@@ -96,8 +98,10 @@ describe(`portico deploy --target swarm (real engine, --publish ${PUBLISH})`, ()
       manifestFile,
       text
         .replace(/^( {2}port: \d+)$/m, `$1\n  auth:\n    apiKeys: [{ name: ci, env: ${KEY_ENV} }]`)
-        .replace('      - path: /api/beta\n', '      - path: /api/beta\n        auth: required\n'),
+        .replace('      - path: /api/beta\n', '      - path: /api/beta\n        auth: required\n')
+        .replace('    template: node-express\n', '    template: node-express\n    envFile: .env.beta\n    mounts: [./services/beta:/mnt/beta-src:ro]\n'),
     );
+    await writeFile(path.join(dir, '.env.beta'), `FROM_ENV_FILE=${FILE_VALUE}\n`);
   });
 
   afterAll(async () => {
@@ -143,11 +147,22 @@ describe(`portico deploy --target swarm (real engine, --publish ${PUBLISH})`, ()
     }
     const alpha = objects.services.find((s) => s.Spec!.Name === `${project}-alpha`)!;
     expect(alpha.Spec!.UpdateConfig).toMatchObject({ Order: 'start-first', FailureAction: 'rollback', Parallelism: 1 });
+    // beta's env file value is in its env; its mount is a read-only bind, the service pinned to
+    // this node; and its task runs (Docker accepted the bind).
+    const beta = objects.services.find((s) => s.Spec!.Name === `${project}-beta`)!;
+    const betaTask = beta.Spec!.TaskTemplate as { ContainerSpec: { Env?: string[]; Mounts?: unknown[] }; Placement?: { Constraints?: string[] } };
+    expect(betaTask.ContainerSpec.Env).toContain(`FROM_ENV_FILE=${FILE_VALUE}`);
+    expect(betaTask.ContainerSpec.Mounts).toContainEqual(expect.objectContaining({ Type: 'bind', Source: path.join(dir, 'services/beta'), Target: '/mnt/beta-src', ReadOnly: true }));
+    const nodeId = ((await docker.info()) as { Swarm: { NodeID: string } }).Swarm.NodeID;
+    expect(betaTask.Placement?.Constraints).toEqual([`node.id==${nodeId}`]);
+    expect((alpha.Spec!.TaskTemplate as typeof betaTask).Placement?.Constraints ?? []).toEqual([]);
   });
 
   it('keeps the secret value out of every workspace file and out of the output', async () => {
     expect(await filesContaining(dir, KEY)).toEqual([]);
     for (const out of outputs) expect(out).not.toContain(KEY);
+    expect(await filesContaining(dir, FILE_VALUE)).toEqual([path.join(dir, '.env.beta')]);
+    for (const out of outputs) expect(out).not.toContain(FILE_VALUE);
   });
 
   it('deploy status --json shows desired and running tasks and the update state', async () => {

@@ -1,12 +1,14 @@
 // `portico export compose` booted by Debian's docker-compose (v1) and reached through the
 // gateway; `portico export kubernetes` built by `kubectl kustomize`, validated against the
 // Kubernetes v1.33.0 schemas, and its security context proven on the real images (read-only
-// root filesystem, non-root, no capabilities, /tmp as the only writable place).
+// root filesystem, non-root, no capabilities, /tmp as the only writable place). beta has an
+// env file and a bind mount: compose carries both (env_file:, a relative bind), Kubernetes a
+// Secret created from the file and a note for the mount.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments, parseDocument } from 'yaml';
 import { cleanup, freePort, getThroughGateway, makeWorkspace, portico, randomProject, setGatewayPort } from './helpers/stack.js';
 import { expectValidKubernetes } from '../helpers/kubernetes-schemas.js';
 
@@ -20,10 +22,20 @@ describe('portico export (real engine)', () => {
   const composeEnv = { PORTICO_REGISTRY_TOKEN: 'export-test-token' };
   const compose = (args: string[]) => execa('docker-compose', ['-p', composeProject, '-f', 'docker-compose.yml', ...args], { cwd: dir, reject: false, all: true, env: composeEnv });
 
+  // A value only the env file has, and one portico.yaml's env overrides (it wins, as in `up`).
+  const ENV_FILE = 'EXPORT_FROM_FILE="file value"\nEXPORT_BOTH=from-file\n';
+
   beforeAll(async () => {
     dir = await makeWorkspace(project);
     gatewayPort = await freePort();
     await setGatewayPort(dir, gatewayPort);
+    await writeFile(path.join(dir, '.env.beta'), ENV_FILE);
+    const file = path.join(dir, 'portico.yaml');
+    const manifest = parseDocument(await readFile(file, 'utf8'));
+    manifest.setIn(['services', 'beta', 'envFile'], '.env.beta');
+    manifest.setIn(['services', 'beta', 'env', 'EXPORT_BOTH'], 'from-manifest');
+    manifest.setIn(['services', 'beta', 'mounts'], ['./services/beta:/mnt/beta-src:ro']);
+    await writeFile(file, manifest.toString());
   });
   afterAll(async () => {
     if (dir && (await which('docker-compose'))) await compose(['down', '-v', '--remove-orphans']);
@@ -55,6 +67,17 @@ describe('portico export (real engine)', () => {
     console.log(`compose stack answered 200 through the gateway ${Date.now() - started} ms after \`docker-compose up -d\``);
     const ps = await compose(['ps']);
     expect(ps.all).toContain(`127.0.0.1:${gatewayPort}->8080/tcp`);
+
+    // beta's env file reached the container through env_file: (its values never in the compose
+    // file), portico.yaml's env won, and its mount is a read-only bind of the workspace folder.
+    const text = await readFile(path.join(dir, 'docker-compose.yml'), 'utf8');
+    expect(text).toContain('env_file:\n      - ./.env.beta');
+    expect(text).toContain('./services/beta:/mnt/beta-src:ro');
+    expect(text + r.all).not.toContain('file value');
+    const betaId = (await compose(['ps', '-q', 'beta-1'])).stdout.trim();
+    const beta = JSON.parse((await execa('docker', ['inspect', betaId])).stdout)[0];
+    expect(beta.Config.Env).toEqual(expect.arrayContaining(['EXPORT_FROM_FILE=file value', 'EXPORT_BOTH=from-manifest']));
+    expect(beta.Mounts).toContainEqual(expect.objectContaining({ Type: 'bind', Source: path.join(dir, 'services/beta'), Destination: '/mnt/beta-src', RW: false }));
     const down = await compose(['down', '-v']);
     expect(down.exitCode, down.all).toBe(0);
   });
@@ -63,8 +86,17 @@ describe('portico export (real engine)', () => {
     const r = await portico(dir, ['export', 'kubernetes', '-o', 'k8s', '--hpa-max', '4', '--json']);
     expect(r.exitCode, r.all).toBe(0);
     const doc = JSON.parse(r.stdout);
-    expect(doc.secrets).toEqual([{ name: `${project}-registry`, keys: ['PORTICO_REGISTRY_TOKEN'] }]);
+    expect(doc.secrets).toEqual([
+      { name: `${project}-registry`, keys: ['PORTICO_REGISTRY_TOKEN'] },
+      { name: `${project}-beta-env`, keys: [], envFiles: ['.env.beta'] },
+    ]);
     expect(doc.commands).toContain(`kubectl create secret generic ${project}-registry --from-literal=PORTICO_REGISTRY_TOKEN="$PORTICO_REGISTRY_TOKEN"`);
+    expect(doc.commands).toContain(`kubectl create secret generic ${project}-beta-env --from-env-file=.env.beta`);
+    expect(doc.needsEnv).toEqual(['PORTICO_REGISTRY_TOKEN']);
+    expect(doc.notes).toContainEqual(expect.stringContaining('services.beta.mounts: ./services/beta:/mnt/beta-src:ro binds a host folder'));
+    // The quoted value would keep its quotes with kubectl: named, never shown.
+    expect(doc.notes).toContainEqual(expect.stringMatching(/^\.env\.beta \(services\.beta\.envFile\): kubectl reads .* so EXPORT_FROM_FILE would/));
+    expect(r.all).not.toContain('file value');
     const objects = [];
     for (const file of doc.files.filter((f: string) => !f.endsWith('kustomization.yaml'))) {
       for (const d of parseAllDocuments(await readFile(file, 'utf8'))) objects.push(d.toJS());

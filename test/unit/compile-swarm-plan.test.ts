@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { parseManifest } from '../../src/manifest/load.js';
 import { compileSwarmDiscovery, planSwarm, type SwarmPlanInputs } from '../../src/compile/swarm-plan.js';
 import { dockerServiceSpec } from '../../src/engine/swarm/service-spec.js';
+import { withMountsResolved, withWorkspaceFiles } from '../../src/engine/workspace-files.js';
 import { SAMPLE_MANIFEST } from '../helpers/sample-manifest.js';
+import { tempDir } from '../helpers/workspace.js';
 
 const manifest = parseManifest(
   SAMPLE_MANIFEST.replace('    env: { LOG_LEVEL: info }\n', '    env: { LOG_LEVEL: info }\n    resources: { cpus: 0.5, memory: 256mb }\n'),
@@ -143,5 +147,44 @@ describe('dockerServiceSpec', () => {
 
   it('fails loudly when a config was not created', () => {
     expect(() => dockerServiceSpec(s.gateway!, 'shop_swarm', { configs: new Map(), secrets: ids.secrets })).toThrow(/config shop-gateway-json-/);
+  });
+});
+
+describe('planSwarm with envFile and mounts (resolved as deploy resolves them)', () => {
+  const text = SAMPLE_MANIFEST.replace(
+    '    env: { LOG_LEVEL: info }\n',
+    '    env: { LOG_LEVEL: info }\n    envFile: .env\n    mounts: ["./services/orders/src:/app/src:ro"]\n',
+  );
+
+  it('env file values are in the service env (env still wins); mounts are bind mounts pinned to the deploying node', async () => {
+    const dir = await tempDir({ '.env': 'LOG_LEVEL=debug\nDB_PASSWORD=s3cret\n' });
+    const loaded = { ...parseManifest(text, path.join(dir, 'portico.yaml')), dir };
+    const resolved = (await withWorkspaceFiles(loaded, Object.keys(loaded.manifest.services))).manifest;
+    const s = byService(planSwarm(resolved, { ...inputs, nodeId: 'node-1' }));
+    expect(s.orders!.env).toMatchObject({ LOG_LEVEL: 'info', DB_PASSWORD: 's3cret' });
+    expect(s.orders!.binds).toEqual([{ source: path.join(dir, 'services/orders/src'), target: '/app/src', readOnly: true }]);
+    expect(s.orders!.constraints).toEqual(['node.id==node-1']);
+    // Services without mounts may run anywhere; the gateway and registry use Docker configs, no binds.
+    for (const other of ['users', 'cache', 'gateway', 'registry']) expect([s[other]!.binds, s[other]!.constraints]).toEqual([[], []]);
+    // The value is in the env only, never in a label.
+    expect(JSON.stringify([s.orders!.labels, s.orders!.containerLabels])).not.toContain('s3cret');
+
+    const spec = dockerServiceSpec(s.orders!, 'shop_swarm', { configs: new Map(), secrets: new Map() });
+    expect(spec.TaskTemplate.ContainerSpec.Mounts).toEqual([{ Type: 'bind', Source: path.join(dir, 'services/orders/src'), Target: '/app/src', ReadOnly: true }]);
+    expect(spec.TaskTemplate.Placement).toEqual({ Constraints: ['node.id==node-1'] });
+    expect(spec.TaskTemplate.ContainerSpec.Env).toContain('DB_PASSWORD=s3cret');
+    expect(dockerServiceSpec(s.users!, 'shop_swarm', { configs: new Map(), secrets: new Map() }).TaskTemplate).not.toHaveProperty('Placement');
+
+    // A changed env file value updates the service (config hash), as a changed image would.
+    await writeFile(path.join(dir, '.env'), 'DB_PASSWORD=other\n');
+    const changed = (await withWorkspaceFiles(loaded, Object.keys(loaded.manifest.services))).manifest;
+    const again = byService(planSwarm(changed, { ...inputs, nodeId: 'node-1' }));
+    expect(again.orders!.configHash).not.toBe(s.orders!.configHash);
+    expect(again.users!.configHash).toBe(s.users!.configHash);
+  });
+
+  it('a service with mounts and no node to pin it to is a bug, said loudly', () => {
+    const loaded = { ...parseManifest(text, '/w/portico.yaml'), dir: '/w' };
+    expect(() => planSwarm(withMountsResolved(loaded).manifest, inputs)).toThrow(/services\.orders has mounts but no swarm node/);
   });
 });

@@ -73,8 +73,8 @@ describe('assertSwarmManager', () => {
     expect(error).toMatchObject({ exitCode: 3, hint: expect.stringContaining('docker swarm init') });
   });
 
-  it('a worker node is an environment error too; a manager passes', async () => {
+  it('a worker node is an environment error too; a manager passes, with its node (deploy pins services with mounts to it)', async () => {
     await expect(assertSwarmManager(fakeSwarm({ manager: false }).client)).rejects.toMatchObject({ exitCode: 3 });
-    await expect(assertSwarmManager(fakeSwarm().client)).resolves.toBeUndefined();
+    await expect(assertSwarmManager(fakeSwarm().client)).resolves.toMatchObject({ state: 'active', manager: true });
   });
 });

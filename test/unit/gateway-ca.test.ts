@@ -116,8 +116,8 @@ describe('carried to the gateway by every target', () => {
   });
 
   it('compose: the gateway gets NODE_EXTRA_CA_CERTS and the .portico mount holding the bundle', () => {
-    const plan = planStack(manifest, compileDiscovery(manifest), { ...inputs(ca.caCert), configDir: './.portico' });
-    const gw = exportCompose(plan, { configDir: './.portico', fromEnvironment: [] }).services['gateway-1']!;
+    const plan = planStack(manifest, compileDiscovery(manifest), { ...inputs(ca.caCert), configDir: '/w/.portico' });
+    const gw = exportCompose(plan, { workspaceDir: '/w', composeDir: '/w', envFiles: {}, fromEnvironment: [] }).services['gateway-1']!;
     expect(gw.environment.NODE_EXTRA_CA_CERTS).toBe('/etc/portico/gateway-ca.pem');
     expect(gw.volumes).toEqual(['./.portico:/etc/portico:ro']);
   });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { manifestSchema } from '../../src/manifest/schema.js';
 import { workspaceVars } from '../../src/scaffold/workspace.js';
+import { shellQuote } from '../../src/core/shell-quote.js';
 import {
   apiKeyEnvName,
   applyDemoSettings,
@@ -10,7 +11,6 @@ import {
   markManifest,
   readEnvValue,
   routeExamples,
-  shellQuote,
   summary,
   withEnvValue,
 } from '../../src/quickstart/demo.js';

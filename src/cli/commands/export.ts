@@ -4,7 +4,7 @@
 // `up` nothing is rebuilt). Pure exporters in compile/export/; this file is the I/O around them.
 // With --json, stdout carries one document:
 //   {"target", "output", "files": [..], "images": {key: ref}, "needsEnv": [..],
-//    "secrets": [{name, keys}], "commands": [..], "notes": [..]}
+//    "secrets": [{name, keys, envFiles?}], "commands": [..], "notes": [..]}
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -22,11 +22,13 @@ import { writeGeneratedFiles } from '../../workspace/generated-files.js';
 import { readGatewayCa } from '../../workspace/gateway-ca.js';
 import { GATEWAY_CA_ARTIFACT, GENERATED_DIR } from '../../compile/generate.js';
 import { exportCompose, renderComposeFile } from '../../compile/export/compose.js';
-import { exportKubernetes, registryImages, renderKubernetesFiles, secretCommands } from '../../compile/export/kubernetes.js';
+import { exportKubernetes, registryImages, renderKubernetesFiles, secretCommands, type KubernetesSecret } from '../../compile/export/kubernetes.js';
 import { SERVICE_ENV } from '../../runtime/contract/index.js';
 import { getDockerClient } from '../../engine/docker/dockerode-client.js';
 import { ensureStackImages } from '../../engine/images/stack-images.js';
 import { configDirOf } from '../../engine/workspace.js';
+import { envFileNotes, withMountsResolved } from '../../engine/workspace-files.js';
+import { envFilesOf } from '../../manifest/check-service-files.js';
 
 export interface ExportOptions {
   target: 'kubernetes' | 'compose';
@@ -47,7 +49,7 @@ interface ExportResult {
   files: string[];
   images: Record<string, string>;
   needsEnv: string[];
-  secrets: { name: string; keys: string[] }[];
+  secrets: KubernetesSecret[];
   commands: string[];
   notes: string[];
 }
@@ -106,22 +108,23 @@ async function writeCompose(loaded: LoadedManifest, output: string, images: Reco
   const manifest = loaded.manifest;
   // The gateway and the registry mount .portico/: its files must match the manifest.
   await writeGeneratedFiles(loaded);
-  const relative = path.relative(path.dirname(output), configDirOf(loaded.dir)).split(path.sep).join('/');
-  // Compose reads a source as a path only when it starts with ./, ../ or /.
-  const configDir = relative.startsWith('../') || path.isAbsolute(relative) ? relative : `./${relative}`;
   const secrets = gatewaySecretEnvNames(manifest);
   const needsEnv = [SERVICE_ENV.registryToken, ...secrets];
-  // Values are placeholders: the exporter writes these names as ${NAME} for compose to fill in.
-  const plan = planStack(manifest, compileDiscovery(manifest), {
+  // Mount sources absolute for the plan (the exporter writes them relative to the compose
+  // file); env files unread: compose reads them itself (env_file:), their values stay out.
+  // Token and secret values are placeholders: the exporter writes ${NAME} for compose to fill in.
+  const plan = planStack(withMountsResolved(loaded).manifest, compileDiscovery(manifest), {
     version: VERSION,
-    configDir,
+    configDir: configDirOf(loaded.dir),
     images,
     registryToken: 'from-environment',
     gatewayEnv: Object.fromEntries(secrets.map((name) => [name, 'from-environment'])),
     gatewayCa: await readGatewayCa(loaded),
   });
+  const envFiles = envFilesByService(manifest);
+  const exported = exportCompose(plan, { workspaceDir: loaded.dir, composeDir: path.dirname(output), envFiles, fromEnvironment: needsEnv });
   const file = path.basename(output);
-  await writeOut(output, renderComposeFile(exportCompose(plan, { configDir, fromEnvironment: needsEnv }), manifest.name, file, needsEnv));
+  await writeOut(output, renderComposeFile(exported, manifest.name, file, needsEnv));
   return {
     target: 'compose',
     output,
@@ -137,6 +140,7 @@ async function writeCompose(loaded: LoadedManifest, output: string, images: Reco
       `The gateway is published on ${manifest.gateway.bind}:${manifest.gateway.port}, as with \`portico up\`: stop one before starting the other.`,
       // Compose recreates a container when its definition changes, not when a mounted file does.
       ...(manifest.gateway.tls === undefined ? [] : [`The gateway trusts the CAs of gateway.tls.caFiles through ${GATEWAY_CA_ARTIFACT} (mounted with ${GENERATED_DIR}/); after changing a CA run \`docker-compose -p ${manifest.name} -f ${file} up -d --force-recreate gateway-1\`.`]),
+      ...(await envFileNotes(loaded, 'compose')),
     ],
   };
 }
@@ -172,10 +176,14 @@ async function writeKubernetes(loaded: LoadedManifest, output: string, images: R
     commands: [...pushes, ...secretCommands(exported.secrets), `kubectl apply -k ${path.relative(loaded.dir, output) || '.'}`],
     notes: [
       ...exported.notes,
+      ...(await envFileNotes(loaded, 'kubernetes')),
       ...(o.registry ? [] : ['The cluster must be able to pull the portico/* images: load them into it (kind load docker-image, minikube image load) or pass --registry <prefix> and push them.']),
     ],
   };
 }
+
+const envFilesByService = (manifest: LoadedManifest['manifest']): Record<string, string[]> =>
+  Object.fromEntries(Object.entries(manifest.services).map(([name, spec]) => [name, envFilesOf(spec)]));
 
 function printSummary(r: ExportResult, ctx: CommandContext): void {
   const p = paint(ctx.color);

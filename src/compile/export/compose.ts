@@ -8,12 +8,23 @@
 // Compose format: the Compose Specification without a `version:` key, which Debian's
 // docker-compose 1.29 and Docker Compose v2 both read (1.27+ treat a file without `version`
 // as the Specification, where `condition: service_healthy` and `init` are allowed).
+//
+// Host paths (the .portico/ bind of the registry and the gateway, a service's `mounts:` and
+// `envFile:`) are written relative to the compose file's folder when they are inside the
+// workspace, so the workspace can move with its compose file; a mount outside it
+// (allowOutside) is written absolute. Env files are referenced (`env_file:`), never read:
+// their values stay out of the compose file.
+import path from 'node:path';
 import { Document } from 'yaml';
 import type { ContainerPlan, StackPlan } from '../plan.js';
 
 export interface ComposeExportOptions {
-  /** Path of the workspace's .portico/ folder as the compose file should mount it (relative to the compose file, e.g. ./.portico). */
-  configDir: string;
+  /** Absolute path of the workspace (the folder of portico.yaml); the plan's bind sources are absolute. */
+  workspaceDir: string;
+  /** Absolute path of the folder the compose file is written to. */
+  composeDir: string;
+  /** The env files of each service as portico.yaml names them (relative to the workspace), in order. */
+  envFiles: Record<string, string[]>;
   /**
    * Env var names whose values must come from the environment of whoever runs
    * `docker-compose` (secrets, the registry token): written as `${NAME:?...}`, never as values.
@@ -31,6 +42,8 @@ export interface ComposeService {
   image: string;
   init: true;
   command?: string[];
+  /** Read by compose when it creates the container; `environment` wins over them, as `env` does in portico.yaml. */
+  env_file?: string[];
   environment: Record<string, string>;
   ports?: string[];
   volumes?: string[];
@@ -49,6 +62,22 @@ export function composeServiceName(plan: StackPlan, container: ContainerPlan): s
   const prefix = `${plan.project}-`;
   return container.name.startsWith(prefix) ? container.name.slice(prefix.length) : container.name;
 }
+
+/**
+ * A host path as the compose file spells it: relative to the compose file's folder (with ./ or
+ * ../, which is how compose tells a path from a volume name) when it is inside the workspace,
+ * absolute otherwise.
+ */
+export function composeHostPath(absolute: string, o: Pick<ComposeExportOptions, 'workspaceDir' | 'composeDir'>): string {
+  const fromWorkspace = path.relative(o.workspaceDir, absolute);
+  if (climbs(fromWorkspace) || path.isAbsolute(fromWorkspace)) return absolute;
+  const relative = path.relative(o.composeDir, absolute).split(path.sep).join('/');
+  if (relative === '') return '.';
+  return climbs(relative) ? relative : `./${relative}`;
+}
+
+/** A relative path that starts in a parent folder ("..x" is a folder's name). */
+const climbs = (relative: string) => relative === '..' || relative.startsWith('../') || relative.startsWith(`..${path.sep}`);
 
 export function exportCompose(plan: StackPlan, options: ComposeExportOptions): ComposeDocument {
   const fromEnv = new Set(options.fromEnvironment);
@@ -71,14 +100,17 @@ export function exportCompose(plan: StackPlan, options: ComposeExportOptions): C
         depends[composeServiceName(plan, d)] = { condition: d.health ? 'service_healthy' : 'service_started' };
       }
     }
+    const hostPath = (absolute: string) => escapeCompose(composeHostPath(absolute, options));
+    const envFiles = c.role === 'service' ? (options.envFiles[c.service] ?? []) : [];
     const volumes = [
-      ...c.binds.map((b) => `${options.configDir}:${b.target}${b.readOnly ? ':ro' : ''}`),
+      ...c.binds.map((b) => `${hostPath(b.source)}:${b.target}${b.readOnly ? ':ro' : ''}`),
       ...c.volumes.map((v) => `${v.name}:${v.target}`),
     ];
     services[composeServiceName(plan, c)] = {
       image: c.image,
       init: true,
       ...(c.cmd ? { command: c.cmd.map(escapeCompose) } : {}),
+      ...(envFiles.length > 0 ? { env_file: envFiles.map((f) => hostPath(path.resolve(options.workspaceDir, f))) } : {}),
       environment,
       ...(c.ports.length > 0 ? { ports: c.ports.map((p) => `${p.hostIp}:${p.hostPort}:${p.containerPort}`) } : {}),
       ...(volumes.length > 0 ? { volumes } : {}),

@@ -22,7 +22,10 @@ import {
   type DiscoveryConfig,
   type GatewayConfig,
 } from '../../runtime/contract/index.js';
+import { shellQuote } from '../../core/shell-quote.js';
 import { HEALTH_DEFAULTS } from '../../manifest/defaults.js';
+import { envFilesOf } from '../../manifest/check-service-files.js';
+import { parseMount } from '../../manifest/mounts.js';
 import { gatewaySecretEnvNames } from '../plan.js';
 import { EXTRA_CA_ENV, GATEWAY_CA_FILE, GATEWAY_CA_PATH, caBundleDigest, gatewayCaFor } from '../gateway-ca.js';
 import { toJson } from '../generate.js';
@@ -59,9 +62,19 @@ export interface KubernetesExport {
   /** kustomization.yaml (lists every file above). */
   kustomization: Record<string, unknown>;
   /** The Secrets the user creates before applying (names and keys only). */
-  secrets: { name: string; keys: string[] }[];
+  secrets: KubernetesSecret[];
   /** What was left out, said to the user. */
   notes: string[];
+}
+
+/**
+ * A Secret the user creates before applying: from env vars of their shell (`keys`), or from a
+ * service's env files (`envFiles`, relative to the workspace; its keys are the files' keys).
+ */
+export interface KubernetesSecret {
+  name: string;
+  keys: string[];
+  envFiles?: string[];
 }
 
 /** Name of the Secret holding the registry token (the env var services and the gateway read). */
@@ -69,6 +82,8 @@ export const registrySecretName = (project: string) => `${project}-registry`;
 /** Name of the Secret holding the gateway's API keys and JWT secret, keyed by their env var names. */
 export const gatewaySecretName = (project: string) => `${project}-gateway-auth`;
 export const configMapName = (project: string) => `${project}-config`;
+/** Name of the Secret holding a service's `envFile:` values (created from the files, never written out). */
+export const envFileSecretName = (project: string, service: string) => `${project}-${service}-env`;
 
 /** Requests and limits for the containers Portico builds (node processes of known size); edit with a kustomize patch. */
 const NODE_RESOURCES = { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } };
@@ -213,6 +228,7 @@ export function exportKubernetes(manifest: Manifest, gateway: GatewayConfig, dis
 
   const volumeClaims = new Map<string, K8sObject>();
   const notes: string[] = [];
+  const envFileSecrets: KubernetesSecret[] = [];
   for (const [name, spec] of Object.entries(manifest.services)) {
     // `up` builds no image for a service scaled to 0; there is nothing to reference.
     if (options.images[name] === undefined && spec.replicas === 0) {
@@ -221,6 +237,7 @@ export function exportKubernetes(manifest: Manifest, gateway: GatewayConfig, dis
     }
     const objects = serviceObjects(name, spec);
     files.push({ name: `service-${name}.yaml`, objects });
+    notes.push(...mountNotes(name, spec));
   }
 
   function serviceObjects(name: string, spec: ServiceSpec): K8sObject[] {
@@ -237,6 +254,11 @@ export function exportKubernetes(manifest: Manifest, gateway: GatewayConfig, dis
       { name: SERVICE_ENV.port, value: String(spec.port) },
       { name: SERVICE_ENV.healthPath, value: health.path },
     ];
+    // The env files become a Secret created from them (secretCommands); `env` entries win over
+    // `envFrom` in Kubernetes, as portico.yaml's `env` wins over its env files.
+    const fromFiles = envFilesOf(spec);
+    const envFrom = fromFiles.length > 0 ? [{ secretRef: { name: envFileSecretName(project, name) } }] : [];
+    if (fromFiles.length > 0) envFileSecrets.push({ name: envFileSecretName(project, name), keys: [], envFiles: fromFiles });
     const mounts: { name: string; mountPath: string }[] = [];
     const volumes: Record<string, unknown>[] = [];
     spec.volumes.forEach((v, i) => {
@@ -265,6 +287,7 @@ export function exportKubernetes(manifest: Manifest, gateway: GatewayConfig, dis
       image: imageOf(name),
       ...(spec.command ? { args: spec.command } : {}),
       ports: [{ name: 'main', containerPort: spec.port }, ...spec.expose.filter((p) => p !== spec.port).map((p) => ({ containerPort: p }))],
+      ...(envFrom.length > 0 ? { envFrom } : {}),
       env,
       readinessProbe: probe,
       livenessProbe: { ...probe, initialDelaySeconds: secondsOf(health.startPeriod) },
@@ -341,6 +364,7 @@ export function exportKubernetes(manifest: Manifest, gateway: GatewayConfig, dis
 
   const secrets: KubernetesExport['secrets'] = [{ name: registrySecretName(project), keys: [SERVICE_ENV.registryToken] }];
   if (authEnv.length > 0) secrets.push({ name: gatewaySecretName(project), keys: authEnv });
+  secrets.push(...envFileSecrets);
   return {
     files,
     kustomization: {
@@ -352,6 +376,18 @@ export function exportKubernetes(manifest: Manifest, gateway: GatewayConfig, dis
     secrets,
     notes,
   };
+}
+
+/**
+ * `mounts:` bind host folders, a development feature: a cluster's nodes do not have the
+ * workspace, and the image carries what the service needs. Left out, and said so.
+ */
+function mountNotes(service: string, spec: ServiceSpec): string[] {
+  return spec.mounts.map((written) => {
+    const m = parseMount(written);
+    const shown = typeof m === 'string' ? String(written) : `${m.source}:${m.target}${m.readOnly ? ':ro' : ''}`;
+    return `services.${service}.mounts: ${shown} binds a host folder (a development feature): left out of the Deployment, the image carries the service's files.`;
+  });
 }
 
 /** Pod template annotation carrying the CA bundle's digest: a changed CA rolls the gateway (node reads the bundle once, at start). */
@@ -366,7 +402,10 @@ function gatewayCaSettings(manifest: Manifest, bundle: string | undefined): { en
 
 /** The commands that create the Secrets the manifests reference (values come from the user's shell). */
 export function secretCommands(secrets: KubernetesExport['secrets']): string[] {
-  return secrets.map((s) => `kubectl create secret generic ${s.name} ${s.keys.map((k) => `--from-literal=${k}="$${k}"`).join(' ')}`);
+  return secrets.map((s) => {
+    const from = [...s.keys.map((k) => `--from-literal=${k}="$${k}"`), ...(s.envFiles ?? []).map((f) => `--from-env-file=${shellQuote(f)}`)];
+    return `kubectl create secret generic ${s.name} ${from.join(' ')}`;
+  });
 }
 
 /**

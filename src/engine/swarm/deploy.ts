@@ -14,7 +14,8 @@ import { ensureStackImages } from '../images/stack-images.js';
 import type { ImageReporter } from '../images/runtime-image.js';
 import { LABEL, projectFilter } from '../../compile/labels.js';
 import { gatewaySecrets, registryToken } from '../workspace.js';
-import type { ObjectIds, SwarmClient, SwarmServiceInfo } from './client.js';
+import type { ObjectIds, SwarmClient, SwarmInfo, SwarmServiceInfo } from './client.js';
+import { withWorkspaceFiles } from '../workspace-files.js';
 import { waitConverged } from './converge.js';
 import { collectSwarmStatus, type SwarmStatus } from './status.js';
 
@@ -46,12 +47,13 @@ export interface DeployResult {
 }
 
 /** The engine is a Swarm manager, or an exit-3 error saying how to make it one. */
-export async function assertSwarmManager(swarm: SwarmClient): Promise<void> {
+export async function assertSwarmManager(swarm: SwarmClient): Promise<SwarmInfo> {
   const info = await swarm.info();
   if (info.state !== 'active') {
     throw environmentError(`this Docker engine is not part of a swarm (state: ${info.state}).`, 'Run `docker swarm init` (on a laptop: `docker swarm init --advertise-addr 127.0.0.1`), then deploy again.');
   }
   if (!info.manager) throw environmentError('this Docker engine is a swarm worker; services can only be deployed from a manager.', 'Run the command against a manager node (DOCKER_HOST), or `docker node promote` this one.');
+  return info;
 }
 
 export async function deployToSwarm(req: DeployRequest): Promise<DeployResult> {
@@ -59,13 +61,17 @@ export async function deployToSwarm(req: DeployRequest): Promise<DeployResult> {
   const manifest = loaded.manifest;
   const project = manifest.name;
   const since = new Date().toISOString();
-  await assertSwarmManager(swarm);
+  const node = await assertSwarmManager(swarm);
 
   // Secrets first: a missing one is a usage error before anything is built or created.
   const secrets = await gatewaySecrets(manifest, loaded.dir, req.env);
   if (secrets.missing.length > 0) {
     throw usageError(`${secrets.missing.join(', ')} ${secrets.missing.length === 1 ? 'is' : 'are'} not set: the Swarm secrets are created from these env vars.`, 'Export them in the shell (or put them in the workspace .env), then deploy again. Their values are sent to the engine only.');
   }
+
+  // envFile values into the services' env (in memory, as `up` does; a missing file is an error
+  // before anything is built), mount sources absolute.
+  const withFiles = (await withWorkspaceFiles(loaded, Object.keys(manifest.services))).manifest;
 
   await writeGeneratedFiles(loaded);
   const images = await buildImages(req);
@@ -76,7 +82,19 @@ export async function deployToSwarm(req: DeployRequest): Promise<DeployResult> {
   // Secret names carry a keyed digest of the value (Docker secrets are immutable: a new value
   // is a new secret); keyed by the stack's registry token so the name reveals nothing about the value.
   const secretDigests = Object.fromEntries(Object.entries(secrets.values).map(([k, v]) => [k, createHmac('sha256', token).update(v).digest('hex')]));
-  const plan = planSwarm(manifest, { version: req.version, images: refs, registryToken: token, secretDigests, gatewayReplicas: req.gatewayReplicas, publish: req.publish, gatewayCa: await readGatewayCa(loaded) });
+  const plan = planSwarm(withFiles, {
+    version: req.version,
+    images: refs,
+    registryToken: token,
+    secretDigests,
+    gatewayReplicas: req.gatewayReplicas,
+    publish: req.publish,
+    gatewayCa: await readGatewayCa(loaded),
+    nodeId: node.nodeId,
+  });
+  if (node.nodes > 1) {
+    for (const s of plan.services.filter((x) => x.binds.length > 0)) say(`note ${s.service} has mounts: its tasks run on this node only (${node.nodeId}), where the folders are`);
+  }
 
   await ensureNetwork(swarm, plan);
   const ids = await ensureObjects(swarm, plan, secrets.values, say);

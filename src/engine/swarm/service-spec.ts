@@ -58,7 +58,10 @@ export function dockerServiceSpec(plan: SwarmServicePlan, network: string, ids: 
               },
             }
           : {}),
-        Mounts: plan.volumes.map((v) => ({ Type: 'volume', Source: v.name, Target: v.target, VolumeOptions: { Labels: { ...plan.containerLabels } } })),
+        Mounts: [
+          ...plan.volumes.map((v) => ({ Type: 'volume', Source: v.name, Target: v.target, VolumeOptions: { Labels: { ...plan.containerLabels } } })),
+          ...plan.binds.map((b) => ({ Type: 'bind', Source: b.source, Target: b.target, ReadOnly: b.readOnly })),
+        ],
         Configs: plan.configs.map((c) => ({
           File: { Name: c.target, UID: '0', GID: '0', Mode: 0o444 },
           ConfigID: idOf(ids.configs, c.name, 'config'),
@@ -71,6 +74,7 @@ export function dockerServiceSpec(plan: SwarmServicePlan, network: string, ids: 
         })),
       },
       RestartPolicy: { Condition: 'any', Delay: 1 * NS_PER_S, MaxAttempts: 0 },
+      ...(plan.constraints.length > 0 ? { Placement: { Constraints: plan.constraints } } : {}),
       Networks: [{ Target: network, Aliases: plan.aliases }],
       ...(plan.resources ? { Resources: { Limits: resourceLimits(plan.resources) } } : {}),
     },

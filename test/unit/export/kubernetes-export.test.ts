@@ -116,4 +116,40 @@ describe(`export kubernetes (schemas of Kubernetes v${KUBERNETES_SCHEMA_VERSION}
     const e = sampleExport();
     expect(e.kustomization.resources).toEqual(e.files.map((f) => f.name));
   });
+
+  const WITH_FILES = SAMPLE_WITH_VOLUME.replace(
+    '    env: { LOG_LEVEL: info }\n',
+    [
+      '    env: { LOG_LEVEL: info }',
+      "    envFile: [.env, \"services/orders/my env\"]",
+      '    mounts:',
+      '      - ./services/orders/src:/app/src:ro',
+      '      - { source: ../shared, target: /shared, allowOutside: true }',
+      '',
+    ].join('\n'),
+  );
+
+  it('envFile: a Secret per service created from the files (printed command), envFrom secretRef, explicit env still set (it wins); everything validates', () => {
+    const e = sampleExport({}, WITH_FILES);
+    validateAll(e);
+    const orders = objectsOf(e).find((o) => o.kind === 'Deployment' && o.metadata.name === 'orders') as any;
+    const container = orders.spec.template.spec.containers[0];
+    expect(container.envFrom).toEqual([{ secretRef: { name: 'shop-orders-env' } }]);
+    expect(container.env).toContainEqual({ name: 'LOG_LEVEL', value: 'info' });
+    const users = objectsOf(e).find((o) => o.kind === 'Deployment' && o.metadata.name === 'users') as any;
+    expect(users.spec.template.spec.containers[0].envFrom).toBeUndefined();
+    expect(e.secrets).toContainEqual({ name: 'shop-orders-env', keys: [], envFiles: ['.env', 'services/orders/my env'] });
+    expect(secretCommands(e.secrets)).toContain("kubectl create secret generic shop-orders-env --from-env-file=.env --from-env-file='services/orders/my env'");
+    expect(objectsOf(e).some((o) => o.kind === 'Secret')).toBe(false);
+  });
+
+  it('mounts: host folders are left out of the Deployment, each named in a note (not an error)', () => {
+    const e = sampleExport({}, WITH_FILES);
+    const orders = objectsOf(e).find((o) => o.kind === 'Deployment' && o.metadata.name === 'orders') as any;
+    expect(orders.spec.template.spec.containers[0].volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
+    expect(e.notes).toEqual([
+      expect.stringMatching(/^services\.orders\.mounts: \.\/services\/orders\/src:\/app\/src:ro binds a host folder .*left out of the Deployment/),
+      expect.stringMatching(/^services\.orders\.mounts: \.\.\/shared:\/shared binds a host folder/),
+    ]);
+  });
 });
