@@ -313,14 +313,14 @@ describe('WebSocket through the gateway', () => {
     text = (await send(gw.port, '/_portico/metrics')).body;
     expect(text).toContain('portico_gateway_websocket_connections{route="s#0",service="s"} 0');
     // First tunnel: 5-byte text frame + close frame from the client (masked: 6 + 5 and 6 + 2),
-    // echo + close back (2 + 5, 2 + 2). Second: "close:1000" (6 + 10) and its close reply (6 + 2),
-    // the upstream's close frame (2 + 2 + "asked to").
-    expect(text).toContain('portico_gateway_websocket_bytes_total{route="s#0",service="s",direction="client_to_upstream"} 43');
+    // echo + close back (2 + 5, 2 + 2). Second: "close:1000" (6 + 10) and the client's close reply,
+    // which echoes code and reason (6 + 2 + 8); the upstream's close frame (2 + 2 + "asked to").
+    expect(text).toContain('portico_gateway_websocket_bytes_total{route="s#0",service="s",direction="client_to_upstream"} 51');
     expect(text).toContain('portico_gateway_websocket_bytes_total{route="s#0",service="s",direction="upstream_to_client"} 23');
     expect(text).toMatch(/portico_gateway_websocket_duration_seconds_count\{route="s#0",service="s"\} 2/);
     // Analytics has the same numbers, by route and by consumer (anonymous: the route needs no key).
     doc = await tunnels();
-    expect(doc.totals.tunnels).toMatchObject({ upgrades: 2, open: 0, closed: 2, bytesIn: 43, bytesOut: 23 });
+    expect(doc.totals.tunnels).toMatchObject({ upgrades: 2, open: 0, closed: 2, bytesIn: 51, bytesOut: 23 });
     expect(doc.totals.tunnels.durationMs.max).toBeGreaterThan(0);
     expect(doc.totals.tunnels.durationMs.p50).toBeLessThanOrEqual(doc.totals.tunnels.durationMs.max);
     expect((await tunnels('&by=consumer')).groups.map((g) => [g.key, g.tunnels.upgrades, g.tunnels.closed])).toEqual([['anonymous', 2, 2]]);
