@@ -13,8 +13,9 @@
 // Also reported: CPU time per request of the proxy process (robust to a busy machine) and the
 // gateway's peak RSS. Writes JSON to stdout and bench/results/gateway-<date>.json.
 // Env: BENCH_DURATION (s per run, default 5), BENCH_ROUNDS (3), BENCH_CONNECTIONS (50),
-// BENCH_PAIRS (extra d/da pairs, 10), BENCH_PAIR_DURATION (s per pair run, 2), BENCH_CONCURRENT
-// (d and da loaded at the same time, 5 runs), BENCH_CONCURRENT_DURATION (s, 3).
+// BENCH_PAIRS (extra d/da pairs, 16), BENCH_PAIR_DURATION (s per pair run, 2), BENCH_CONCURRENT
+// (d and da loaded at the same time, 8 runs), BENCH_CONCURRENT_DURATION (s, 3), BENCH_AA=1 (da
+// without analytics: an A/A run that shows the da/d method's noise).
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import http from 'node:http';
 import { existsSync } from 'node:fs';
@@ -29,10 +30,15 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 /** Extra back-to-back d/da pairs for the analytics cost, and their length in seconds. */
-const PAIRS = Number(process.env.BENCH_PAIRS ?? 10);
+const PAIRS = Number(process.env.BENCH_PAIRS ?? 16);
 const PAIR_DURATION = Number(process.env.BENCH_PAIR_DURATION ?? 2);
 /** Runs of d and da at the same time (each with its own wrk), and their length in seconds. */
-const CONCURRENT = Number(process.env.BENCH_CONCURRENT ?? 5);
+const CONCURRENT = Number(process.env.BENCH_CONCURRENT ?? 8);
+/**
+ * BENCH_AA=1: (da) runs with analytics off too, an A/A run whose da/d figures show the
+ * method's noise on this machine (what a real difference must exceed).
+ */
+const AA = process.env.BENCH_AA === '1';
 const CONCURRENT_DURATION = Number(process.env.BENCH_CONCURRENT_DURATION ?? 3);
 const NGINX = process.env.NGINX_BIN ?? '/usr/sbin/nginx';
 const log = (...args) => console.error('[bench:gateway]', ...args);
@@ -304,7 +310,7 @@ async function main({ print = true } = {}) {
   for (const name of ['c', 'd', 'da']) {
     const dir = path.join(workDir, `gateway-${name}`);
     await mkdir(dir);
-    const files = gatewayFiles(ports.up, name !== 'c', name === 'da');
+    const files = gatewayFiles(ports.up, name !== 'c', name === 'da' && !AA);
     await writeFile(path.join(dir, 'gateway.json'), JSON.stringify(files.gateway));
     await writeFile(path.join(dir, 'discovery.json'), JSON.stringify(files.discovery));
   }
@@ -335,7 +341,7 @@ async function main({ print = true } = {}) {
     b: { label: 'nginx, 1 worker, keepalive 64', url: `http://127.0.0.1:${ports.b}/api/orders/42`, proc: procs.b },
     c: { label: 'portico gateway, routing only', url: `http://127.0.0.1:${ports.c}/api/orders/42`, proc: procs.c },
     d: { label: 'portico gateway, API key + rate limit + metrics', url: `http://127.0.0.1:${ports.d}/api/orders/42`, proc: procs.d, headers: [`x-api-key: ${API_KEY}`] },
-    da: { label: 'portico gateway, (d) + analytics', url: `http://127.0.0.1:${ports.da}/api/orders/42`, proc: procs.da, headers: [`x-api-key: ${API_KEY}`] },
+    da: { label: AA ? 'portico gateway, (d) again (BENCH_AA=1: analytics off)' : 'portico gateway, (d) + analytics', url: `http://127.0.0.1:${ports.da}/api/orders/42`, proc: procs.da, headers: [`x-api-key: ${API_KEY}`] },
     e1: { label: 'fast-gateway 3.4', url: `http://127.0.0.1:${ports.e1}/api/orders/42`, proc: procs.e1 },
     e2: { label: 'fastify 5 + @fastify/http-proxy 11', url: `http://127.0.0.1:${ports.e2}/api/orders/42`, proc: procs.e2 },
   };
@@ -450,7 +456,7 @@ async function main({ print = true } = {}) {
     benchmark: 'gateway',
     startedAt: new Date().toISOString(),
     machine: { node: process.version, cpus: os.cpus().length, loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100), nginx: execFileSync(NGINX, ['-v'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim() || 'nginx' },
-    settings: { tool: 'wrk', threads: 1, connections: CONNECTIONS, durationS: DURATION, rounds: ROUNDS, interleaved: true, statistic: 'median', analyticsPairs: { extra: PAIRS, durationS: PAIR_DURATION, statistic: 'median of paired da/d ratios' }, analyticsConcurrent: { runs: CONCURRENT, durationS: CONCURRENT_DURATION, statistic: 'median of da/d ratios' } },
+    settings: { aa: AA, tool: 'wrk', threads: 1, connections: CONNECTIONS, durationS: DURATION, rounds: ROUNDS, interleaved: true, statistic: 'median', analyticsPairs: { extra: PAIRS, durationS: PAIR_DURATION, statistic: 'median of paired da/d ratios' }, analyticsConcurrent: { runs: CONCURRENT, durationS: CONCURRENT_DURATION, statistic: 'median of da/d ratios' } },
     targets: summary,
     ratios,
     cpuRatios,
