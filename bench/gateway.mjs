@@ -13,7 +13,7 @@
 // Also reported: CPU time per request of the proxy process (robust to a busy machine) and the
 // gateway's peak RSS. Writes JSON to stdout and bench/results/gateway-<date>.json.
 // Env: BENCH_DURATION (s per run, default 5), BENCH_ROUNDS (3), BENCH_CONNECTIONS (50),
-// BENCH_PAIRS (extra d/da pairs, 16), BENCH_PAIR_DURATION (s per pair run, 2), BENCH_CONCURRENT
+// BENCH_PAIRS (extra d/da pairs, run d da da d or da d d da, 16), BENCH_PAIR_DURATION (s per run, 1), BENCH_CONCURRENT
 // (d and da loaded at the same time, 8 runs), BENCH_CONCURRENT_DURATION (s, 3), BENCH_AA=1 (da
 // without analytics: an A/A run that shows the da/d method's noise).
 import { execFile, execFileSync, spawn } from 'node:child_process';
@@ -31,7 +31,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 /** Extra back-to-back d/da pairs for the analytics cost, and their length in seconds. */
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 16);
-const PAIR_DURATION = Number(process.env.BENCH_PAIR_DURATION ?? 2);
+const PAIR_DURATION = Number(process.env.BENCH_PAIR_DURATION ?? 1);
 /** Runs of d and da at the same time (each with its own wrk), and their length in seconds. */
 const CONCURRENT = Number(process.env.BENCH_CONCURRENT ?? 8);
 /**
@@ -193,6 +193,8 @@ const median = (xs) => {
   if (s.length === 0) return null;
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
+
+const round3 = (x) => (x === null ? null : Math.round(x * 1000) / 1000);
 
 function nginxConf(dir, name, body) {
   return `worker_processes 1;
@@ -392,19 +394,27 @@ async function main({ print = true } = {}) {
     }
   }
 
-  // The analytics cost (da/d) in pairs: d and da back to back, so both runs of a pair see the
+  // The analytics cost (da/d) in pairs: d and da back to back, so both sides of a pair see the
   // same machine (a shared machine's load moves req/s by more than the cost being measured; the
   // rounds above run five other targets between two d runs). Each round's adjacent d and da
-  // runs are pairs too, then PAIRS short pairs, alternating which goes first so a trend within
-  // a pair cancels out. The ratio reported is the median of the pairs' ratios.
+  // runs are pairs too, then PAIRS short pairs run A B B A (d da da d, then da d d da, ...):
+  // each side is the mean of its two runs, so a load trend across the pair cancels out. The
+  // ratio reported is the median of the pairs' ratios.
   const pairs = [];
   for (let round = 1; round <= ROUNDS; round++) pairs.push({ round, first: 'd', d: runs.d[round - 1], da: runs.da[round - 1] });
+  const meanOf = (rs, field) => rs.reduce((n, r) => n + r[field], 0) / rs.length;
   for (let i = 1; i <= PAIRS; i++) {
-    const order = i % 2 === 1 ? ['da', 'd'] : ['d', 'da'];
-    const pair = { round: `pair ${i}`, first: order[0] };
-    for (const key of order) pair[key] = await measure(key, targets[key], PAIR_DURATION, pair.round);
+    const [x, y] = i % 2 === 1 ? ['da', 'd'] : ['d', 'da'];
+    const got = { d: [], da: [] };
+    for (const key of [x, y, y, x]) {
+      const run = await measure(key, targets[key], PAIR_DURATION, `pair ${i}`);
+      if (run.non2xx !== 0 || run.socketErrors !== 0 || run.requests === 0) throw new Error(`${targets[key].label}: non-2xx answers or socket errors in pair ${i}`);
+      got[key].push(run);
+    }
+    const side = (rs) => ({ rps: meanOf(rs, 'rps'), cpuUsPerRequest: Math.round(meanOf(rs, 'cpuUsPerRequest')) });
+    const pair = { round: `pair ${i}`, first: x, d: side(got.d), da: side(got.da) };
     pairs.push(pair);
-    log(`pair ${i} (${order.join(' then ')}): d ${Math.round(pair.d.rps)} req/s ${pair.d.cpuUsPerRequest} us/req, da ${Math.round(pair.da.rps)} req/s ${pair.da.cpuUsPerRequest} us/req, da/d ${(pair.da.rps / pair.d.rps).toFixed(3)}`);
+    log(`pair ${i} (${[x, y, y, x].join(' ')}): d ${Math.round(pair.d.rps)} req/s ${pair.d.cpuUsPerRequest} us/req, da ${Math.round(pair.da.rps)} req/s ${pair.da.cpuUsPerRequest} us/req, da/d ${(pair.da.rps / pair.d.rps).toFixed(3)}`);
   }
   // The same cost with d and da loaded at the same time, each by its own wrk: whatever else the
   // machine runs hits both alike, and the two gateways share the CPU fairly, so the req/s
@@ -449,9 +459,9 @@ async function main({ print = true } = {}) {
   // sensitive than req/s to other load on a shared machine, since wrk and the upstream also need CPU.
   const cpuRatio = (x, y) => (summary[x].cpuUsPerRequest && summary[y].cpuUsPerRequest ? Math.round((summary[y].cpuUsPerRequest / summary[x].cpuUsPerRequest) * 1000) / 1000 : null);
   const cpuBetterPeer = summary.e1.cpuUsPerRequest <= summary.e2.cpuUsPerRequest ? 'e1' : 'e2';
-  const cpuRatios = { 'c/b': cpuRatio('c', 'b'), 'd/b': cpuRatio('d', 'b'), 'da/d': median(pairs.map((p) => p.cpuRatio)), 'da/d concurrent': median(concurrent.map((p) => p.cpuRatio)), 'c/e': cpuRatio('c', cpuBetterPeer), betterPeer: summary[cpuBetterPeer].label };
+  const cpuRatios = { 'c/b': cpuRatio('c', 'b'), 'd/b': cpuRatio('d', 'b'), 'da/d': round3(median(pairs.map((p) => p.cpuRatio))), 'da/d concurrent': round3(median(concurrent.map((p) => p.cpuRatio))), 'c/e': cpuRatio('c', cpuBetterPeer), betterPeer: summary[cpuBetterPeer].label };
   // da/d: the median of the paired ratios (see the pairs above), not a ratio of two medians.
-  const ratios = { 'c/b': ratio('c', 'b'), 'd/b': ratio('d', 'b'), 'da/d': median(pairs.map((p) => p.rpsRatio)), 'da/d concurrent': median(concurrent.map((p) => p.rpsRatio)), 'c/e': ratio('c', betterPeer), 'c/a': ratio('c', 'a'), betterPeer: summary[betterPeer].label };
+  const ratios = { 'c/b': ratio('c', 'b'), 'd/b': ratio('d', 'b'), 'da/d': round3(median(pairs.map((p) => p.rpsRatio))), 'da/d concurrent': round3(median(concurrent.map((p) => p.rpsRatio))), 'c/e': ratio('c', betterPeer), 'c/a': ratio('c', 'a'), betterPeer: summary[betterPeer].label };
   const result = {
     benchmark: 'gateway',
     startedAt: new Date().toISOString(),
