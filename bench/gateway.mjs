@@ -3,14 +3,19 @@
 //   (b) nginx reverse proxy, 1 worker, upstream keepalive 64, proxy_http_version 1.1
 //   (c) the Portico gateway (built bundle), one process, routing only (no metrics, no log)
 //   (d) the gateway with API-key auth + rate limit + metrics on (analytics off)
-//   (da) (d) with API analytics on: its cost is the ratio da/d (goal >= 0.95, same run)
+//   (da) (d) with API analytics on: its cost is the ratio da/d (goal >= 0.95, same run), the
+//        median over back-to-back d/da pairs (each round's, plus BENCH_PAIRS short extra pairs);
+//        also reported: 'da/d concurrent', d and da loaded at the same time
 //   (e) fast-gateway and @fastify/http-proxy, same route (installed into bench/peers/node_modules)
 // Runs are interleaved (a b c d da e1 e2, three rounds by default) and medians reported, with wrk
 // -t1 -c50. Checks: every response 2xx (wrk's non-2xx counter and socket errors are 0) and
 // upstream connections reused (the upstream's accepted-connection count from stub_status).
 // Also reported: CPU time per request of the proxy process (robust to a busy machine) and the
 // gateway's peak RSS. Writes JSON to stdout and bench/results/gateway-<date>.json.
-// Env: BENCH_DURATION (s per run, default 5), BENCH_ROUNDS (3), BENCH_CONNECTIONS (50).
+// Env: BENCH_DURATION (s per run, default 5), BENCH_ROUNDS (3), BENCH_CONNECTIONS (50),
+// BENCH_PAIRS (extra d/da pairs, run d da da d or da d d da, 16), BENCH_PAIR_DURATION (s per run, 1), BENCH_CONCURRENT
+// (d and da loaded at the same time, 8 runs), BENCH_CONCURRENT_DURATION (s, 3), BENCH_AA=1 (da
+// without analytics: an A/A run that shows the da/d method's noise).
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import http from 'node:http';
 import { existsSync } from 'node:fs';
@@ -24,6 +29,17 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+/** Extra back-to-back d/da pairs for the analytics cost, and their length in seconds. */
+const PAIRS = Number(process.env.BENCH_PAIRS ?? 16);
+const PAIR_DURATION = Number(process.env.BENCH_PAIR_DURATION ?? 1);
+/** Runs of d and da at the same time (each with its own wrk), and their length in seconds. */
+const CONCURRENT = Number(process.env.BENCH_CONCURRENT ?? 8);
+/**
+ * BENCH_AA=1: (da) runs with analytics off too, an A/A run whose da/d figures show the
+ * method's noise on this machine (what a real difference must exceed).
+ */
+const AA = process.env.BENCH_AA === '1';
+const CONCURRENT_DURATION = Number(process.env.BENCH_CONCURRENT_DURATION ?? 3);
 const NGINX = process.env.NGINX_BIN ?? '/usr/sbin/nginx';
 const log = (...args) => console.error('[bench:gateway]', ...args);
 const API_KEY = 'bench-api-key-0123456789';
@@ -178,6 +194,8 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
+const round3 = (x) => (x === null ? null : Math.round(x * 1000) / 1000);
+
 function nginxConf(dir, name, body) {
   return `worker_processes 1;
 daemon off;
@@ -294,7 +312,7 @@ async function main({ print = true } = {}) {
   for (const name of ['c', 'd', 'da']) {
     const dir = path.join(workDir, `gateway-${name}`);
     await mkdir(dir);
-    const files = gatewayFiles(ports.up, name !== 'c', name === 'da');
+    const files = gatewayFiles(ports.up, name !== 'c', name === 'da' && !AA);
     await writeFile(path.join(dir, 'gateway.json'), JSON.stringify(files.gateway));
     await writeFile(path.join(dir, 'discovery.json'), JSON.stringify(files.discovery));
   }
@@ -325,7 +343,7 @@ async function main({ print = true } = {}) {
     b: { label: 'nginx, 1 worker, keepalive 64', url: `http://127.0.0.1:${ports.b}/api/orders/42`, proc: procs.b },
     c: { label: 'portico gateway, routing only', url: `http://127.0.0.1:${ports.c}/api/orders/42`, proc: procs.c },
     d: { label: 'portico gateway, API key + rate limit + metrics', url: `http://127.0.0.1:${ports.d}/api/orders/42`, proc: procs.d, headers: [`x-api-key: ${API_KEY}`] },
-    da: { label: 'portico gateway, (d) + analytics', url: `http://127.0.0.1:${ports.da}/api/orders/42`, proc: procs.da, headers: [`x-api-key: ${API_KEY}`] },
+    da: { label: AA ? 'portico gateway, (d) again (BENCH_AA=1: analytics off)' : 'portico gateway, (d) + analytics', url: `http://127.0.0.1:${ports.da}/api/orders/42`, proc: procs.da, headers: [`x-api-key: ${API_KEY}`] },
     e1: { label: 'fast-gateway 3.4', url: `http://127.0.0.1:${ports.e1}/api/orders/42`, proc: procs.e1 },
     e2: { label: 'fastify 5 + @fastify/http-proxy 11', url: `http://127.0.0.1:${ports.e2}/api/orders/42`, proc: procs.e2 },
   };
@@ -341,34 +359,79 @@ async function main({ print = true } = {}) {
   log(`warm-up (1 s each), then ${ROUNDS} interleaved rounds of ${DURATION} s per target, wrk -t1 -c${CONNECTIONS}`);
   for (const t of Object.values(targets)) wrk(t.url, 1, t.headers);
 
+  /** One wrk run against a target, with the proxy's CPU time, upstream reuse and (gateways) memory mid-run. */
+  async function measure(key, t, seconds, round) {
+    const before = await upstreamStatus(ports.up);
+    const cpuBefore = cpuSeconds(t.proc.pid);
+    const pending = wrkAsync(t.url, seconds, t.headers);
+    let memoryAtLoad = null;
+    if (GATEWAYS.has(key)) {
+      await new Promise((r) => setTimeout(r, (seconds * 1000) / 2));
+      memoryAtLoad = await rssNowMb(t.proc.pid);
+    }
+    const result = parseWrk(await pending);
+    const cpuAfter = cpuSeconds(t.proc.pid);
+    const after = await upstreamStatus(ports.up);
+    // The status probes themselves are one connection and one request each.
+    const upstreamConnections = after.accepts - before.accepts - 1;
+    const upstreamRequests = after.requests - before.requests - 1;
+    return {
+      round,
+      ...result,
+      upstreamConnections,
+      upstreamRequests,
+      cpuUsPerRequest: result.requests > 0 ? Math.round(((cpuAfter - cpuBefore) * 1e6) / result.requests) : null,
+      ...(memoryAtLoad === null ? {} : { rssAtLoadMb: memoryAtLoad.rss, privateRssAtLoadMb: memoryAtLoad.anon }),
+    };
+  }
+
   const runs = Object.fromEntries(Object.keys(targets).map((k) => [k, []]));
   for (let round = 1; round <= ROUNDS; round++) {
     for (const [key, t] of Object.entries(targets)) {
-      const before = await upstreamStatus(ports.up);
-      const cpuBefore = cpuSeconds(t.proc.pid);
-      const pending = wrkAsync(t.url, DURATION, t.headers);
-      let memoryAtLoad = null;
-      if (GATEWAYS.has(key)) {
-        await new Promise((r) => setTimeout(r, (DURATION * 1000) / 2));
-        memoryAtLoad = await rssNowMb(t.proc.pid);
-      }
-      const result = parseWrk(await pending);
-      const cpuAfter = cpuSeconds(t.proc.pid);
-      const after = await upstreamStatus(ports.up);
-      // The status probes themselves are one connection and one request each.
-      const upstreamConnections = after.accepts - before.accepts - 1;
-      const upstreamRequests = after.requests - before.requests - 1;
-      const run = {
-        round,
-        ...result,
-        upstreamConnections,
-        upstreamRequests,
-        cpuUsPerRequest: result.requests > 0 ? Math.round(((cpuAfter - cpuBefore) * 1e6) / result.requests) : null,
-        ...(memoryAtLoad === null ? {} : { rssAtLoadMb: memoryAtLoad.rss, privateRssAtLoadMb: memoryAtLoad.anon }),
-      };
+      const run = await measure(key, t, DURATION, round);
       runs[key].push(run);
-      log(`round ${round} ${key} (${t.label}): ${Math.round(result.rps)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, upstream connections ${upstreamConnections}, cpu ${run.cpuUsPerRequest} us/req`);
+      log(`round ${round} ${key} (${t.label}): ${Math.round(run.rps)} req/s, p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms, upstream connections ${run.upstreamConnections}, cpu ${run.cpuUsPerRequest} us/req`);
     }
+  }
+
+  // The analytics cost (da/d) in pairs: d and da back to back, so both sides of a pair see the
+  // same machine (a shared machine's load moves req/s by more than the cost being measured; the
+  // rounds above run five other targets between two d runs). Each round's adjacent d and da
+  // runs are pairs too, then PAIRS short pairs run A B B A (d da da d, then da d d da, ...):
+  // each side is the mean of its two runs, so a load trend across the pair cancels out. The
+  // ratio reported is the median of the pairs' ratios.
+  const pairs = [];
+  for (let round = 1; round <= ROUNDS; round++) pairs.push({ round, first: 'd', d: runs.d[round - 1], da: runs.da[round - 1] });
+  const meanOf = (rs, field) => rs.reduce((n, r) => n + r[field], 0) / rs.length;
+  for (let i = 1; i <= PAIRS; i++) {
+    const [x, y] = i % 2 === 1 ? ['da', 'd'] : ['d', 'da'];
+    const got = { d: [], da: [] };
+    for (const key of [x, y, y, x]) {
+      const run = await measure(key, targets[key], PAIR_DURATION, `pair ${i}`);
+      if (run.non2xx !== 0 || run.socketErrors !== 0 || run.requests === 0) throw new Error(`${targets[key].label}: non-2xx answers or socket errors in pair ${i}`);
+      got[key].push(run);
+    }
+    const side = (rs) => ({ rps: meanOf(rs, 'rps'), cpuUsPerRequest: Math.round(meanOf(rs, 'cpuUsPerRequest')) });
+    const pair = { round: `pair ${i}`, first: x, d: side(got.d), da: side(got.da) };
+    pairs.push(pair);
+    log(`pair ${i} (${[x, y, y, x].join(' ')}): d ${Math.round(pair.d.rps)} req/s ${pair.d.cpuUsPerRequest} us/req, da ${Math.round(pair.da.rps)} req/s ${pair.da.cpuUsPerRequest} us/req, da/d ${(pair.da.rps / pair.d.rps).toFixed(3)}`);
+  }
+  // The same cost with d and da loaded at the same time, each by its own wrk: whatever else the
+  // machine runs hits both alike, and the two gateways share the CPU fairly, so the req/s
+  // ratio is their cost ratio. On a busy shared machine this is the steadiest figure.
+  const concurrent = [];
+  for (let i = 1; i <= CONCURRENT; i++) {
+    const cpuBefore = { d: cpuSeconds(targets.d.proc.pid), da: cpuSeconds(targets.da.proc.pid) };
+    const [d, da] = (await Promise.all([wrkAsync(targets.d.url, CONCURRENT_DURATION, targets.d.headers), wrkAsync(targets.da.url, CONCURRENT_DURATION, targets.da.headers)])).map(parseWrk);
+    const cpu = (key, r) => (r.requests > 0 ? Math.round(((cpuSeconds(targets[key].proc.pid) - cpuBefore[key]) * 1e6) / r.requests) : null);
+    const run = { round: `concurrent ${i}`, d: { ...d, cpuUsPerRequest: cpu('d', d) }, da: { ...da, cpuUsPerRequest: cpu('da', da) } };
+    for (const key of ['d', 'da']) if (run[key].non2xx !== 0 || run[key].socketErrors !== 0) throw new Error(`${targets[key].label}: non-2xx answers or socket errors in ${run.round}`);
+    concurrent.push(run);
+    log(`concurrent ${i}: d ${Math.round(d.rps)} req/s ${run.d.cpuUsPerRequest} us/req, da ${Math.round(da.rps)} req/s ${run.da.cpuUsPerRequest} us/req, da/d ${(da.rps / d.rps).toFixed(3)}`);
+  }
+  for (const pair of [...pairs, ...concurrent]) {
+    pair.rpsRatio = pair.d.rps > 0 ? Math.round((pair.da.rps / pair.d.rps) * 1000) / 1000 : null;
+    pair.cpuRatio = pair.d.cpuUsPerRequest && pair.da.cpuUsPerRequest ? Math.round((pair.d.cpuUsPerRequest / pair.da.cpuUsPerRequest) * 1000) / 1000 : null;
   }
 
   const summary = {};
@@ -396,16 +459,19 @@ async function main({ print = true } = {}) {
   // sensitive than req/s to other load on a shared machine, since wrk and the upstream also need CPU.
   const cpuRatio = (x, y) => (summary[x].cpuUsPerRequest && summary[y].cpuUsPerRequest ? Math.round((summary[y].cpuUsPerRequest / summary[x].cpuUsPerRequest) * 1000) / 1000 : null);
   const cpuBetterPeer = summary.e1.cpuUsPerRequest <= summary.e2.cpuUsPerRequest ? 'e1' : 'e2';
-  const cpuRatios = { 'c/b': cpuRatio('c', 'b'), 'd/b': cpuRatio('d', 'b'), 'da/d': cpuRatio('da', 'd'), 'c/e': cpuRatio('c', cpuBetterPeer), betterPeer: summary[cpuBetterPeer].label };
-  const ratios = { 'c/b': ratio('c', 'b'), 'd/b': ratio('d', 'b'), 'da/d': ratio('da', 'd'), 'c/e': ratio('c', betterPeer), 'c/a': ratio('c', 'a'), betterPeer: summary[betterPeer].label };
+  const cpuRatios = { 'c/b': cpuRatio('c', 'b'), 'd/b': cpuRatio('d', 'b'), 'da/d': round3(median(pairs.map((p) => p.cpuRatio))), 'da/d concurrent': round3(median(concurrent.map((p) => p.cpuRatio))), 'c/e': cpuRatio('c', cpuBetterPeer), betterPeer: summary[cpuBetterPeer].label };
+  // da/d: the median of the paired ratios (see the pairs above), not a ratio of two medians.
+  const ratios = { 'c/b': ratio('c', 'b'), 'd/b': ratio('d', 'b'), 'da/d': round3(median(pairs.map((p) => p.rpsRatio))), 'da/d concurrent': round3(median(concurrent.map((p) => p.rpsRatio))), 'c/e': ratio('c', betterPeer), 'c/a': ratio('c', 'a'), betterPeer: summary[betterPeer].label };
   const result = {
     benchmark: 'gateway',
     startedAt: new Date().toISOString(),
     machine: { node: process.version, cpus: os.cpus().length, loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100), nginx: execFileSync(NGINX, ['-v'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim() || 'nginx' },
-    settings: { tool: 'wrk', threads: 1, connections: CONNECTIONS, durationS: DURATION, rounds: ROUNDS, interleaved: true, statistic: 'median' },
+    settings: { aa: AA, tool: 'wrk', threads: 1, connections: CONNECTIONS, durationS: DURATION, rounds: ROUNDS, interleaved: true, statistic: 'median', analyticsPairs: { extra: PAIRS, durationS: PAIR_DURATION, statistic: 'median of paired da/d ratios' }, analyticsConcurrent: { runs: CONCURRENT, durationS: CONCURRENT_DURATION, statistic: 'median of da/d ratios' } },
     targets: summary,
     ratios,
     cpuRatios,
+    // The d/da pairs behind ratios['da/d'] and cpuRatios['da/d'].
+    analyticsPairs: [...pairs, ...concurrent].map((p) => ({ round: p.round, first: p.first ?? 'both', dRps: Math.round(p.d.rps), daRps: Math.round(p.da.rps), dCpuUsPerRequest: p.d.cpuUsPerRequest, daCpuUsPerRequest: p.da.cpuUsPerRequest, rpsRatio: p.rpsRatio, cpuRatio: p.cpuRatio })),
     // rssAtLoad: VmRSS sampled mid-run (includes ~40 MB of the node binary's shared file pages);
     // peak: VmHWM over the whole benchmark.
     gatewayMemoryMb: {
@@ -417,6 +483,7 @@ async function main({ print = true } = {}) {
       'c/b >= 0.6': ratios['c/b'] >= 0.6,
       'd/b >= 0.5': ratios['d/b'] >= 0.5,
       'da/d >= 0.95 (analytics cost)': ratios['da/d'] >= 0.95,
+      'da/d concurrent >= 0.95 (analytics cost, d and da loaded together)': ratios['da/d concurrent'] >= 0.95,
       'c >= 2x better Node peer': ratios['c/e'] >= 2,
       'gateway RSS at load < 100 MB': Math.max(summary.c.rssAtLoadMbMax, summary.d.rssAtLoadMbMax, summary.da.rssAtLoadMbMax) < 100,
       'all responses 2xx': Object.values(summary).every((s) => s.all2xx),

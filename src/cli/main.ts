@@ -196,7 +196,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     .command('analytics')
     .description("the gateway's API analytics: requests, errors, 429s, cache hits, bytes and latency percentiles per route, consumer, service or status")
     .option('--window <duration>', 'how far back: 1m to 24h (5m, 15m, 1h, 24h)', '15m')
-    .option('--by <grouping>', 'route, consumer, service or status', 'route')
+    .option('--by <grouping>', 'route, consumer, service, status or model (AI routes)', 'route')
     .option('--json', "print the gateway's JSON document")
     .action(lazy(() => import('./commands/analytics.js')));
 

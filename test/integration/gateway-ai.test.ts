@@ -1,11 +1,12 @@
 // AI routes (issue 16) through a real in-process gateway, against fake providers over HTTPS
 // (helpers/fake-llm.ts, certificates from a CA made in this test) that speak OpenAI's and
 // Anthropic's wire formats as published (helpers/llm-fixtures.ts): translation both ways,
-// streaming relay, key injection and non-leakage, quotas, fallback, metrics, prompt endpoints
-// and bad input.
+// streaming relay, key injection and non-leakage, quotas, fallback, metrics and analytics,
+// prompt endpoints and bad input.
 import http from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { AiRouteConfig, GatewayRoute } from '../../src/runtime/contract/index.js';
+import type { AnalyticsDocument } from '../../src/runtime/contract/analytics-api.js';
+import type { AiRouteConfig, GatewayConfig, GatewayRoute } from '../../src/runtime/contract/index.js';
 import { discovery, fixtureScope, gatewayConfig, route, send, type Reply, type RunningGateway } from './gateway-helpers.js';
 import { startFakeLlm, type FakeLlm } from './helpers/fake-llm.js';
 import { ANTHROPIC_TOOL_STREAM, ANTHROPIC_TOOL_USE, OPENAI_COMPLETION } from './helpers/llm-fixtures.js';
@@ -57,10 +58,11 @@ function aiRoute(id: string, path: string, ai: AiRouteConfig, extra: Partial<Gat
   return route({ id, service: 'ai', path, stripPrefix: false, methods: ['POST'], maxBodyBytes: 4096, ai, ...extra });
 }
 
-async function gateway(routes: GatewayRoute[] = [aiRoute('ai#0', '/ai/chat', CHAT)]): Promise<RunningGateway> {
+async function gateway(routes: GatewayRoute[] = [aiRoute('ai#0', '/ai/chat', CHAT)], extra: Partial<GatewayConfig> = {}, env: NodeJS.ProcessEnv = {}): Promise<RunningGateway> {
   const capture = (level: string) => (obj: object, msg?: string) => seen.push(`${level} ${JSON.stringify(obj)} ${msg ?? ''}`);
   return fixtures.gateway({
     config: gatewayConfig(routes, {
+      ...extra,
       ai: {
         providers: {
           openai: { kind: 'openai', baseUrl: openai.url, keyEnv: 'OPENAI_API_KEY' },
@@ -69,7 +71,7 @@ async function gateway(routes: GatewayRoute[] = [aiRoute('ai#0', '/ai/chat', CHA
       },
     }),
     discovery: discovery({}),
-    env: { OPENAI_API_KEY: OPENAI_KEY, ANTHROPIC_API_KEY: ANTHROPIC_KEY },
+    env: { OPENAI_API_KEY: OPENAI_KEY, ANTHROPIC_API_KEY: ANTHROPIC_KEY, ...env },
     tlsCa: [ca.caCert],
     metrics: true,
     accessLog: true,
@@ -253,6 +255,48 @@ describe('AI routes: fallback', () => {
     const limited = await post(gw, '/ai/chat', hello);
     expect(limited.status).toBe(429);
     expect(limited.json().error.code).toBe('provider_rate_limited');
+  });
+});
+
+describe('AI routes: analytics', () => {
+  it('counts calls and tokens per consumer, route, provider and model, with fallback hops and a streamed completion\'s usage', async () => {
+    const ADMIN = 'admin-token-for-tests-0123456789';
+    const gw = await gateway(
+      [aiRoute('ai#0', '/ai/chat', CHAT, { auth: 'optional' })],
+      { auth: { apiKeys: [{ name: 'alice', env: 'ALICE_KEY' }, { name: 'bob', env: 'BOB_KEY' }], jwt: null }, admin: { tokenEnv: 'ADMIN' }, analytics: { enabled: true } },
+      { ALICE_KEY: 'alice-key', BOB_KEY: 'bob-key', ADMIN },
+    );
+    const alice = { 'x-api-key': 'alice-key' };
+    // alice: a completion (19 + 10 tokens) and a streamed one with usage (9 + 3).
+    expect((await post(gw, '/ai/chat', hello, alice)).status).toBe(200);
+    const streamed = await post(gw, '/ai/chat', { ...hello, stream: true, stream_options: { include_usage: true } }, alice);
+    expect(streamed.status).toBe(200);
+    // bob: openai answers 500, anthropic answers (2095 + 503 tokens).
+    openai.plan = [{ kind: 'status', status: 500, json: { error: { message: 'The server had an error', type: 'server_error' } } }];
+    const fellBack = await post(gw, '/ai/chat', hello, { 'x-api-key': 'bob-key' });
+    expect(fellBack.headers['x-portico-ai-model']).toBe('anthropic/claude-sonnet-4');
+    // anonymous: an Anthropic stream asked for by name (25 + 15 tokens).
+    expect((await post(gw, '/ai/chat', { ...hello, model: 'anthropic/claude-sonnet-4', stream: true })).status).toBe(200);
+
+    const analytics = async (query: string): Promise<AnalyticsDocument> => (await send(gw.port, `/_portico/analytics?window=5m${query}`, { headers: { authorization: `Bearer ${ADMIN}` } })).json();
+    const doc = await analytics('&by=consumer');
+    const row = (consumer: string, provider: string, model: string) => doc.ai.usage.find((u) => u.consumer === consumer && u.provider === provider && u.model === model);
+    expect(row('alice', 'openai', 'gpt-4.1-mini')).toEqual({ route: 'ai#0', service: 'ai', consumer: 'alice', provider: 'openai', model: 'gpt-4.1-mini', requests: 2, inputTokens: 28, outputTokens: 13, fallbacks: 0 });
+    expect(row('bob', 'anthropic', 'claude-sonnet-4')).toEqual({ route: 'ai#0', service: 'ai', consumer: 'bob', provider: 'anthropic', model: 'claude-sonnet-4', requests: 1, inputTokens: 2095, outputTokens: 503, fallbacks: 1 });
+    expect(row('anonymous', 'anthropic', 'claude-sonnet-4')).toMatchObject({ requests: 1, inputTokens: 25, outputTokens: 15, fallbacks: 0 });
+    expect(doc.ai.usage).toHaveLength(3);
+    expect(doc.ai.fallbacks).toEqual([{ route: 'ai#0', from: 'openai/gpt-4.1-mini', to: 'anthropic/claude-sonnet-4', count: 1 }]);
+    expect(doc.totals.ai).toEqual({ requests: 4, inputTokens: 28 + 2095 + 25, outputTokens: 13 + 503 + 15, fallbacks: 1 });
+    expect(doc.groups.find((g) => g.key === 'alice')!.ai).toEqual({ requests: 2, inputTokens: 28, outputTokens: 13, fallbacks: 0 });
+    // by=model: the model that answered; the same numbers as portico_ai_tokens_total.
+    const byModel = await analytics('&by=model');
+    expect(byModel.groups.map((g) => [g.key, g.requests, g.ai.inputTokens, g.ai.outputTokens])).toEqual([
+      ['anthropic/claude-sonnet-4', 2, 2120, 518],
+      ['openai/gpt-4.1-mini', 2, 28, 13],
+    ]);
+    const metrics = (await send(gw.port, '/_portico/metrics')).body;
+    expect(metrics).toContain('portico_ai_tokens_total{route="ai#0",consumer="bob",provider="anthropic",model="claude-sonnet-4",direction="input"} 2095');
+    expect(metrics).toContain('portico_ai_tokens_total{route="ai#0",consumer="alice",provider="openai",model="gpt-4.1-mini",direction="output"} 13');
   });
 });
 

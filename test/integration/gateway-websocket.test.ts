@@ -6,6 +6,7 @@ import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
+import type { AnalyticsDocument } from '../../src/runtime/contract/analytics-api.js';
 import { openTunnels } from '../../src/runtime/gateway/http1/tunnel.js';
 import { discovery, fixtureScope, gatewayConfig, route, send, sleep, until } from './gateway-helpers.js';
 
@@ -283,25 +284,46 @@ describe('WebSocket through the gateway', () => {
     expect((await next(ws!)).data.toString()).toBe('back');
   });
 
-  it('counts tunnels in metrics: open now, bytes each way and duration once closed', async () => {
+  it('counts tunnels in metrics and analytics: open now, bytes each way and duration once closed', async () => {
     const up = await echoServer();
-    const gw = await gatewayTo(up.port, {}, { options: { metrics: true } });
+    const admin = { authorization: 'Bearer admin-token-for-tests-0123456789' };
+    const gw = await gatewayTo(up.port, {}, { config: { admin: { tokenEnv: 'ADMIN' }, analytics: { enabled: true } }, options: { metrics: true, env: { ADMIN: 'admin-token-for-tests-0123456789' } } });
+    const tunnels = async (query = '') => {
+      const doc: AnalyticsDocument = (await send(gw.port, `/_portico/analytics?window=5m${query}`, { headers: admin })).json();
+      return doc;
+    };
     const ws = await open(`ws://127.0.0.1:${gw.port}/s/`);
     ws.send('12345');
     await next(ws);
     let text = (await send(gw.port, '/_portico/metrics')).body;
     expect(text).toContain('portico_gateway_websocket_connections{route="s#0",service="s"} 1');
     expect(text).toMatch(/portico_gateway_requests_total\{route="s#0",service="s",status="101"\} 1/);
+    let doc = await tunnels();
+    expect(doc.totals.tunnels).toMatchObject({ upgrades: 1, open: 1, closed: 0, bytesIn: 0, bytesOut: 0 });
+    expect(doc.groups.find((g) => g.key === 's#0')).toMatchObject({ requests: 1, statusClasses: { '1xx': 1 }, tunnels: { upgrades: 1, open: 1 } });
+    // A second tunnel, closed by the upstream right away.
+    const second = await open(`ws://127.0.0.1:${gw.port}/s/`);
+    const secondClosed = closed(second);
+    second.send('close:1000');
+    await secondClosed;
     const done = closed(ws);
     ws.close(1000);
     await done;
     await until(() => openTunnels() === 0);
     text = (await send(gw.port, '/_portico/metrics')).body;
     expect(text).toContain('portico_gateway_websocket_connections{route="s#0",service="s"} 0');
-    // 5-byte text frame + close frame from the client (masked: 6 + 5 and 6 + 2), echo + close back (2 + 5, 2 + 2).
-    expect(text).toContain('portico_gateway_websocket_bytes_total{route="s#0",service="s",direction="client_to_upstream"} 19');
-    expect(text).toContain('portico_gateway_websocket_bytes_total{route="s#0",service="s",direction="upstream_to_client"} 11');
-    expect(text).toMatch(/portico_gateway_websocket_duration_seconds_count\{route="s#0",service="s"\} 1/);
+    // First tunnel: 5-byte text frame + close frame from the client (masked: 6 + 5 and 6 + 2),
+    // echo + close back (2 + 5, 2 + 2). Second: "close:1000" (6 + 10) and the client's close reply,
+    // which echoes code and reason (6 + 2 + 8); the upstream's close frame (2 + 2 + "asked to").
+    expect(text).toContain('portico_gateway_websocket_bytes_total{route="s#0",service="s",direction="client_to_upstream"} 51');
+    expect(text).toContain('portico_gateway_websocket_bytes_total{route="s#0",service="s",direction="upstream_to_client"} 23');
+    expect(text).toMatch(/portico_gateway_websocket_duration_seconds_count\{route="s#0",service="s"\} 2/);
+    // Analytics has the same numbers, by route and by consumer (anonymous: the route needs no key).
+    doc = await tunnels();
+    expect(doc.totals.tunnels).toMatchObject({ upgrades: 2, open: 0, closed: 2, bytesIn: 51, bytesOut: 23 });
+    expect(doc.totals.tunnels.durationMs.max).toBeGreaterThan(0);
+    expect(doc.totals.tunnels.durationMs.p50).toBeLessThanOrEqual(doc.totals.tunnels.durationMs.max);
+    expect((await tunnels('&by=consumer')).groups.map((g) => [g.key, g.tunnels.upgrades, g.tunnels.closed])).toEqual([['anonymous', 2, 2]]);
   });
 
   it('holds 1,000 concurrent tunnels: every one echoes, then all close', async () => {

@@ -1,12 +1,12 @@
-// `portico analytics [--window 15m] [--by route|consumer|service|status] [--json]`: the running
-// gateway's API analytics (GET /_portico/analytics with the workspace's admin token) as a
-// table; --json prints the gateway's document unchanged. Exit 2 on a bad window or grouping,
+// `portico analytics [--window 15m] [--by route|consumer|service|status|model] [--json]`: the
+// running gateway's API analytics (GET /_portico/analytics with the workspace's admin token) as
+// tables (groups; WebSocket tunnels and AI usage when there are any); --json prints the gateway's document unchanged. Exit 2 on a bad window or grouping,
 // 3 when the stack (or its gateway) is not running.
 import { DEFAULT_ANALYTICS_WINDOW, type AnalyticsDocument } from '../../runtime/contract/analytics-api.js';
 import { getGatewayAdmin } from '../../engine/gateway-admin.js';
 import type { CommandContext } from '../context.js';
 import { paint } from '../ui/paint.js';
-import { analyticsPath, analyticsTable } from './analytics-view.js';
+import { aiTables, analyticsPath, analyticsTable, tunnelTable } from './analytics-view.js';
 
 export async function run(options: { window?: string; by?: string; json?: boolean }, ctx: CommandContext): Promise<number> {
   const path = analyticsPath(options.window ?? DEFAULT_ANALYTICS_WINDOW, options.by ?? 'route');
@@ -22,5 +22,9 @@ export async function run(options: { window?: string; by?: string; json?: boolea
     return 0;
   }
   ctx.stdout.write(`${analyticsTable(doc, ctx.color)}\n`);
+  const tunnels = tunnelTable(doc, ctx.color);
+  if (tunnels !== null) ctx.stdout.write(`\n${p.dim('WebSocket tunnels (duration percentiles of the closed ones)')}\n${tunnels}\n`);
+  const ai = aiTables(doc, ctx.color);
+  if (ai !== null) ctx.stdout.write(`\n${p.dim('AI usage')}\n${ai}\n`);
   return 0;
 }

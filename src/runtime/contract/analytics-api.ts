@@ -1,10 +1,10 @@
 // The gateway's analytics API (src/runtime/gateway/features/analytics serves it; `portico
 // analytics`, `portico top` and the dashboard read it). An admin surface: every request needs
 // `Authorization: Bearer <admin token>` (or the portico_admin cookie). docs/analytics.md.
-//   GET /_portico/analytics?window=15m&by=route|consumer|service|status[&route=][&service=][&consumer=]
+//   GET /_portico/analytics?window=15m&by=route|consumer|service|status|model[&route=][&service=][&consumer=]
 
 export const ANALYTICS_PATH = '/_portico/analytics';
-export const ANALYTICS_GROUP_BY = ['route', 'consumer', 'service', 'status'] as const;
+export const ANALYTICS_GROUP_BY = ['route', 'consumer', 'service', 'status', 'model'] as const;
 export type AnalyticsGroupBy = (typeof ANALYTICS_GROUP_BY)[number];
 export const DEFAULT_ANALYTICS_WINDOW = '15m';
 /** The windows served: 1 min to 24 h (the history tier's reach). */
@@ -43,6 +43,8 @@ export interface AnalyticsCounts {
   /** Failed upstream attempts, retried or not (portico_gateway_upstream_errors_total). */
   upstreamErrors: number;
   latencyMs: LatencyPercentiles;
+  tunnels: AnalyticsTunnels;
+  ai: AnalyticsAiCounts;
   /**
    * Requests per second right now: over the last complete 10 s bucket and the open one (10 to
    * 20 s), whatever the window; what `portico top` shows.
@@ -50,8 +52,57 @@ export interface AnalyticsCounts {
   ratePerSecond: number;
 }
 
+/** WebSocket tunnels (upgrades the upstream answered 101). */
+export interface AnalyticsTunnels {
+  /** Tunnels opened in the window. */
+  upgrades: number;
+  /** Open now, whatever the window (a tunnel may outlive it). */
+  open: number;
+  /** Tunnels closed in the window, and what they relayed (bytes after the upgrade, both ways). */
+  closed: number;
+  bytesIn: number;
+  bytesOut: number;
+  /** How long the closed ones stayed open, in ms (HDR, within 1/16; longer than 24 h counts as 24 h). */
+  durationMs: LatencyPercentiles;
+}
+
+/** AI route calls that reached a model (features/ai; what portico_ai_* counts). */
+export interface AnalyticsAiCounts {
+  requests: number;
+  /** Tokens the providers reported. */
+  inputTokens: number;
+  outputTokens: number;
+  /** Calls answered (or failed last) after at least one fallback to another model. */
+  fallbacks: number;
+}
+
+/** AI usage per route, consumer, provider and model (the ones with calls in the window). */
+export interface AnalyticsAiUsage extends AnalyticsAiCounts {
+  route: string;
+  service: string;
+  consumer: string;
+  provider: string;
+  model: string;
+}
+
+/** Calls that moved from one model to the next on a route (one per hop of a fallback chain). */
+export interface AnalyticsAiFallback {
+  route: string;
+  /** `<provider>/<model>` */
+  from: string;
+  to: string;
+  count: number;
+}
+
+export interface AnalyticsAiSection {
+  /** Sorted by tokens (input + output), most first. */
+  usage: AnalyticsAiUsage[];
+  /** Sorted by count, most first. */
+  fallbacks: AnalyticsAiFallback[];
+}
+
 export interface AnalyticsGroup extends AnalyticsCounts {
-  /** Route id, consumer, service or status class (2xx..5xx), per `by`. */
+  /** Route id, consumer, service, status class (2xx..5xx) or `<provider>/<model>` ("(none)" for non-AI requests), per `by`. */
   key: string;
   statusClasses: { '1xx': number; '2xx': number; '3xx': number; '4xx': number; '5xx': number };
 }
@@ -78,4 +129,6 @@ export interface AnalyticsDocument {
   groups: AnalyticsGroup[];
   /** One per bucket of the window, oldest first, empty buckets included. */
   series: AnalyticsPoint[];
+  /** AI usage in the window (empty lists without AI routes). */
+  ai: AnalyticsAiSection;
 }

@@ -12,8 +12,8 @@
 //   upstreamRequest adjust the request sent upstream: identity headers
 //   responseHeaders the upstream's answer head, as a header list: x-cache, cache capture
 //   responseBody    each body chunk, then the end: cache capture
-//   log             once per request, when the answer is complete: metrics, access log
-//   tunnel          a WebSocket tunnel opened (after the 101) and closed: metrics
+//   log             once per request, when the answer is complete: metrics, analytics, access log
+//   tunnel          a WebSocket tunnel opened (after the 101) and closed: metrics, analytics
 import type { DiscoveryConfig, GatewayConfig, GatewayRoute, RegistryInstance } from '../../contract/index.js';
 import type { BreakerState } from '../breaker.js';
 import type { Exchange } from '../exchange.js';

@@ -1,9 +1,21 @@
 // Reading the store for GET /_portico/analytics: the query string checked, then the window's
-// buckets merged into totals, groups and a series (histograms merged per query: admin traffic
-// is rare, requests are not).
-import { ANALYTICS_GROUP_BY, DEFAULT_ANALYTICS_WINDOW, parseAnalyticsWindow, type AnalyticsCounts, type AnalyticsDocument, type AnalyticsGroup, type AnalyticsGroupBy, type AnalyticsPoint } from '../../../contract/analytics-api.js';
+// buckets merged into totals, groups, a series and the AI section (histograms merged and their
+// percentiles computed per query: admin traffic is rare, requests are not).
+import {
+  ANALYTICS_GROUP_BY,
+  DEFAULT_ANALYTICS_WINDOW,
+  parseAnalyticsWindow,
+  type AnalyticsAiFallback,
+  type AnalyticsAiSection,
+  type AnalyticsAiUsage,
+  type AnalyticsCounts,
+  type AnalyticsDocument,
+  type AnalyticsGroup,
+  type AnalyticsGroupBy,
+  type AnalyticsPoint,
+} from '../../../contract/analytics-api.js';
 import { summarize } from './histogram.js';
-import { HISTORY_BUCKET_SECONDS, RECENT_BUCKETS, RECENT_BUCKET_SECONDS, STATUS_CLASSES, Counts, type AnalyticsStore, type Bucket, type Cell } from './store.js';
+import { HISTORY_BUCKET_SECONDS, NO_MODEL, TUNNEL_CLASS, RECENT_BUCKETS, RECENT_BUCKET_SECONDS, STATUS_CLASSES, Counts, type AnalyticsStore, type Bucket, type Cell, type RouteSlot } from './store.js';
 
 export interface AnalyticsQuery {
   /** As asked, normalized (e.g. "15m"). */
@@ -28,6 +40,12 @@ class Accumulator extends Counts {
   readonly statusClasses = [0, 0, 0, 0, 0];
   /** Requests in the last complete 10 s bucket and the open one. */
   recentRequests = 0;
+  /** Tunnels open now (the routes' gauges). */
+  openTunnels = 0;
+
+  constructor() {
+    super(true);
+  }
 
   add(cell: Cell): void {
     this.addFrom(cell);
@@ -37,25 +55,76 @@ class Accumulator extends Counts {
   counts(rateSeconds: number): AnalyticsCounts {
     const { requests, errors, rateLimited, cacheHits, bytesIn, bytesOut, upstreamErrors } = this;
     const ratePerSecond = Math.round((this.recentRequests / rateSeconds) * 100) / 100;
-    return { requests, errors, rateLimited, cacheHits, bytesIn, bytesOut, upstreamErrors, latencyMs: summarize(this.latency), ratePerSecond };
+    const tunnels = { upgrades: this.upgrades, open: this.openTunnels, closed: this.tunnelsClosed, bytesIn: this.tunnelBytesIn, bytesOut: this.tunnelBytesOut, durationMs: summarize(this.tunnelDuration, 1) };
+    const ai = { requests: this.aiRequests, inputTokens: this.inputTokens, outputTokens: this.outputTokens, fallbacks: this.aiFallbacks };
+    return { requests, errors, rateLimited, cacheHits, bytesIn, bytesOut, upstreamErrors, latencyMs: summarize(this.latency), tunnels, ai, ratePerSecond };
   }
 }
 
-function groupKey(cell: Cell, by: AnalyticsGroupBy): string {
+/** "(none)" for requests that were not AI calls, as for requests that matched no route. */
+function modelKey(store: AnalyticsStore, model: number): string {
+  if (model === NO_MODEL) return '(none)';
+  const m = store.models[model];
+  return `${m.provider}/${m.model}`;
+}
+
+function keyOf(store: AnalyticsStore, by: AnalyticsGroupBy, route: RouteSlot, consumer: string, statusClass: number, model: number): string {
   switch (by) {
     case 'route':
-      return cell.route.id;
+      return route.id;
     case 'service':
-      return cell.route.service;
+      return route.service;
     case 'consumer':
-      return cell.consumer;
+      return consumer;
     case 'status':
-      return STATUS_CLASSES[cell.statusClass];
+      return STATUS_CLASSES[statusClass];
+    case 'model':
+      return modelKey(store, model);
   }
+}
+
+function groupKey(store: AnalyticsStore, cell: Cell, by: AnalyticsGroupBy): string {
+  return keyOf(store, by, cell.route, cell.consumer, cell.statusClass, cell.model);
+}
+
+function routeMatches(route: RouteSlot, q: AnalyticsQuery): boolean {
+  return (q.route === null || route.id === q.route) && (q.service === null || route.service === q.service);
 }
 
 function matches(cell: Cell, q: AnalyticsQuery): boolean {
-  return (q.route === null || cell.route.id === q.route) && (q.service === null || cell.route.service === q.service) && (q.consumer === null || cell.consumer === q.consumer);
+  return routeMatches(cell.route, q) && (q.consumer === null || cell.consumer === q.consumer);
+}
+
+/** The window's AI usage rows and fallback hops (cells with a model; hops of the matching routes). */
+function aiSection(store: AnalyticsStore, q: AnalyticsQuery, buckets: readonly Bucket[]): AnalyticsAiSection {
+  const usage = new Map<string, AnalyticsAiUsage>();
+  const hops = new Map<string, AnalyticsAiFallback>();
+  for (const bucket of buckets) {
+    for (const cell of bucket.allCells()) {
+      if (cell.model === NO_MODEL || cell.aiRequests === 0 || !matches(cell, q)) continue;
+      const { provider, model } = store.models[cell.model];
+      const key = `${cell.route.index}\u0000${cell.consumer}\u0000${cell.model}`;
+      let row = usage.get(key);
+      if (row === undefined) usage.set(key, (row = { route: cell.route.id, service: cell.route.service, consumer: cell.consumer, provider, model, requests: 0, inputTokens: 0, outputTokens: 0, fallbacks: 0 }));
+      row.requests += cell.aiRequests;
+      row.inputTokens += cell.inputTokens;
+      row.outputTokens += cell.outputTokens;
+      row.fallbacks += cell.aiFallbacks;
+    }
+    // Hops are per route (a consumer filter does not apply to them).
+    for (const hop of bucket.fallbacks.values()) {
+      if (!routeMatches(hop.route, q)) continue;
+      const key = `${hop.route.index}\u0000${hop.from}\u0000${hop.to}`;
+      let row = hops.get(key);
+      if (row === undefined) hops.set(key, (row = { route: hop.route.id, from: modelKey(store, hop.from), to: modelKey(store, hop.to), count: 0 }));
+      row.count += hop.count;
+    }
+  }
+  const tokens = (r: AnalyticsAiUsage) => r.inputTokens + r.outputTokens;
+  return {
+    usage: [...usage.values()].sort((a, b) => tokens(b) - tokens(a) || b.requests - a.requests),
+    fallbacks: [...hops.values()].sort((a, b) => b.count - a.count),
+  };
 }
 
 /** The document for `q` at time `now` (unix ms). */
@@ -69,6 +138,7 @@ export function queryAnalytics(store: AnalyticsStore, q: AnalyticsQuery, now: nu
   const open = store.open(now);
   // The history tier has the closed 10 s buckets; the open one joins its minute here.
   const sources: Bucket[] = historical ? [...store.history, ...(open === null ? [] : [open])] : store.recent;
+  const inWindow: Bucket[] = [];
 
   const totals = new Accumulator();
   const groups = new Map<string, Accumulator>();
@@ -76,11 +146,12 @@ export function queryAnalytics(store: AnalyticsStore, q: AnalyticsQuery, now: nu
   for (const bucket of sources) {
     const slot = Math.floor((bucket.start - first) / length);
     if (slot < 0 || slot >= count) continue;
+    inWindow.push(bucket);
     for (const cell of bucket.allCells()) {
       if (!matches(cell, q)) continue;
       totals.add(cell);
       points[slot].add(cell);
-      const key = groupKey(cell, q.by);
+      const key = groupKey(store, cell, q.by);
       let group = groups.get(key);
       if (group === undefined) groups.set(key, (group = new Accumulator()));
       group.add(cell);
@@ -95,8 +166,21 @@ export function queryAnalytics(store: AnalyticsStore, q: AnalyticsQuery, now: nu
     for (const cell of store.recent[i].allCells()) {
       if (!matches(cell, q)) continue;
       totals.recentRequests += cell.requests;
-      const group = groups.get(groupKey(cell, q.by));
+      const group = groups.get(groupKey(store, cell, q.by));
       if (group !== undefined) group.recentRequests += cell.requests;
+    }
+  }
+
+  // Tunnels open now, from the routes' gauges: their series is the upgrade's (1xx, no model).
+  for (const route of store.routeSlots()) {
+    if (!routeMatches(route, q)) continue;
+    for (const [consumer, open] of route.openTunnels) {
+      if (q.consumer !== null && consumer !== q.consumer) continue;
+      totals.openTunnels += open;
+      const key = keyOf(store, q.by, route, consumer, TUNNEL_CLASS, NO_MODEL);
+      let group = groups.get(key);
+      if (group === undefined) groups.set(key, (group = new Accumulator()));
+      group.openTunnels += open;
     }
   }
 
@@ -119,5 +203,6 @@ export function queryAnalytics(store: AnalyticsStore, q: AnalyticsQuery, now: nu
     totals: totals.counts(rateSeconds),
     groups: groupList,
     series,
+    ai: aiSection(store, q, inWindow),
   };
 }

@@ -1,5 +1,6 @@
 // Analytics: charts of /_portico/analytics (docs/analytics.md) for the selected window: req/s,
-// p50/p95/p99 latency and error rate over time, and the top consumers of the selected route.
+// p50/p95/p99 latency and error rate over time, the top consumers of the selected route, and,
+// when the window has them, WebSocket tunnel and AI token figures and the AI usage per model.
 // Refreshed every 5 s. A gateway without the analytics endpoint shows "not available".
 import uPlot from 'uplot';
 import { facts, getJson, h, table } from './dom.js';
@@ -18,12 +19,27 @@ interface Group {
   cacheHits: number;
   latencyMs: Latency;
 }
+/** Absent from gateways older than the tunnel and AI fields. */
+interface Tunnels {
+  upgrades: number;
+  open: number;
+  closed: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+interface AiCounts {
+  requests: number;
+  inputTokens: number;
+  outputTokens: number;
+  fallbacks: number;
+}
 interface Analytics {
   window: string;
   bucketSeconds: number;
-  totals: Group & { bytesIn: number; bytesOut: number };
+  totals: Group & { bytesIn: number; bytesOut: number; tunnels?: Tunnels; ai?: AiCounts };
   groups: Group[];
   series: { t: number; requests: number; errors: number; p50: number; p95: number; p99: number }[];
+  ai?: { usage: (AiCounts & { route: string; consumer: string; provider: string; model: string })[] };
 }
 
 /** Milliseconds for reading: one decimal below 10 ms, whole above. */
@@ -50,8 +66,9 @@ export function analyticsPage(main: HTMLElement, signal: AbortSignal): void {
   const totals = h('dl', { class: 'facts', id: 'analytics-totals' });
   const charts = h('div', { class: 'charts', id: 'charts' });
   const consumers = h('div', { class: 'scroll' });
+  const aiUsage = h('div', { class: 'scroll', id: 'analytics-ai' });
   const state = h('p', { role: 'status', id: 'analytics-state' }, 'Loading…');
-  main.replaceChildren(h('h1', {}, 'Analytics'), h('div', { class: 'controls' }, windowLabel, windowSelect, routeLabel, routeSelect), state, totals, charts, h('h2', {}, 'Top consumers'), consumers);
+  main.replaceChildren(h('h1', {}, 'Analytics'), h('div', { class: 'controls' }, windowLabel, windowSelect, routeLabel, routeSelect), state, totals, charts, h('h2', {}, 'Top consumers'), consumers, aiUsage);
 
   void getJson<{ routes: { id: string; path: string }[] }>('/_portico/ui/routes.json').then(({ body }) => {
     for (const r of body?.routes ?? []) routeSelect.append(h('option', { value: r.id }, `${r.id} ${r.path}`));
@@ -85,6 +102,8 @@ export function analyticsPage(main: HTMLElement, signal: AbortSignal): void {
       ['Rate limited', String(t.rateLimited)],
       ['Cache hits', String(t.cacheHits)],
       ['Latency p50 / p95 / p99', `${ms(t.latencyMs.p50)} / ${ms(t.latencyMs.p95)} / ${ms(t.latencyMs.p99)} ms`],
+      ...(t.tunnels && (t.tunnels.upgrades > 0 || t.tunnels.open > 0) ? ([['WebSocket tunnels', `${t.tunnels.open} open, ${t.tunnels.upgrades} opened, ${t.tunnels.closed} closed`]] as [string, string][]) : []),
+      ...(t.ai && t.ai.requests > 0 ? ([['AI calls / tokens in / out', `${t.ai.requests} / ${t.ai.inputTokens} / ${t.ai.outputTokens} (${t.ai.fallbacks} fell back)`]] as [string, string][]) : []),
     ]);
     const s = body.series;
     const x = s.map((p) => p.t);
@@ -114,6 +133,18 @@ export function analyticsPage(main: HTMLElement, signal: AbortSignal): void {
         ['Consumer', 'Requests', 'Errors', 'Rate limited', 'p95 ms'],
         top.map((g) => [g.key, String(g.requests), String(g.errors), String(g.rateLimited), ms(g.latencyMs.p95)]),
       ),
+    );
+    const usage = body.ai?.usage ?? [];
+    aiUsage.replaceChildren(
+      ...(usage.length === 0
+        ? []
+        : [
+            table(
+              'AI usage by consumer and model',
+              ['Route', 'Consumer', 'Model', 'Calls', 'Input tokens', 'Output tokens', 'Fell back'],
+              usage.slice(0, 20).map((u) => [u.route, u.consumer, `${u.provider}/${u.model}`, String(u.requests), String(u.inputTokens), String(u.outputTokens), String(u.fallbacks)]),
+            ),
+          ]),
     );
   };
 
