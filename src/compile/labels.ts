@@ -8,6 +8,8 @@ export const LABEL = {
   replica: 'dev.portico.replica',
   configHash: 'dev.portico.config-hash',
   version: 'dev.portico.version',
+  /** On a template service's image: what its files are laid out from (images/dist-overlay.ts). */
+  distLayout: 'dev.portico.dist-layout',
 } as const;
 
 export const serviceImageRef = (project: string, service: string, hash: string) => `portico/${project}-${service}:${hash}`;

@@ -21,6 +21,12 @@ interface EsbuildMessage {
 
 export interface IncrementalBundler {
   bundle: ServiceBundler;
+  /**
+   * Opens the contexts of these service folders and runs their first (full) build now, so the
+   * first save is an incremental rebuild too. The output is what `up` built from the same
+   * sources; a folder that cannot be bundled this way is left to `bundle` to report.
+   */
+  warm(dirs: string[]): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -44,6 +50,9 @@ export function incrementalBundler(): IncrementalBundler {
         throw new PorticoError(`service ${service}: the bundle failed:\n${formatErrors(dir, error)}`, { hint: 'Fix it and save again.' });
       }
       return true;
+    },
+    async warm(dirs) {
+      await Promise.all(dirs.map(async (dir) => (await contextOf(dir))?.rebuild().catch(() => undefined)));
     },
     async dispose() {
       const all = await Promise.all(contexts.values());
