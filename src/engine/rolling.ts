@@ -78,10 +78,13 @@ export async function replaceSlot(ctx: RollContext, desired: ContainerPlan, old:
   // in the registry container) overlaps creating and starting the container.
   const early = registers(desired) ? askRegistry(ctx, desired, temporary, deadline) : undefined;
   const image = overlay?.image ?? desired.image;
+  // Packed while the container is created.
+  const archive = overlay && overlayArchive(overlay);
+  archive?.catch(() => undefined);
   const id = await traced(`slot ${desired.name}: create`, () => docker.createContainer({ ...desired, image, name: temporary, env, network: ctx.network, init: true }));
   try {
     // `portico dev`: the running image plus the new bundle, instead of a freshly built image.
-    if (overlay) await traced(`slot ${desired.name}: put dist/`, () => docker.putArchive(id, overlay.target, overlayArchive(overlay)));
+    if (overlay) await traced(`slot ${desired.name}: put dist/`, async () => docker.putArchive(id, overlay.target, await archive!));
     await traced(`slot ${desired.name}: start`, () => docker.startContainer(id));
     await traced(`slot ${desired.name}: start to serving`, () => waitServing(ctx, desired, id, temporary, deadline, early));
   } catch (error) {

@@ -127,8 +127,8 @@ export interface DockerClient {
   imageId(ref: string): Promise<string | undefined>;
   /** An image's id and labels, or undefined when it is not present. */
   inspectImage(ref: string): Promise<{ id: string; labels: Record<string, string> } | undefined>;
-  /** Extracts a tar stream into a (created or running) container at `path`, which must exist. */
-  putArchive(id: string, path: string, tar: Readable): Promise<void>;
+  /** Extracts a tar archive into a (created or running) container at `path`, which must exist. */
+  putArchive(id: string, path: string, tar: Buffer): Promise<void>;
   /** Builds from a tar stream holding the context (with its Dockerfile at the root). */
   buildImage(context: Readable, options: BuildOptions): Promise<void>;
   pullImage(ref: string, options?: PullOptions): Promise<void>;

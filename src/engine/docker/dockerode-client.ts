@@ -285,11 +285,8 @@ export class DockerodeClient implements DockerClient {
     }
   }
 
-  async putArchive(id: string, path: string, tar: Readable): Promise<void> {
-    // Buffered: a few MB of bundle, and a streamed body could not be resent on a redirect.
-    const chunks: Buffer[] = [];
-    for await (const chunk of tar) chunks.push(chunk as Buffer);
-    await this.docker.getContainer(id).putArchive(Buffer.concat(chunks), { path });
+  async putArchive(id: string, path: string, tar: Buffer): Promise<void> {
+    await this.docker.getContainer(id).putArchive(tar, { path });
   }
 
   async buildImage(context: Readable, options: BuildOptions): Promise<void> {

@@ -85,7 +85,24 @@ export async function findDistOverlay(docker: DockerClient, options: { dockerfil
   return undefined;
 }
 
-/** The tar of an overlay's files, for putArchive at its target (owned by root, as COPY makes them). */
-export function overlayArchive(overlay: DistOverlay): Readable {
-  return tarStream(overlay.files);
+const archives = new WeakMap<DistOverlay, Promise<Buffer>>();
+
+/**
+ * The tar of an overlay's files, for putArchive at its target (owned by root, as COPY makes
+ * them). Made once per overlay (every replica of the service gets the same) and held in memory:
+ * a few MB, sent whole.
+ */
+export function overlayArchive(overlay: DistOverlay): Promise<Buffer> {
+  let archive = archives.get(overlay);
+  if (!archive) {
+    archive = buffer(tarStream(overlay.files));
+    archives.set(overlay, archive);
+  }
+  return archive;
+}
+
+async function buffer(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }
