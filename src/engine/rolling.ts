@@ -3,9 +3,10 @@
 //
 // One slot (`<project>-<service>-<n>`) at a time:
 //   1. the new container is created under a temporary name `<name>-<generation>` (also its
-//      registry instance id, so its registration cannot collide with the old one's), started,
-//      and waited for until Docker reports it healthy AND the registry lists it `passing`
-//      (then the gateway routes to it);
+//      registry instance id, so its registration cannot collide with the old one's), under
+//      `dev` possibly from the running image with the new dist/ put in (images/dist-overlay.ts),
+//      started, and waited for until the registry lists it `passing` (template services; then
+//      the gateway routes to it) or Docker reports it healthy (the others);
 //   2. the old container is renamed out of the way and the new one renamed to `<name>`: the
 //      container names stay what `status`, `logs`, `exec` and a following `up` expect (the
 //      plan's config hash leaves out the name and the instance id, so `up` sees nothing to do);
