@@ -16,7 +16,7 @@ export async function traced<T>(label: string, work: () => Promise<T>): Promise<
   }
 }
 
-/** With tracing on, prints `label` and the time since `since` (a performance.now() value). */
-export function traceSince(label: string, since: number): void {
-  if (enabled()) process.stderr.write(`[trace] ${label} ${Math.round(performance.now() - since)} ms\n`);
+/** With tracing on, prints `label` and a time measured elsewhere. */
+export function traceMs(label: string, ms: number): void {
+  if (enabled()) process.stderr.write(`[trace] ${label} ${Math.round(ms)} ms\n`);
 }

@@ -32,10 +32,14 @@ export interface IncrementalBundler {
 
 export function incrementalBundler(): IncrementalBundler {
   const contexts = new Map<string, Promise<EsbuildContext | undefined>>();
-  const contextOf = (dir: string) => {
+  /** The context of `dir`, opened (and with `warm`, built once) on first use; a save's rebuild waits for that. */
+  const contextOf = (dir: string, warm = false) => {
     let ctx = contexts.get(dir);
     if (!ctx) {
-      ctx = openContext(dir);
+      ctx = openContext(dir).then(async (c) => {
+        if (warm) await c?.rebuild().catch(() => undefined);
+        return c;
+      });
       contexts.set(dir, ctx);
     }
     return ctx;
@@ -52,7 +56,7 @@ export function incrementalBundler(): IncrementalBundler {
       return true;
     },
     async warm(dirs) {
-      await Promise.all(dirs.map(async (dir) => (await contextOf(dir))?.rebuild().catch(() => undefined)));
+      await Promise.all(dirs.map((dir) => contextOf(dir, true)));
     },
     async dispose() {
       const all = await Promise.all(contexts.values());

@@ -13,7 +13,7 @@ import { realClock, type WaitClock } from '../health.js';
 import type { Report } from '../progress.js';
 import type { SlotChange } from '../rolling.js';
 import { rollOut } from '../rollout.js';
-import { traceSince } from '../trace.js';
+import { traceMs } from '../trace.js';
 import { withWorkspaceFiles } from '../workspace-files.js';
 import { incrementalBundler } from './bundler.js';
 import { MANIFEST_KEY, watchTargets } from './targets.js';
@@ -80,7 +80,7 @@ export async function runDevSession(req: DevRequest): Promise<void> {
 
   const reloadService = async (service: string, reason: 'source' | 'manifest', since: number) => {
     req.onEvent({ type: 'reload-started', service, reason });
-    traceSince(`dev ${service}: first file event to reload start`, performance.now() - (clock.now() - since));
+    traceMs(`dev ${service}: first file event to reload start`, clock.now() - since);
     let firstServed: number | undefined;
     try {
       const result = await rollOut({

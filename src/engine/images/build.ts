@@ -51,7 +51,7 @@ export type ServiceBundler = (service: string, dir: string) => Promise<boolean>;
 
 export interface BuiltImage {
   ref: string;
-  /** What happened: built now, already present, or pulled. */
+  /** What happened: built now, already present, pulled, or (dev) not built: see `overlay`. */
   outcome: 'built' | 'cached' | 'pulled' | 'present' | 'overlay';
   /** The service's `npm run build` ran this time. */
   bundled?: boolean;
