@@ -10,6 +10,8 @@ export const LABEL = {
   version: 'dev.portico.version',
   /** The registry instance id, where it is not the container name (a container that replaced another: see engine/rolling.ts). */
   instance: 'dev.portico.instance',
+  /** On a template service's image: what its files are laid out from (images/dist-overlay.ts). */
+  distLayout: 'dev.portico.dist-layout',
 } as const;
 
 export const serviceImageRef = (project: string, service: string, hash: string) => `portico/${project}-${service}:${hash}`;

@@ -34,14 +34,17 @@ const WAIT_POLL_MS = 25;
  * Resolves true once the registry lists `id` of `service` as passing, false after `timeoutMs`.
  * One `docker exec` running a small loop inside the registry container: starting an exec costs
  * far more than a loopback request, so polling from here would add that cost to every look.
+ * node:http rather than fetch: fetch loads undici first, CPU the new container's start-up
+ * competes for.
  */
 export async function waitPassingInRegistry(docker: DockerClient, project: string, service: string, id: string, timeoutMs: number): Promise<boolean> {
   const url = `http://127.0.0.1:${REGISTRY_CONTAINER_PORT}/v1/services/${service}`;
   const script = [
     `const until=Date.now()+${Math.max(0, Math.round(timeoutMs))};`,
-    `const look=()=>fetch(${JSON.stringify(url)}).then(r=>r.ok?r.json():{instances:[]}).catch(()=>({instances:[]}))`,
-    `.then(b=>{if((b.instances||[]).some(i=>i.id===${JSON.stringify(id)}&&i.status==='passing'))process.exit(0);`,
-    `if(Date.now()>until)process.exit(2);setTimeout(look,${WAIT_POLL_MS})});look();`,
+    `const passing=(t)=>{try{return (JSON.parse(t).instances||[]).some(i=>i.id===${JSON.stringify(id)}&&i.status==='passing')}catch{return false}};`,
+    `const next=()=>{if(Date.now()>until)process.exit(2);setTimeout(look,${WAIT_POLL_MS})};`,
+    `const look=()=>require('http').get(${JSON.stringify(url)},r=>{let t='';r.setEncoding('utf8');r.on('data',c=>t+=c);`,
+    `r.on('end',()=>passing(t)?process.exit(0):next())}).on('error',next);look();`,
   ].join('');
   const res = await docker.exec(containerName(project, 'registry', 1), ['node', '-e', script]);
   return res.exitCode === 0;

@@ -3,9 +3,10 @@
 //
 // One slot (`<project>-<service>-<n>`) at a time:
 //   1. the new container is created under a temporary name `<name>-<generation>` (also its
-//      registry instance id, so its registration cannot collide with the old one's), started,
-//      and waited for until Docker reports it healthy AND the registry lists it `passing`
-//      (then the gateway routes to it);
+//      registry instance id, so its registration cannot collide with the old one's), under
+//      `dev` possibly from the running image with the new dist/ put in (images/dist-overlay.ts),
+//      started, and waited for until the registry lists it `passing` (template services; then
+//      the gateway routes to it) or Docker reports it healthy (the others);
 //   2. the old container is renamed out of the way and the new one renamed to `<name>`: the
 //      container names stay what `status`, `logs`, `exec` and a following `up` expect (the
 //      plan's config hash leaves out the name and the instance id, so `up` sees nothing to do);
@@ -20,6 +21,8 @@ import { PorticoError } from '../core/errors.js';
 import type { ContainerSummary, DockerClient } from './docker/client.js';
 import { diagnose, readiness, realClock, waitReady, type WaitClock } from './health.js';
 import { waitPassingInRegistry } from './registry-view.js';
+import { traced } from './trace.js';
+import { overlayArchive, type DistOverlay } from './images/dist-overlay.js';
 
 /** Seconds a drained container gets to finish its in-flight requests before it is killed. */
 export const DRAIN_TIMEOUT_S = 10;
@@ -64,31 +67,44 @@ export const nextName = (name: string, generation: string) => `${name}-${generat
 const generationId = () => Date.now().toString(36).slice(-6);
 
 /** Starts `desired` next to `old` (or alone), waits until it serves, then drains and removes `old`. */
-export async function replaceSlot(ctx: RollContext, desired: ContainerPlan, old: ContainerSummary | undefined): Promise<void> {
-  const started = (ctx.clock ?? realClock).now();
+export async function replaceSlot(ctx: RollContext, desired: ContainerPlan, old: ContainerSummary | undefined, overlay?: DistOverlay): Promise<void> {
+  const clock = ctx.clock ?? realClock;
+  const started = clock.now();
   const { docker } = ctx;
   const generation = generationId();
   const temporary = old ? nextName(desired.name, generation) : desired.name;
   const env = desired.role === 'service' ? { ...desired.env, [SERVICE_ENV.instanceId]: temporary } : desired.env;
   // The instance id stays the temporary name after the rename: the label lets `status` find it in the registry.
   const labels = desired.role === 'service' ? { ...desired.labels, [LABEL.instance]: temporary } : desired.labels;
-  const id = await docker.createContainer({ ...desired, name: temporary, env, labels, network: ctx.network, init: true });
+  const deadline = clock.now() + ctx.timeoutMs;
+  // Asked before the container exists: the waiter's own start-up (a docker exec running node
+  // in the registry container) overlaps creating and starting the container.
+  const early = registers(desired) ? askRegistry(ctx, desired, temporary, deadline) : undefined;
+  const image = overlay?.image ?? desired.image;
+  // Packed while the container is created.
+  const archive = overlay && overlayArchive(overlay);
+  archive?.catch(() => undefined);
+  const id = await traced(`slot ${desired.name}: create`, () => docker.createContainer({ ...desired, image, name: temporary, env, labels, network: ctx.network, init: true }));
   try {
-    await docker.startContainer(id);
-    await waitServing(ctx, desired, id, temporary);
+    // `portico dev`: the running image plus the new bundle, instead of a freshly built image.
+    if (overlay) await traced(`slot ${desired.name}: put dist/`, async () => docker.putArchive(id, overlay.target, await archive!));
+    await traced(`slot ${desired.name}: start`, () => docker.startContainer(id));
+    await traced(`slot ${desired.name}: start to serving`, () => waitServing(ctx, desired, id, temporary, deadline, early));
   } catch (error) {
     const facts = await diagnose(docker, id, 30).catch(() => ({ logs: [] as string[] }));
     await docker.removeContainer(id, { force: true });
     if (error instanceof WaitError) throw new RollFailure(temporary, error.message, facts);
     throw error;
   }
-  const servingAt = (ctx.clock ?? realClock).now();
+  const servingAt = clock.now();
   if (old) {
-    await docker.renameContainer(old.id, `${old.name}-old-${generation}`);
-    await docker.renameContainer(id, desired.name);
-    await drain(docker, old.id);
+    await traced(`slot ${desired.name}: renames`, async () => {
+      await docker.renameContainer(old.id, `${old.name}-old-${generation}`);
+      await docker.renameContainer(id, desired.name);
+    });
+    await traced(`slot ${desired.name}: drain`, () => drain(docker, old.id));
   }
-  ctx.onChange?.({ service: desired.service, container: desired.name, action: old ? 'replaced' : 'added', ms: (ctx.clock ?? realClock).now() - started, servingAt });
+  ctx.onChange?.({ service: desired.service, container: desired.name, action: old ? 'replaced' : 'added', ms: clock.now() - started, servingAt });
 }
 
 /** Stops a container gracefully (SIGTERM: deregister, finish in-flight requests), then removes it. */
@@ -113,10 +129,9 @@ class WaitError extends Error {}
  * well before Docker's first health check (one interval after start). Image and Dockerfile
  * services do not register: Docker's health (or running) is all there is.
  */
-async function waitServing(ctx: RollContext, desired: ContainerPlan, id: string, instanceId: string): Promise<void> {
+async function waitServing(ctx: RollContext, desired: ContainerPlan, id: string, instanceId: string, deadline: number, early: Promise<boolean> | undefined): Promise<void> {
   const clock = ctx.clock ?? realClock;
-  const deadline = clock.now() + ctx.timeoutMs;
-  if (desired.role !== 'service' || desired.health === undefined) {
+  if (!registers(desired)) {
     const failure = await waitReady(ctx.docker, [{ id, name: instanceId }], { timeoutMs: ctx.timeoutMs, deadline, signal: ctx.signal, clock });
     if (failure) throw new WaitError(failure.reason);
     return;
@@ -124,12 +139,11 @@ async function waitServing(ctx: RollContext, desired: ContainerPlan, id: string,
   // The waiter in the registry container answers at once when the instance passes; meanwhile
   // the container is watched so one that exits fails the wait without waiting for the timeout.
   // Each waiter is bounded (WAITER_MS), so one left behind by a failed container ends soon.
+  let next = early;
   while (clock.now() < deadline) {
     let settled = false;
-    const budget = Math.min(WAITER_MS, deadline - clock.now());
-    const passing = waitPassingInRegistry(ctx.docker, ctx.project, desired.service, instanceId, budget)
-      .catch(() => false)
-      .finally(() => (settled = true));
+    const passing = (next ?? askRegistry(ctx, desired, instanceId, deadline)).finally(() => (settled = true));
+    next = undefined;
     const watchContainer = async (): Promise<false> => {
       while (!settled) {
         await clock.sleep(CONTAINER_POLL_MS, ctx.signal);
@@ -141,4 +155,13 @@ async function waitServing(ctx: RollContext, desired: ContainerPlan, id: string,
     if (await Promise.race([passing, watchContainer()])) return;
   }
   throw new WaitError(`not passing in the registry after ${Math.round(ctx.timeoutMs / 1000)} s`);
+}
+
+/** Template services register with the registry (the plan gives them the health check). */
+const registers = (desired: ContainerPlan) => desired.role === 'service' && desired.health !== undefined;
+
+/** One bounded waiter (WAITER_MS at most) for `instanceId` to pass; false when it did not in time. */
+function askRegistry(ctx: RollContext, desired: ContainerPlan, instanceId: string, deadline: number): Promise<boolean> {
+  const budget = Math.min(WAITER_MS, deadline - (ctx.clock ?? realClock).now());
+  return waitPassingInRegistry(ctx.docker, ctx.project, desired.service, instanceId, budget).catch(() => false);
 }

@@ -12,6 +12,7 @@ import { replaceSlot, retireSlot, type SlotChange } from './rolling.js';
 import { writeGenerated } from './stack-up.js';
 import { buildImages, resolveRuntime } from './up/images.js';
 import { createNetwork } from './up/network.js';
+import { traced } from './trace.js';
 import { startRun, type UpRequest } from './up/run.js';
 
 export type RolloutRequest = Omit<UpRequest, 'scope' | 'wait' | 'only'> & {
@@ -21,6 +22,12 @@ export type RolloutRequest = Omit<UpRequest, 'scope' | 'wait' | 'only'> & {
   force: boolean;
   /** Called as each container change completes. */
   onChange?: (change: SlotChange) => void;
+  /**
+   * `portico dev`: a template service whose new image would differ from the running one in
+   * dist/'s contents only gets new containers from the running image with the bundle put in,
+   * instead of an image build on the reload's path (images/dist-overlay.ts).
+   */
+  overlay?: boolean;
 };
 
 export interface RolloutResult {
@@ -30,15 +37,17 @@ export interface RolloutResult {
 }
 
 export async function rollOut(req: RolloutRequest): Promise<RolloutResult> {
-  const run = startRun({ ...req, scope: 'stack', wait: true, only: req.services }, selectServices(req.loaded.manifest, req.services));
-  const existing = await run.docker.listContainers(projectFilter(run.manifest.name));
+  const project = req.loaded.manifest.name;
+  const existing = await req.docker.listContainers(projectFilter(project));
   if (!existing.some((c) => c.labels[LABEL.service] === 'registry' && c.state === 'running')) {
-    throw environmentError(`the ${run.manifest.name} stack is not running.`, 'Start it with `portico up`.');
+    throw environmentError(`the ${project} stack is not running.`, 'Start it with `portico up`.');
   }
-  await writeGenerated(run);
-  await resolveRuntime(run);
-  await buildImages(run);
-  await createNetwork(run);
+  const overlayBases = req.overlay ? runningImages(existing, req.services) : undefined;
+  const run = startRun({ ...req, scope: 'stack', wait: true, only: req.services, overlayBases }, selectServices(req.loaded.manifest, req.services));
+  await traced('rollout: generated files', () => writeGenerated(run));
+  await traced('rollout: runtime image', () => resolveRuntime(run));
+  await traced('rollout: images', () => buildImages(run));
+  await traced('rollout: network', () => createNetwork(run));
   const plan = run.state.plan!;
   const changes: SlotChange[] = [];
   const ctx = {
@@ -57,11 +66,18 @@ export async function rollOut(req: RolloutRequest): Promise<RolloutResult> {
     const desired = plan.containers.filter((c) => c.service === service);
     const current = existing.filter((c) => c.labels[LABEL.service] === service);
     const { replace, retire } = slotActions(desired, current, req.force);
-    for (const [d, old] of replace) await replaceSlot(ctx, d, old);
+    const overlay = run.state.images[service]?.overlay;
+    for (const [d, old] of replace) await replaceSlot(ctx, d, old, overlay);
     for (const old of retire) await retireSlot(ctx, old);
   }
   const images = Object.entries(run.state.images).map(([key, v]) => ({ key, ref: v.ref, outcome: v.outcome }));
   return { changes, images };
+}
+
+/** Pure: per service, the images its running containers were created from. */
+function runningImages(existing: ContainerSummary[], services: string[]): Record<string, string[]> {
+  const running = existing.filter((c) => c.state === 'running');
+  return Object.fromEntries(services.map((s) => [s, running.filter((c) => c.labels[LABEL.service] === s).map((c) => c.image)]));
 }
 
 /**

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa, type ResultPromise } from 'execa';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { bin, cleanup, containerIds, makeWorkspace } from './helpers/stack.js';
+import { bin, cleanup, containerIds, docker, makeWorkspace, portico } from './helpers/stack.js';
 import { startLoadLoop } from '../../bench/lib/net.mjs';
 
 const MARKER_ROUTE = "  app.get('/items', (_req, res) => {";
@@ -50,6 +50,7 @@ describe('portico dev (real engine)', () => {
 
   it('a source edit is served with zero failed requests and no old container left', async () => {
     const before = await containerIds(project);
+    const beforeImage = (await docker.getContainer(before[`${project}-beta-1`]!).inspect()).Image;
     const load = startLoadLoop(`${gateway}/api/beta/items`);
     const from = output.length;
     const source = await readFile(appFile(), 'utf8');
@@ -64,6 +65,9 @@ describe('portico dev (real engine)', () => {
     expect(Object.keys(after).sort()).toEqual(Object.keys(before).sort());
     expect(after[`${project}-beta-1`]).not.toBe(before[`${project}-beta-1`]);
     expect(after[`${project}-alpha-1`]).toBe(before[`${project}-alpha-1`]);
+    // No image was built on the way: the new container runs the old image with the new dist/ put in.
+    const image = async (id: string) => (await docker.getContainer(id).inspect()).Image;
+    expect(await image(after[`${project}-beta-1`]!)).toBe(beforeImage);
   }, 180_000);
 
   it('a syntax error keeps the old version serving and prints the error', async () => {
@@ -119,4 +123,17 @@ describe('portico dev (real engine)', () => {
     expect(output).toContain(`The ${project} stack is still running`);
     expect((await get('/api/beta/marker')).status).toBe(200);
   }, 60_000);
+
+  it('a following `up` builds the image of the current sources and leaves the reloaded containers alone', async () => {
+    // Undo the invalid edit of the test before (dev is stopped: nothing reloads).
+    await writeFile(manifestFile(), (await readFile(manifestFile(), 'utf8')).replace('    replicas: -1\n', ''));
+    const before = await containerIds(project);
+    const r = await portico(dir, ['up', '--json']);
+    expect(r.exitCode, r.all).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.actions).toEqual({ created: 0, recreated: 0, started: 0, unchanged: 5, removed: 0 });
+    expect(doc.images).toEqual(expect.arrayContaining([expect.objectContaining({ key: 'beta', outcome: 'built', bundled: false })]));
+    expect(await containerIds(project)).toEqual(before);
+    expect((await get('/api/beta/marker')).body).toContain('three');
+  }, 120_000);
 });

@@ -1,9 +1,11 @@
 // The dockerode-backed client against the real engine: idempotent start/stop/remove,
-// exec and logs through the stream demultiplexer, label filters, networks.
+// exec and logs through the stream demultiplexer, label filters, networks, image inspection
+// and putting an archive into a container.
 import { afterAll, describe, expect, it } from 'vitest';
 import { getDockerClient } from '../../src/engine/docker/dockerode-client.js';
 import { resolveRuntimeImage } from '../../src/engine/images/runtime-image.js';
 import { demuxLines } from '../../src/engine/logs/demux.js';
+import { tarStream } from '../../src/engine/images/tar.js';
 import { LABEL } from '../../src/compile/labels.js';
 
 const project = `t${Math.random().toString(36).slice(2, 8)}`;
@@ -57,5 +59,36 @@ describe('DockerodeClient (real engine)', () => {
     await docker.removeContainer(id);
     await docker.removeContainer(id); // 404: already gone
     expect(await docker.inspectContainer(id)).toBeUndefined();
+  });
+
+  it('inspects an image and puts an archive into a created container before it starts', async () => {
+    const docker = await getDockerClient();
+    const runtime = await resolveRuntimeImage(docker, 'auto', { report: { info: () => undefined }, version: 'test' });
+    expect(await docker.inspectImage(runtime.ref)).toEqual({ id: runtime.id, labels: expect.any(Object) });
+    expect(await docker.inspectImage(`${project}-absent:none`)).toBeUndefined();
+    const id = await docker.createContainer({
+      name: `${project}-archive-1`,
+      image: runtime.ref,
+      env: {},
+      labels: { [LABEL.project]: project, [LABEL.service]: 'archive', [LABEL.replica]: '1' },
+      cmd: ['node', '-e', "console.log(require('fs').readFileSync('/tmp/put/hello.txt', 'utf8'))"],
+      network: 'none',
+      aliases: [],
+      ports: [],
+      binds: [],
+      volumes: [],
+      init: false,
+    });
+    const chunks: Buffer[] = [];
+    for await (const chunk of tarStream([{ name: 'put/', directory: true }, { name: 'put/hello.txt', content: 'from the archive' }])) chunks.push(chunk as Buffer);
+    await docker.putArchive(id, '/tmp', Buffer.concat(chunks));
+    await docker.startContainer(id);
+    let lines: string[] = [];
+    for (let i = 0; i < 50 && lines.length < 1; i++) {
+      lines = await demuxLines(await docker.containerLogs(id, { tail: 10 }));
+      if (lines.length < 1) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(lines).toEqual(['from the archive']);
+    await docker.removeContainer(id, { force: true });
   });
 });

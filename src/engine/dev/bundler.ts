@@ -21,15 +21,25 @@ interface EsbuildMessage {
 
 export interface IncrementalBundler {
   bundle: ServiceBundler;
+  /**
+   * Opens the contexts of these service folders and runs their first (full) build now, so the
+   * first save is an incremental rebuild too. The output is what `up` built from the same
+   * sources; a folder that cannot be bundled this way is left to `bundle` to report.
+   */
+  warm(dirs: string[]): Promise<void>;
   dispose(): Promise<void>;
 }
 
 export function incrementalBundler(): IncrementalBundler {
   const contexts = new Map<string, Promise<EsbuildContext | undefined>>();
-  const contextOf = (dir: string) => {
+  /** The context of `dir`, opened (and with `warm`, built once) on first use; a save's rebuild waits for that. */
+  const contextOf = (dir: string, warm = false) => {
     let ctx = contexts.get(dir);
     if (!ctx) {
-      ctx = openContext(dir);
+      ctx = openContext(dir).then(async (c) => {
+        if (warm) await c?.rebuild().catch(() => undefined);
+        return c;
+      });
       contexts.set(dir, ctx);
     }
     return ctx;
@@ -44,6 +54,9 @@ export function incrementalBundler(): IncrementalBundler {
         throw new PorticoError(`service ${service}: the bundle failed:\n${formatErrors(dir, error)}`, { hint: 'Fix it and save again.' });
       }
       return true;
+    },
+    async warm(dirs) {
+      await Promise.all(dirs.map((dir) => contextOf(dir, true)));
     },
     async dispose() {
       const all = await Promise.all(contexts.values());

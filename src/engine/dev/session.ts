@@ -3,7 +3,8 @@
 // merged into the next one. A failed build or a container that does not get healthy leaves
 // the running containers serving (engine/rolling.ts) and the next save retries; an invalid
 // portico.yaml is reported and changes nothing.
-import { selectServices, stableJson } from '../../compile/plan.js';
+import path from 'node:path';
+import { selectServices, servicePath, stableJson } from '../../compile/plan.js';
 import type { LoadedManifest } from '../../manifest/load.js';
 import type { Manifest } from '../../manifest/schema.js';
 import { writeGeneratedFiles } from '../../workspace/generated-files.js';
@@ -12,6 +13,7 @@ import { realClock, type WaitClock } from '../health.js';
 import type { Report } from '../progress.js';
 import type { SlotChange } from '../rolling.js';
 import { rollOut } from '../rollout.js';
+import { traceMs } from '../trace.js';
 import { withWorkspaceFiles } from '../workspace-files.js';
 import { incrementalBundler } from './bundler.js';
 import { MANIFEST_KEY, watchTargets } from './targets.js';
@@ -78,6 +80,7 @@ export async function runDevSession(req: DevRequest): Promise<void> {
 
   const reloadService = async (service: string, reason: 'source' | 'manifest', since: number) => {
     req.onEvent({ type: 'reload-started', service, reason });
+    traceMs(`dev ${service}: first file event to reload start`, clock.now() - since);
     let firstServed: number | undefined;
     try {
       const result = await rollOut({
@@ -93,6 +96,7 @@ export async function runDevSession(req: DevRequest): Promise<void> {
         report: req.report,
         clock: req.clock,
         bundle: bundler.bundle,
+        overlay: true,
         onChange: (c) => {
           if (c.servingAt !== undefined) firstServed = Math.min(firstServed ?? c.servingAt, c.servingAt);
         },
@@ -131,6 +135,7 @@ export async function runDevSession(req: DevRequest): Promise<void> {
   };
 
   await rewatch();
+  await bundler.warm(templateDirs(loaded));
   const watched = (await watchTargets(loaded)).filter((t) => t.key !== MANIFEST_KEY).map((t) => t.key);
   req.onEvent({ type: 'watching', services: watched, manifest: loaded.file });
   await new Promise<void>((resolve) => {
@@ -140,6 +145,13 @@ export async function runDevSession(req: DevRequest): Promise<void> {
   await watcher?.close();
   await running?.catch(() => undefined);
   await bundler.dispose();
+}
+
+/** Pure: the folders of the template services (those `dev` rebundles with esbuild). */
+export function templateDirs(loaded: Pick<LoadedManifest, 'dir' | 'manifest'>): string[] {
+  return Object.entries(loaded.manifest.services)
+    .filter(([, spec]) => !spec.image && !spec.build && spec.replicas !== 0)
+    .map(([name, spec]) => path.resolve(loaded.dir, servicePath(name, spec)));
 }
 
 /** Pure: services added or whose entry changed, and services no longer in the manifest. */

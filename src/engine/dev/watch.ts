@@ -16,7 +16,12 @@ export interface WatchTarget {
 /** Folders that are never sources: dependencies, build output, version control. */
 const NEVER_WATCHED = new Set(['node_modules', 'dist', '.git', '.portico']);
 
-export const DEBOUNCE_MS = 80;
+/**
+ * Quiet time that ends a burst. A save is one or a few events within a millisecond or two (an
+ * editor's write, or its rename of a temporary file); a longer burst (a checkout) that
+ * outlasts it only means one more reload, merged with whatever arrives meanwhile.
+ */
+export const DEBOUNCE_MS = 40;
 
 export interface SourceWatcher {
   close(): Promise<void>;

@@ -125,6 +125,10 @@ export interface DockerClient {
 
   /** The image id, or undefined when the image is not present locally. */
   imageId(ref: string): Promise<string | undefined>;
+  /** An image's id and labels, or undefined when it is not present. */
+  inspectImage(ref: string): Promise<{ id: string; labels: Record<string, string> } | undefined>;
+  /** Extracts a tar archive into a (created or running) container at `path`, which must exist. */
+  putArchive(id: string, path: string, tar: Buffer): Promise<void>;
   /** Builds from a tar stream holding the context (with its Dockerfile at the root). */
   buildImage(context: Readable, options: BuildOptions): Promise<void>;
   pullImage(ref: string, options?: PullOptions): Promise<void>;

@@ -275,6 +275,20 @@ export class DockerodeClient implements DockerClient {
     }
   }
 
+  async inspectImage(ref: string): Promise<{ id: string; labels: Record<string, string> } | undefined> {
+    try {
+      const image = await this.docker.getImage(ref).inspect();
+      return { id: image.Id, labels: image.Config?.Labels ?? {} };
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async putArchive(id: string, path: string, tar: Buffer): Promise<void> {
+    await this.docker.getContainer(id).putArchive(tar, { path });
+  }
+
   async buildImage(context: Readable, options: BuildOptions): Promise<void> {
     const stream = await this.docker.buildImage(context as NodeJS.ReadableStream, {
       t: options.tag,

@@ -18,6 +18,8 @@ import { missingImageError, type ImageReporter, type RuntimeImage } from './runt
 import { tarStream } from './tar.js';
 import { ensureDockerfileImage } from './dockerfile-build.js';
 import { buildOrExplain, tail } from './build-image.js';
+import { traced } from '../trace.js';
+import { distLayout, findDistOverlay, type DistOverlay } from './dist-overlay.js';
 
 export interface BuildContext {
   docker: DockerClient;
@@ -37,16 +39,24 @@ export interface BuildContext {
    * context); resolves false when it cannot for this service (then `npm run build` runs).
    */
   bundle?: ServiceBundler;
+  /**
+   * `portico dev`: per template service, the images its running containers use. A changed
+   * service whose new image would differ from one of them in dist/'s contents only is not
+   * built: its new containers get the bundle put onto that image (dist-overlay.ts).
+   */
+  overlayBases?: Record<string, string[]>;
 }
 
 export type ServiceBundler = (service: string, dir: string) => Promise<boolean>;
 
 export interface BuiltImage {
   ref: string;
-  /** What happened: built now, already present, or pulled. */
-  outcome: 'built' | 'cached' | 'pulled' | 'present';
+  /** What happened: built now, already present, pulled, or (dev) not built: see `overlay`. */
+  outcome: 'built' | 'cached' | 'pulled' | 'present' | 'overlay';
   /** The service's `npm run build` ran this time. */
   bundled?: boolean;
+  /** Set with outcome 'overlay': the image `ref` is not built; containers are made from this. */
+  overlay?: DistOverlay;
 }
 
 /** Turns one ImageSpec into an image reference present in the engine. */
@@ -153,24 +163,32 @@ async function ensureServiceImage(service: string, dir: string, ctx: BuildContex
       hint: 'Every template service ships one; restore it from the template (`portico templates`).',
     });
   }
-  const sourceHash = await hashFiles(dir, await listFiles(dir));
+  const sourceHash = await traced(`image ${service}: source hash`, async () => hashFiles(dir, await listFiles(dir)));
   const state = await readState(ctx.stateDir);
   let bundled = false;
   if (ctx.force || state.sources[service] !== sourceHash || !existsSync(path.join(dir, 'dist'))) {
     // Forget the old hash first: an interrupted build may leave a half-written dist/ that
     // must not pass for up to date next time.
     if (state.sources[service] !== undefined) await recordSourceHash(ctx.stateDir, service, undefined);
-    if (!(await ctx.bundle?.(service, dir))) await bundleService(service, dir, ctx);
+    await traced(`image ${service}: bundle`, async () => {
+      if (!(await ctx.bundle?.(service, dir))) await bundleService(service, dir, ctx);
+    });
     await recordSourceHash(ctx.stateDir, service, sourceHash);
     bundled = true;
   }
   const distFiles = (await listFiles(path.join(dir, 'dist'), false)).map((f) => `dist/${f}`);
   const contextFiles = ['Dockerfile', ...distFiles];
-  const hash = shortHash(await hashFiles(dir, contextFiles, [ctx.runtime.id]));
+  const hash = shortHash(await traced(`image ${service}: dist hash`, () => hashFiles(dir, contextFiles, [ctx.runtime.id])));
   const ref = serviceImageRef(ctx.project, service, hash);
   if (!ctx.force && (await ctx.docker.imageId(ref))) return { ref, outcome: 'cached', bundled };
+  const dockerfile = await readFile(path.join(dir, 'Dockerfile'), 'utf8');
+  const layout = distLayout(dockerfile, ctx.runtime, distFiles);
+  const bases = ctx.overlayBases?.[service];
+  const overlay = bases && !ctx.force ? await findDistOverlay(ctx.docker, { dockerfile, layout, images: bases, dir, distFiles }) : undefined;
+  if (overlay) return { ref, outcome: 'overlay', bundled, overlay };
   const context = tarStream(contextFiles.map((f) => ({ name: f, file: path.join(dir, f) })));
-  await buildOrExplain(ctx, context, ref, `service ${service}`, { buildargs: { BASE_IMAGE: ctx.runtime.ref } });
+  const labels = { [LABEL.project]: ctx.project, [LABEL.version]: ctx.version, [LABEL.distLayout]: layout };
+  await traced(`image ${service}: docker build`, () => buildOrExplain(ctx, context, ref, `service ${service}`, { buildargs: { BASE_IMAGE: ctx.runtime.ref }, labels }));
   return { ref, outcome: 'built', bundled };
 }
 

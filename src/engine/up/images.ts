@@ -29,6 +29,7 @@ export async function buildImages(run: UpRun): Promise<void> {
           const built = await (req.ensureImage ?? ensureImage)(spec, {
             ...imageBuildOptions(run.docker, req.loaded, state.runtime!, { version: req.version, force: req.build, signal: run.signal, report: s.imageReporter() }),
             bundle: req.bundle,
+            overlayBases: req.overlayBases,
           });
           state.images[imageKey(spec)] = built;
           s.title = `${imageKey(spec)}: ${built.ref} (${built.outcome === 'cached' ? 'up to date' : built.outcome})`;

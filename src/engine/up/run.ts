@@ -33,6 +33,8 @@ export interface UpRequest {
   clock?: WaitClock;
   /** How template services are bundled instead of `npm run build` (`portico dev`). */
   bundle?: ServiceBundler;
+  /** `portico dev`: images a template service's reload may put its bundle onto (see BuildContext). */
+  overlayBases?: Record<string, string[]>;
   /** Test hook: how images are produced (default: ensureImage, which builds and pulls). */
   ensureImage?: typeof ensureImage;
 }

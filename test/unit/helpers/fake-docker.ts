@@ -116,6 +116,12 @@ export class FakeDocker implements DockerClient {
   async imageId() {
     return 'sha256:fake';
   }
+  async inspectImage() {
+    return { id: 'sha256:fake', labels: {} };
+  }
+  async putArchive(id: string, path: string) {
+    this.calls.push(`put archive ${this.containers.get(id)?.spec.name ?? id} ${path}`);
+  }
   async buildImage() {}
   async pullImage() {}
 }
