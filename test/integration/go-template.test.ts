@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
-import { cleanup, docker, getThroughGateway, makeWorkspace, portico, randomProject } from './helpers/stack.js';
+import { cleanup, docker, getThroughGateway, makeWorkspace, randomProject, upJson } from './helpers/stack.js';
 
 describe('go-net-http template (real engine)', () => {
   const project = randomProject();
@@ -37,9 +37,7 @@ describe('go-net-http template (real engine)', () => {
   });
 
   it('builds the static binary FROM scratch, serves through the gateway, is healthy and its OpenAPI is in the catalog', async () => {
-    const r = await portico(dir, ['up', '--json', '--timeout', '180']);
-    expect(r.exitCode, r.all).toBe(0);
-    const doc = JSON.parse(r.stdout);
+    const doc = await upJson(dir, 180);
     gatewayUrl = doc.gateway.url;
     const image = doc.images.find((i: { key: string }) => i.key === 'orders');
     expect(image).toMatchObject({ outcome: 'built' });
@@ -75,9 +73,7 @@ describe('go-net-http template (real engine)', () => {
   });
 
   it('skips the build on an unchanged second up', async () => {
-    const r = await portico(dir, ['up', '--json']);
-    expect(r.exitCode, r.all).toBe(0);
-    const doc = JSON.parse(r.stdout);
+    const doc = await upJson(dir);
     expect(doc.images.find((i: { key: string }) => i.key === 'orders')).toMatchObject({ outcome: 'cached' });
     expect(doc.actions).toMatchObject({ created: 0, recreated: 0, unchanged: 3 });
   });

@@ -10,7 +10,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspector } from './helpers/inspector.js';
-import { cleanup, makeWorkspace, portico, randomProject } from './helpers/stack.js';
+import { cleanup, makeWorkspace, portico, randomProject, upJson } from './helpers/stack.js';
 
 const API_KEY = 'mcp-gateway-test-key-0123456789';
 const text = (r: any) => r.content.map((c: any) => c.text).join('\n');
@@ -186,8 +186,7 @@ describe('gateway MCP endpoint (real engine)', () => {
     const changed = new Promise<void>((resolve) => client.setNotificationHandler(ToolListChangedNotificationSchema, () => resolve()));
     const create = await portico(dir, ['create', 'gamma', '-t', 'node-express', '-r', '/api/gamma', '-y']);
     expect(create.exitCode, create.all).toBe(0);
-    const up = await portico(dir, ['up', '--json', '--timeout', '180']);
-    expect(up.exitCode, up.all).toBe(0);
+    await upJson(dir, 180);
     await Promise.race([changed, new Promise((_, reject) => setTimeout(() => reject(new Error('no tools/list_changed within 60 s')), 60_000))]);
     const tools = await settledTools(client, (n) => n.some((t) => t.startsWith('gamma_')));
     expect(tools.map((t) => t.name)).toEqual(expect.arrayContaining(['alpha_listItems', 'beta_get_items', 'gamma_get_items']));
