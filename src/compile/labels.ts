@@ -12,6 +12,8 @@ export const LABEL = {
   instance: 'dev.portico.instance',
   /** On a template service's image: what its files are laid out from (images/dist-overlay.ts). */
   distLayout: 'dev.portico.dist-layout',
+  /** On a container `portico dev` created as a warm standby (engine/standby/spec.ts); stays after it became the service. */
+  standby: 'dev.portico.standby',
 } as const;
 
 export const serviceImageRef = (project: string, service: string, hash: string) => `portico/${project}-${service}:${hash}`;

@@ -6,7 +6,9 @@
 //      registry instance id, so its registration cannot collide with the old one's), under
 //      `dev` possibly from the running image with the new dist/ put in (images/dist-overlay.ts),
 //      started, and waited for until the registry lists it `passing` (template services; then
-//      the gateway routes to it) or Docker reports it healthy (the others);
+//      the gateway routes to it) or Docker reports it healthy (the others). Under `dev` it may
+//      instead be the slot's warm standby, already started, given the network and the new
+//      dist/ (standby/spec.ts);
 //   2. the old container is renamed out of the way and the new one renamed to `<name>`: the
 //      container names stay what `status`, `logs`, `exec` and a following `up` expect (the
 //      plan's config hash leaves out the name and the instance id, so `up` sees nothing to do);
@@ -22,7 +24,8 @@ import type { ContainerSummary, DockerClient } from './docker/client.js';
 import { diagnose, readiness, realClock, waitReady, type WaitClock } from './health.js';
 import { waitPassingInRegistry } from './registry-view.js';
 import { traced } from './trace.js';
-import { overlayArchive, type DistOverlay } from './images/dist-overlay.js';
+import { overlayArchive, standbyArchive, type DistOverlay } from './images/dist-overlay.js';
+import type { WarmStandby } from './standby/spec.js';
 
 /** Seconds a drained container gets to finish its in-flight requests before it is killed. */
 export const DRAIN_TIMEOUT_S = 10;
@@ -49,6 +52,8 @@ export interface SlotChange {
   ms: number;
   /** When (clock time) the new container was serving: the gateway routes to it from then on. */
   servingAt?: number;
+  /** The new container was a warm standby of `portico dev` (created and started before the save). */
+  warm?: true;
 }
 
 /** A new container failed to become healthy; the old one (if any) keeps serving. */
@@ -64,47 +69,100 @@ export class RollFailure extends PorticoError {
 
 /** The temporary name (and instance id) of a slot's next container. */
 export const nextName = (name: string, generation: string) => `${name}-${generation}`;
-const generationId = () => Date.now().toString(36).slice(-6);
+export const generationId = () => Date.now().toString(36).slice(-6);
 
 /** Starts `desired` next to `old` (or alone), waits until it serves, then drains and removes `old`. */
-export async function replaceSlot(ctx: RollContext, desired: ContainerPlan, old: ContainerSummary | undefined, overlay?: DistOverlay): Promise<void> {
+export async function replaceSlot(ctx: RollContext, desired: ContainerPlan, old: ContainerSummary | undefined, overlay?: DistOverlay, standby?: WarmStandby): Promise<void> {
   const clock = ctx.clock ?? realClock;
   const started = clock.now();
   const { docker } = ctx;
   const generation = generationId();
-  const temporary = old ? nextName(desired.name, generation) : desired.name;
-  const env = desired.role === 'service' ? { ...desired.env, [SERVICE_ENV.instanceId]: temporary } : desired.env;
-  // The instance id stays the temporary name after the rename: the label lets `status` find it in the registry.
-  const labels = desired.role === 'service' ? { ...desired.labels, [LABEL.instance]: temporary } : desired.labels;
   const deadline = clock.now() + ctx.timeoutMs;
-  // Asked before the container exists: the waiter's own start-up (a docker exec running node
+  const launch = standby && overlay ? promoteStandby(ctx, desired, overlay, standby) : createAndStart(ctx, desired, old ? nextName(desired.name, generation) : desired.name, overlay);
+  // Asked before the container serves: the waiter's own start-up (a docker exec running node
   // in the registry container) overlaps creating and starting the container.
-  const early = registers(desired) ? askRegistry(ctx, desired, temporary, deadline) : undefined;
-  const image = overlay?.image ?? desired.image;
-  // Packed while the container is created.
-  const archive = overlay && overlayArchive(overlay);
-  archive?.catch(() => undefined);
-  const id = await traced(`slot ${desired.name}: create`, () => docker.createContainer({ ...desired, image, name: temporary, env, labels, network: ctx.network, init: true }));
+  const early = registers(desired) ? askRegistry(ctx, desired, launch.instanceId, deadline) : undefined;
+  let id: string | undefined;
   try {
-    // `portico dev`: the running image plus the new bundle, instead of a freshly built image.
-    if (overlay) await traced(`slot ${desired.name}: put dist/`, async () => docker.putArchive(id, overlay.target, await archive!));
-    await traced(`slot ${desired.name}: start`, () => docker.startContainer(id));
-    await traced(`slot ${desired.name}: start to serving`, () => waitServing(ctx, desired, id, temporary, deadline, early));
+    id = await launch.id;
+    await traced(`slot ${desired.name}: start to serving`, () => waitServing(ctx, desired, id!, launch.instanceId, deadline, early));
   } catch (error) {
-    const facts = await diagnose(docker, id, 30).catch(() => ({ logs: [] as string[] }));
-    await docker.removeContainer(id, { force: true });
-    if (error instanceof WaitError) throw new RollFailure(temporary, error.message, facts);
+    const facts = id ? await diagnose(docker, id, 30).catch(() => ({ logs: [] as string[] })) : { logs: [] };
+    // A launch that failed before its container ran removed that container itself.
+    if (id) await docker.removeContainer(id, { force: true });
+    if (error instanceof WaitError) throw new RollFailure(launch.name, error.message, facts);
     throw error;
   }
   const servingAt = clock.now();
   if (old) {
     await traced(`slot ${desired.name}: renames`, async () => {
       await docker.renameContainer(old.id, `${old.name}-old-${generation}`);
-      await docker.renameContainer(id, desired.name);
+      await docker.renameContainer(id!, desired.name);
     });
     await traced(`slot ${desired.name}: drain`, () => drain(docker, old.id));
+  } else if (launch.name !== desired.name) {
+    await docker.renameContainer(id, desired.name);
   }
-  ctx.onChange?.({ service: desired.service, container: desired.name, action: old ? 'replaced' : 'added', ms: clock.now() - started, servingAt });
+  ctx.onChange?.({ service: desired.service, container: desired.name, action: old ? 'replaced' : 'added', ms: clock.now() - started, servingAt, ...(standby && overlay ? { warm: true } : {}) });
+}
+
+/** A slot's next container on its way: its name until it serves, its registry instance id, and its id once started. */
+interface Launch {
+  name: string;
+  instanceId: string;
+  id: Promise<string>;
+}
+
+/** The new container created (under `dev`: from the running image with the new dist/ put in) and started. */
+function createAndStart(ctx: RollContext, desired: ContainerPlan, name: string, overlay: DistOverlay | undefined): Launch {
+  const { docker } = ctx;
+  const env = desired.role === 'service' ? { ...desired.env, [SERVICE_ENV.instanceId]: name } : desired.env;
+  // The instance id stays the temporary name after the rename: the label lets `status` find it in the registry.
+  const labels = desired.role === 'service' ? { ...desired.labels, [LABEL.instance]: name } : desired.labels;
+  const image = overlay?.image ?? desired.image;
+  // Packed while the container is created.
+  const archive = overlay && overlayArchive(overlay);
+  archive?.catch(() => undefined);
+  const id = (async () => {
+    const created = await traced(`slot ${desired.name}: create`, () => docker.createContainer({ ...desired, image, name, env, labels, network: ctx.network, init: true }));
+    try {
+      // `portico dev`: the running image plus the new bundle, instead of a freshly built image.
+      if (overlay) await traced(`slot ${desired.name}: put dist/`, async () => docker.putArchive(created, overlay.target, await archive!));
+      await traced(`slot ${desired.name}: start`, () => docker.startContainer(created));
+    } catch (error) {
+      await docker.removeContainer(created, { force: true }).catch(() => undefined);
+      throw error;
+    }
+    return created;
+  })();
+  id.catch(() => undefined);
+  return { name, instanceId: name, id };
+}
+
+/**
+ * A warm standby (`portico dev`, standby/spec.ts) made the slot's next container: joined to the
+ * network with the service's aliases while the bundle and the marker go in; its boot script
+ * then imports the service.
+ */
+function promoteStandby(ctx: RollContext, desired: ContainerPlan, overlay: DistOverlay, standby: WarmStandby): Launch {
+  const { docker } = ctx;
+  const id = traced(`slot ${desired.name}: promote standby`, async () => {
+    try {
+      // The network is joined while the archive is packed and sent.
+      await Promise.all([
+        traced(`slot ${desired.name}: connect network`, async () => {
+          if (!(await standby.joined)) await docker.connectNetwork(standby.id, ctx.network, desired.aliases);
+        }),
+        traced(`slot ${desired.name}: put dist/ and marker`, async () => docker.putArchive(standby.id, '/', await standbyArchive(overlay, { configHash: desired.configHash }))),
+      ]);
+    } catch (error) {
+      await docker.removeContainer(standby.id, { force: true }).catch(() => undefined);
+      throw error;
+    }
+    return standby.id;
+  });
+  id.catch(() => undefined);
+  return { name: standby.name, instanceId: standby.instanceId, id };
 }
 
 /** Stops a container gracefully (SIGTERM: deregister, finish in-flight requests), then removes it. */

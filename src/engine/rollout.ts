@@ -13,6 +13,8 @@ import { writeGenerated } from './stack-up.js';
 import { buildImages, resolveRuntime } from './up/images.js';
 import { createNetwork } from './up/network.js';
 import { traced } from './trace.js';
+import type { StandbyPool } from './standby/pool.js';
+import { withEffectiveConfigHashes, withoutIdleStandbys } from './standby/effective-hash.js';
 import { startRun, type UpRequest } from './up/run.js';
 
 export type RolloutRequest = Omit<UpRequest, 'scope' | 'wait' | 'only'> & {
@@ -28,6 +30,8 @@ export type RolloutRequest = Omit<UpRequest, 'scope' | 'wait' | 'only'> & {
    * instead of an image build on the reload's path (images/dist-overlay.ts).
    */
   overlay?: boolean;
+  /** `portico dev`: warm standbys the reload takes (with `overlay`) and refills (standby/pool.ts). */
+  standbys?: StandbyPool;
 };
 
 export interface RolloutResult {
@@ -37,18 +41,7 @@ export interface RolloutResult {
 }
 
 export async function rollOut(req: RolloutRequest): Promise<RolloutResult> {
-  const project = req.loaded.manifest.name;
-  const existing = await req.docker.listContainers(projectFilter(project));
-  if (!existing.some((c) => c.labels[LABEL.service] === 'registry' && c.state === 'running')) {
-    throw environmentError(`the ${project} stack is not running.`, 'Start it with `portico up`.');
-  }
-  const overlayBases = req.overlay ? runningImages(existing, req.services) : undefined;
-  const run = startRun({ ...req, scope: 'stack', wait: true, only: req.services, overlayBases }, selectServices(req.loaded.manifest, req.services));
-  await traced('rollout: generated files', () => writeGenerated(run));
-  await traced('rollout: runtime image', () => resolveRuntime(run));
-  await traced('rollout: images', () => buildImages(run));
-  await traced('rollout: network', () => createNetwork(run));
-  const plan = run.state.plan!;
+  const { run, plan, existing } = await prepareRollout(req);
   const changes: SlotChange[] = [];
   const ctx = {
     docker: run.docker,
@@ -62,16 +55,59 @@ export async function rollOut(req: RolloutRequest): Promise<RolloutResult> {
       req.onChange?.(c);
     },
   };
+  const pool = req.standbys;
   for (const service of req.services) {
     const desired = plan.containers.filter((c) => c.service === service);
     const current = existing.filter((c) => c.labels[LABEL.service] === service);
     const { replace, retire } = slotActions(desired, current, req.force);
     const overlay = run.state.images[service]?.overlay;
-    for (const [d, old] of replace) await replaceSlot(ctx, d, old, overlay);
+    for (const [d, old] of replace) {
+      const standby = overlay && pool ? await pool.take(d, overlay.image) : undefined;
+      try {
+        await replaceSlot(ctx, d, old, overlay, standby);
+      } finally {
+        // The slot's next standby, from the image it runs now (the next save's overlay base).
+        pool?.fill(d, overlay?.image ?? d.image, plan.network.name);
+      }
+    }
     for (const old of retire) await retireSlot(ctx, old);
+    pool?.keepOnly(service, desired.map((d) => d.name));
   }
   const images = Object.entries(run.state.images).map(([key, v]) => ({ key, ref: v.ref, outcome: v.outcome }));
   return { changes, images };
+}
+
+/**
+ * The first steps of a rollout, as `up` takes them (generated files, runtime image, images,
+ * network), and the project's containers with their effective config hashes (idle standbys
+ * left out: they are not part of the stack).
+ */
+async function prepareRollout(req: RolloutRequest) {
+  const project = req.loaded.manifest.name;
+  const listed = await req.docker.listContainers(projectFilter(project));
+  if (!listed.some((c) => c.labels[LABEL.service] === 'registry' && c.state === 'running')) {
+    throw environmentError(`the ${project} stack is not running.`, 'Start it with `portico up`.');
+  }
+  const existing = await withEffectiveConfigHashes(req.docker, withoutIdleStandbys(listed), req.standbys?.promoted);
+  const overlayBases = req.overlay ? runningImages(existing, req.services) : undefined;
+  const run = startRun({ ...req, scope: 'stack', wait: true, only: req.services, overlayBases }, selectServices(req.loaded.manifest, req.services));
+  await traced('rollout: generated files', () => writeGenerated(run));
+  await traced('rollout: runtime image', () => resolveRuntime(run));
+  await traced('rollout: images', () => buildImages(run));
+  await traced('rollout: network', () => createNetwork(run));
+  return { run, plan: run.state.plan!, existing };
+}
+
+/**
+ * `portico dev`, once the stack is up: a standby for every running slot of `req.services`,
+ * from the image the slot runs (its images are current: `up` just built them).
+ */
+export async function fillStandbys(req: Omit<RolloutRequest, 'force'> & { standbys: StandbyPool }): Promise<void> {
+  const { plan, existing } = await prepareRollout({ ...req, force: false });
+  for (const d of plan.containers.filter((c) => req.services.includes(c.service))) {
+    const running = existing.find((c) => c.name === d.name && c.state === 'running');
+    if (running) req.standbys.fill(d, running.image, plan.network.name);
+  }
 }
 
 /** Pure: per service, the images its running containers were created from. */

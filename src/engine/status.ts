@@ -3,6 +3,7 @@
 import type { ContainerDetails, ContainerSummary, DockerClient } from './docker/client.js';
 import { LABEL, projectFilter } from '../compile/labels.js';
 import { GATEWAY_CONTAINER_PORT } from '../runtime/contract/index.js';
+import { withoutIdleStandbys } from './standby/effective-hash.js';
 
 export interface InstanceStatus {
   container: string;
@@ -36,7 +37,7 @@ function serviceOrder(name: string): string {
 }
 
 export async function collectStatus(docker: DockerClient, project: string, now = Date.now()): Promise<StackStatus> {
-  const containers = await docker.listContainers(projectFilter(project));
+  const containers = withoutIdleStandbys(await docker.listContainers(projectFilter(project)));
   const details = await Promise.all(containers.map((c) => docker.inspectContainer(c.id)));
   const byService = new Map<string, InstanceStatus[]>();
   let gatewayUrl: string | null = null;

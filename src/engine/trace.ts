@@ -1,5 +1,6 @@
 // Step timings for finding where a reload's time goes: with PORTICO_TRACE=1 every traced step
-// prints `[trace] <label> <ms> ms` on stderr when it ends. Off (the default) it costs one
+// prints `[trace] <label> <ms> ms (at <epoch ms>)` on stderr when it ends (the end time lines
+// the steps up with the services' own log times). Off (the default) it costs one
 // property read per step. docs/engine.md "## Speed" lists what the dev loop's steps took.
 import { performance } from 'node:perf_hooks';
 
@@ -12,11 +13,11 @@ export async function traced<T>(label: string, work: () => Promise<T>): Promise<
   try {
     return await work();
   } finally {
-    process.stderr.write(`[trace] ${label} ${Math.round(performance.now() - start)} ms\n`);
+    process.stderr.write(`[trace] ${label} ${Math.round(performance.now() - start)} ms (at ${Date.now()})\n`);
   }
 }
 
 /** With tracing on, prints `label` and a time measured elsewhere. */
 export function traceMs(label: string, ms: number): void {
-  if (enabled()) process.stderr.write(`[trace] ${label} ${Math.round(ms)} ms\n`);
+  if (enabled()) process.stderr.write(`[trace] ${label} ${Math.round(ms)} ms (at ${Date.now()})\n`);
 }

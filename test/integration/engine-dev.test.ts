@@ -1,12 +1,15 @@
 // `portico dev` against the real engine, as a subprocess of the built CLI: a source edit is
 // served with zero failed requests from a load loop and leaves no old container; a syntax error
 // keeps the old version serving; a manifest edit adds a route live; an invalid manifest edit
-// changes nothing. Ctrl-C stops watching and leaves the stack running.
+// changes nothing. Ctrl-C stops watching and leaves the stack running. A reload takes the
+// slot's warm standby (created and started ahead, off the network): the standby becomes the
+// service with its DNS alias, a new standby follows, `status` never lists one, Ctrl-C removes
+// them, and the following `up` sees the reloaded containers as current.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa, type ResultPromise } from 'execa';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { bin, cleanup, containerIds, docker, makeWorkspace, portico } from './helpers/stack.js';
+import { bin, cleanup, containerIds, docker, makeWorkspace, portico, standbyIds } from './helpers/stack.js';
 import { startLoadLoop } from '../../bench/lib/net.mjs';
 
 const MARKER_ROUTE = "  app.get('/items', (_req, res) => {";
@@ -31,6 +34,16 @@ describe('portico dev (real engine)', () => {
     }
     throw new Error(`no ${pattern} in the dev output:\n${output.slice(from).slice(-4000)}`);
   };
+  /** Resolves with beta-1's idle standby (its id) once it is running. */
+  const waitForStandby = async (other?: string) => {
+    const name = `${project}-beta-1-standby`;
+    for (let i = 0; i < 300; i++) {
+      const id = (await standbyIds(project))[name];
+      if (id && id !== other && (await docker.getContainer(id).inspect()).State.Running) return id;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`no running ${name}: ${JSON.stringify(await standbyIds(project))}`);
+  };
   const get = async (route: string) => {
     const res = await fetch(`${gateway}${route}`, { signal: AbortSignal.timeout(5000) });
     return { status: res.status, body: await res.text() };
@@ -42,6 +55,7 @@ describe('portico dev (real engine)', () => {
     dev = execa('node', [bin, 'dev', '--timeout', '180'], { cwd: dir, reject: false, all: true, buffer: true, env: { CI: '1', NO_COLOR: '1' } });
     dev.all!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     await waitForOutput(/watching beta|watching alpha/, 0, 400_000);
+    await waitForStandby();
   }, 600_000);
   afterAll(async () => {
     if (dev && dev.exitCode === undefined) dev.kill('SIGKILL');
@@ -49,13 +63,16 @@ describe('portico dev (real engine)', () => {
   }, 120_000);
 
   it('a source edit is served with zero failed requests and no old container left', async () => {
+    const standby = await waitForStandby();
+    // Idle: off the project network, so the service's alias never resolves to it.
+    expect(Object.keys((await docker.getContainer(standby).inspect()).NetworkSettings.Networks)).toEqual([]);
     const before = await containerIds(project);
     const beforeImage = (await docker.getContainer(before[`${project}-beta-1`]!).inspect()).Image;
     const load = startLoadLoop(`${gateway}/api/beta/items`);
     const from = output.length;
     const source = await readFile(appFile(), 'utf8');
     await writeFile(appFile(), source.replace(MARKER_ROUTE, `  app.get('/marker', (_req, res) => {\n    res.json({ marker: 'one' });\n  });\n${MARKER_ROUTE}`));
-    const line = await waitForOutput(/beta: source change served in ([\d.]+) s/, from);
+    const line = await waitForOutput(/beta: source change served in ([\d.]+) s \(1 container replaced \(from warm standby\)/, from);
     expect((await get('/api/beta/marker')).body).toContain('one');
     const result = await load.stop();
     expect(result.failed, JSON.stringify(result)).toBe(0);
@@ -65,9 +82,17 @@ describe('portico dev (real engine)', () => {
     expect(Object.keys(after).sort()).toEqual(Object.keys(before).sort());
     expect(after[`${project}-beta-1`]).not.toBe(before[`${project}-beta-1`]);
     expect(after[`${project}-alpha-1`]).toBe(before[`${project}-alpha-1`]);
+    // The standby became beta-1, now on the network under the service's alias; a new one waits.
+    expect(after[`${project}-beta-1`]).toBe(standby);
+    const promoted = await docker.getContainer(standby).inspect();
+    expect(Object.values(promoted.NetworkSettings.Networks).flatMap((n) => n.Aliases ?? [])).toContain('beta');
+    await waitForStandby(standby);
     // No image was built on the way: the new container runs the old image with the new dist/ put in.
-    const image = async (id: string) => (await docker.getContainer(id).inspect()).Image;
-    expect(await image(after[`${project}-beta-1`]!)).toBe(beforeImage);
+    expect(promoted.Image).toBe(beforeImage);
+    // `status` lists the stack's containers, not the standbys.
+    const status = await portico(dir, ['status', '--json']);
+    expect(status.exitCode, status.all).toBe(0);
+    expect(status.stdout).not.toContain('-standby');
   }, 180_000);
 
   it('a syntax error keeps the old version serving and prints the error', async () => {
@@ -79,6 +104,14 @@ describe('portico dev (real engine)', () => {
     expect(output.slice(from)).toMatch(/npm run build` failed|ERROR/);
     expect((await get('/api/beta/marker')).body).toContain('one');
     expect(await containerIds(project)).toEqual(before);
+    // The standby joined the network as the reload began; the failed reload took it off again.
+    const standby = await waitForStandby();
+    let networks = ['?'];
+    for (let i = 0; i < 50 && networks.length > 0; i++) {
+      networks = Object.keys((await docker.getContainer(standby).inspect()).NetworkSettings.Networks);
+      if (networks.length > 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(networks).toEqual([]);
     // The next save retries (and the fix is served).
     const again = output.length;
     await writeFile(appFile(), source.replace("marker: 'one'", "marker: 'three'"));
@@ -122,6 +155,7 @@ describe('portico dev (real engine)', () => {
     expect(r.exitCode, output.slice(-2000)).toBe(0);
     expect(output).toContain(`The ${project} stack is still running`);
     expect((await get('/api/beta/marker')).status).toBe(200);
+    expect(await standbyIds(project)).toEqual({});
   }, 60_000);
 
   it('a following `up` builds the image of the current sources and leaves the reloaded containers alone', async () => {

@@ -1,6 +1,6 @@
 // The dockerode-backed client against the real engine: idempotent start/stop/remove,
 // exec and logs through the stream demultiplexer, label filters, networks, image inspection
-// and putting an archive into a container.
+// and putting an archive into a container and reading a file back.
 import { afterAll, describe, expect, it } from 'vitest';
 import { getDockerClient } from '../../src/engine/docker/dockerode-client.js';
 import { resolveRuntimeImage } from '../../src/engine/images/runtime-image.js';
@@ -64,7 +64,7 @@ describe('DockerodeClient (real engine)', () => {
   it('inspects an image and puts an archive into a created container before it starts', async () => {
     const docker = await getDockerClient();
     const runtime = await resolveRuntimeImage(docker, 'auto', { report: { info: () => undefined }, version: 'test' });
-    expect(await docker.inspectImage(runtime.ref)).toEqual({ id: runtime.id, labels: expect.any(Object) });
+    expect(await docker.inspectImage(runtime.ref)).toMatchObject({ id: runtime.id, labels: expect.any(Object) });
     expect(await docker.inspectImage(`${project}-absent:none`)).toBeUndefined();
     const id = await docker.createContainer({
       name: `${project}-archive-1`,
@@ -82,6 +82,9 @@ describe('DockerodeClient (real engine)', () => {
     const chunks: Buffer[] = [];
     for await (const chunk of tarStream([{ name: 'put/', directory: true }, { name: 'put/hello.txt', content: 'from the archive' }])) chunks.push(chunk as Buffer);
     await docker.putArchive(id, '/tmp', Buffer.concat(chunks));
+    // Read back through the archive API (what `up` does for a container that was a dev standby).
+    expect(await docker.readFile(id, '/tmp/put/hello.txt')).toBe('from the archive');
+    expect(await docker.readFile(id, '/tmp/put/absent.txt')).toBeUndefined();
     await docker.startContainer(id);
     let lines: string[] = [];
     for (let i = 0; i < 50 && lines.length < 1; i++) {

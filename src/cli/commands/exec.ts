@@ -9,6 +9,7 @@ import { getDockerClient } from '../../engine/docker/dockerode-client.js';
 import { chooseExecTarget } from '../../engine/exec.js';
 import { projectFilter } from '../../compile/labels.js';
 import { findProject } from '../../engine/workspace.js';
+import { withoutIdleStandbys } from '../../engine/standby/effective-hash.js';
 
 export interface ExecOptions {
   service: string;
@@ -29,7 +30,7 @@ export async function run(options: ExecOptions, ctx: CommandContext): Promise<nu
   const docker = await getDockerClient();
   const { project, loaded } = await findProject(ctx.cwd);
   const declared = Object.fromEntries(Object.entries(loaded?.manifest.services ?? {}).map(([name, spec]) => [name, spec.replicas]));
-  const target = chooseExecTarget(await docker.listContainers(projectFilter(project)), { project, service: options.service, replica, declared: { ...declared, registry: 1, gateway: 1 } });
+  const target = chooseExecTarget(withoutIdleStandbys(await docker.listContainers(projectFilter(project))), { project, service: options.service, replica, declared: { ...declared, registry: 1, gateway: 1 } });
   if (target instanceof Error) throw target;
 
   const screen = ctx.stdout as Screen;

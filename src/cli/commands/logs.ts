@@ -7,6 +7,7 @@ import { getDockerClient } from '../../engine/docker/dockerode-client.js';
 import { projectFilter } from '../../compile/labels.js';
 import { streamLogs } from '../../engine/logs/follow.js';
 import { findProject } from '../../engine/workspace.js';
+import { withoutIdleStandbys } from '../../engine/standby/effective-hash.js';
 
 export interface LogsOptions {
   service?: string[];
@@ -16,7 +17,7 @@ export interface LogsOptions {
 
 /** The project's containers of the `wanted` services (all when empty), by name; unknown services are a usage error. */
 export async function logContainers(docker: DockerClient, project: string, wanted: string[]): Promise<{ id: string; name: string }[]> {
-  return pickServices(await docker.listContainers(projectFilter(project)), wanted, { what: 'containers', project, present: 'Running services', start: 'portico up' })
+  return pickServices(withoutIdleStandbys(await docker.listContainers(projectFilter(project))), wanted, { what: 'containers', project, present: 'Running services', start: 'portico up' })
     .map((c) => ({ id: c.id, name: c.name }));
 }
 

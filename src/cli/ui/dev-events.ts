@@ -16,7 +16,13 @@ export function devEventLines(e: DevEvent, color: boolean): string[] {
     case 'reloaded': {
       const replaced = e.changes.filter((c) => c.action !== 'removed').length;
       const removed = e.changes.length - replaced;
-      const what = [replaced && `${replaced} container${replaced === 1 ? '' : 's'} replaced`, removed && `${removed} removed`].filter(Boolean).join(', ');
+      const warm = e.changes.filter((c) => c.warm).length;
+      const what = [
+        replaced && `${replaced} container${replaced === 1 ? '' : 's'} replaced${warm > 0 ? ` (${warm === replaced ? 'from' : `${warm} from`} warm standby${warm === 1 ? '' : 's'})` : ''}`,
+        removed && `${removed} removed`,
+      ]
+        .filter(Boolean)
+        .join(', ');
       return [`${p.green('✔')} ${e.service}: ${e.reason === 'manifest' ? 'manifest' : 'source'} change served in ${seconds(e.ms)} (${what}; all done in ${seconds(e.totalMs)})`];
     }
     case 'unchanged':

@@ -12,7 +12,8 @@ import type { DockerClient } from '../docker/client.js';
 import { realClock, type WaitClock } from '../health.js';
 import type { Report } from '../progress.js';
 import type { SlotChange } from '../rolling.js';
-import { rollOut } from '../rollout.js';
+import { fillStandbys, rollOut } from '../rollout.js';
+import { standbyPool } from '../standby/pool.js';
 import { traceMs } from '../trace.js';
 import { withWorkspaceFiles } from '../workspace-files.js';
 import { incrementalBundler } from './bundler.js';
@@ -53,6 +54,9 @@ export interface DevRequest {
 export async function runDevSession(req: DevRequest): Promise<void> {
   const clock = req.clock ?? realClock;
   const bundler = incrementalBundler();
+  // Warm containers the next reload of each slot takes instead of creating one (standby/spec.ts).
+  // PORTICO_DEV_STANDBY=0 turns them off (every reload creates its container, as `restart` does).
+  const standbys = req.env.PORTICO_DEV_STANDBY === '0' ? undefined : await standbyPool(req.docker, req.loaded.manifest.name);
   let loaded = req.loaded;
   const queue = new Map<string, number>(); // key -> time of its first file event
   let running: Promise<void> | undefined;
@@ -82,21 +86,14 @@ export async function runDevSession(req: DevRequest): Promise<void> {
     req.onEvent({ type: 'reload-started', service, reason });
     traceMs(`dev ${service}: first file event to reload start`, clock.now() - since);
     let firstServed: number | undefined;
+    // Likely to be taken by this reload: joined to the network while the bundle builds.
+    if (reason === 'source') standbys?.joinAhead(service);
     try {
       const result = await rollOut({
-        docker: req.docker,
-        loaded: await withWorkspaceFiles(loaded, selectServices(loaded.manifest, [service])),
+        ...(await rolloutBase(loaded, [service])),
         services: [service],
         force: false,
-        timeoutMs: req.timeoutMs,
-        build: false,
-        version: req.version,
-        env: req.env,
-        signal: req.signal,
-        report: req.report,
-        clock: req.clock,
-        bundle: bundler.bundle,
-        overlay: true,
+        standbys,
         onChange: (c) => {
           if (c.servingAt !== undefined) firstServed = Math.min(firstServed ?? c.servingAt, c.servingAt);
         },
@@ -106,6 +103,8 @@ export async function runDevSession(req: DevRequest): Promise<void> {
       else req.onEvent({ type: 'reloaded', service, reason, ms: (firstServed ?? now) - since, totalMs: now - since, changes: result.changes });
     } catch (error) {
       if (!req.signal.aborted) req.onEvent({ type: 'reload-failed', service, error });
+    } finally {
+      await standbys?.leaveAhead(service);
     }
   };
 
@@ -129,6 +128,21 @@ export async function runDevSession(req: DevRequest): Promise<void> {
     return changed;
   };
 
+  /** What every rollout of this session shares: the dev fast path (incremental bundle, dist/ overlay). */
+  const rolloutBase = async (current: LoadedManifest, services: string[]) => ({
+    docker: req.docker,
+    loaded: await withWorkspaceFiles(current, selectServices(current.manifest, services)),
+    timeoutMs: req.timeoutMs,
+    build: false,
+    version: req.version,
+    env: req.env,
+    signal: req.signal,
+    report: req.report,
+    clock: req.clock,
+    bundle: bundler.bundle,
+    overlay: true,
+  });
+
   const rewatch = async () => {
     await watcher?.close();
     watcher = await watchSources(await watchTargets(loaded), onBurst, req.debounceMs ?? DEBOUNCE_MS);
@@ -136,6 +150,12 @@ export async function runDevSession(req: DevRequest): Promise<void> {
 
   await rewatch();
   await bundler.warm(templateDirs(loaded));
+  const warmed = templateServices(loaded);
+  if (standbys) {
+    await fillStandbys({ ...(await rolloutBase(loaded, warmed)), services: warmed, standbys }).catch((error) =>
+      req.onEvent({ type: 'note', message: `no warm standby containers: ${(error as Error).message}` }),
+    );
+  }
   const watched = (await watchTargets(loaded)).filter((t) => t.key !== MANIFEST_KEY).map((t) => t.key);
   req.onEvent({ type: 'watching', services: watched, manifest: loaded.file });
   await new Promise<void>((resolve) => {
@@ -144,14 +164,19 @@ export async function runDevSession(req: DevRequest): Promise<void> {
   });
   await watcher?.close();
   await running?.catch(() => undefined);
-  await bundler.dispose();
+  await Promise.all([bundler.dispose(), standbys?.dispose()]);
 }
 
-/** Pure: the folders of the template services (those `dev` rebundles with esbuild). */
-export function templateDirs(loaded: Pick<LoadedManifest, 'dir' | 'manifest'>): string[] {
+/** Pure: the template services (those `dev` rebundles with esbuild and keeps standbys of). */
+export function templateServices(loaded: Pick<LoadedManifest, 'manifest'>): string[] {
   return Object.entries(loaded.manifest.services)
     .filter(([, spec]) => !spec.image && !spec.build && spec.replicas !== 0)
-    .map(([name, spec]) => path.resolve(loaded.dir, servicePath(name, spec)));
+    .map(([name]) => name);
+}
+
+/** Pure: the folders of the template services. */
+export function templateDirs(loaded: Pick<LoadedManifest, 'dir' | 'manifest'>): string[] {
+  return templateServices(loaded).map((name) => path.resolve(loaded.dir, servicePath(name, loaded.manifest.services[name]!)));
 }
 
 /** Pure: services added or whose entry changed, and services no longer in the manifest. */

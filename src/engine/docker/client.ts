@@ -126,9 +126,14 @@ export interface DockerClient {
   /** The image id, or undefined when the image is not present locally. */
   imageId(ref: string): Promise<string | undefined>;
   /** An image's id and labels, or undefined when it is not present. */
-  inspectImage(ref: string): Promise<{ id: string; labels: Record<string, string> } | undefined>;
+  inspectImage(ref: string): Promise<{ id: string; labels: Record<string, string>; cmd?: string[] } | undefined>;
   /** Extracts a tar archive into a (created or running) container at `path`, which must exist. */
   putArchive(id: string, path: string, tar: Buffer): Promise<void>;
+  /** One file's text from a (running or stopped) container, or undefined when it is not there. */
+  readFile(id: string, path: string): Promise<string | undefined>;
+  /** Attaches a (created or running) container to a network, with DNS aliases there. */
+  connectNetwork(id: string, network: string, aliases: string[]): Promise<void>;
+  disconnectNetwork(id: string, network: string): Promise<void>;
   /** Builds from a tar stream holding the context (with its Dockerfile at the root). */
   buildImage(context: Readable, options: BuildOptions): Promise<void>;
   pullImage(ref: string, options?: PullOptions): Promise<void>;

@@ -17,6 +17,7 @@ import type {
 } from './client.js';
 import { DockerStreamDemuxer, demuxToStrings } from '../logs/demux.js';
 import { statusOf } from './errors.js';
+import tar from 'tar-stream';
 
 const NS_PER_MS = 1_000_000;
 
@@ -275,10 +276,10 @@ export class DockerodeClient implements DockerClient {
     }
   }
 
-  async inspectImage(ref: string): Promise<{ id: string; labels: Record<string, string> } | undefined> {
+  async inspectImage(ref: string): Promise<{ id: string; labels: Record<string, string>; cmd?: string[] } | undefined> {
     try {
       const image = await this.docker.getImage(ref).inspect();
-      return { id: image.Id, labels: image.Config?.Labels ?? {} };
+      return { id: image.Id, labels: image.Config?.Labels ?? {}, cmd: image.Config?.Cmd ?? undefined };
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
       throw error;
@@ -287,6 +288,25 @@ export class DockerodeClient implements DockerClient {
 
   async putArchive(id: string, path: string, tar: Buffer): Promise<void> {
     await this.docker.getContainer(id).putArchive(tar, { path });
+  }
+
+  async readFile(id: string, path: string): Promise<string | undefined> {
+    let archive: NodeJS.ReadableStream;
+    try {
+      archive = await this.docker.getContainer(id).getArchive({ path });
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw error;
+    }
+    return firstFileOf(archive as unknown as Readable);
+  }
+
+  async connectNetwork(id: string, network: string, aliases: string[]): Promise<void> {
+    await this.docker.getNetwork(network).connect({ Container: id, EndpointConfig: { Aliases: aliases } });
+  }
+
+  async disconnectNetwork(id: string, network: string): Promise<void> {
+    await this.docker.getNetwork(network).disconnect({ Container: id, Force: true });
   }
 
   async buildImage(context: Readable, options: BuildOptions): Promise<void> {
@@ -360,5 +380,26 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
       (v) => (clearTimeout(timer), resolve(v)),
       (e) => (clearTimeout(timer), reject(e)),
     );
+  });
+}
+
+/** The first regular file's text in a tar stream (what the archive API sends for one path). */
+function firstFileOf(archive: Readable): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const extract = tar.extract();
+    let found: string | undefined;
+    extract.on('entry', (header, stream, next) => {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: unknown) => chunks.push(c as Buffer));
+      stream.on('end', () => {
+        if (found === undefined && header.type === 'file') found = Buffer.concat(chunks).toString('utf8');
+        next();
+      });
+      stream.resume();
+    });
+    extract.on('finish', () => resolve(found));
+    extract.on('error', reject);
+    archive.on('error', reject);
+    archive.pipe(extract);
   });
 }

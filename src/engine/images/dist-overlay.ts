@@ -21,6 +21,7 @@ import type { DockerClient } from '../docker/client.js';
 import { instructions } from './dockerfile-from.js';
 import type { RuntimeImage } from './runtime-image.js';
 import { tarStream } from './tar.js';
+import { standbyArchiveEntries, type StandbyMarker } from '../standby/spec.js';
 
 export interface DistOverlay {
   /** Id of the image the new container is created from (one the service runs now). */
@@ -99,6 +100,15 @@ export function overlayArchive(overlay: DistOverlay): Promise<Buffer> {
     archives.set(overlay, archive);
   }
   return archive;
+}
+
+/**
+ * The archive a warm standby gets (`portico dev`, standby/spec.ts): the same files, at the
+ * container's root under the overlay's target, then the marker. Per container (the marker
+ * holds its config hash); read from the files the bundler just wrote.
+ */
+export function standbyArchive(overlay: DistOverlay, marker: StandbyMarker): Promise<Buffer> {
+  return buffer(tarStream(standbyArchiveEntries(overlay.target, overlay.files, marker)));
 }
 
 async function buffer(stream: Readable): Promise<Buffer> {

@@ -11,6 +11,7 @@ import { diffContainers, type Action } from '../reconcile.js';
 import { removeContainer } from '../remove.js';
 import { step, track, type UpRun } from './run.js';
 import { waitHealthy } from './wait.js';
+import { withEffectiveConfigHashes } from '../standby/effective-hash.js';
 
 type Creatable = Extract<Action, { type: 'create' | 'recreate' }>;
 /** Per container created by this run: its new id and the word for its title. */
@@ -19,7 +20,9 @@ type Created = Map<string, { id: string; word: 'created' | 'recreated' }>;
 export async function reconcileContainers(run: UpRun): Promise<void> {
   const { docker, state, manifest } = run;
   const plan = state.plan!;
-  const existing = await docker.listContainers(projectFilter(manifest.name));
+  // Idle standbys of a `portico dev` session are extra containers of their service here (removed);
+  // those that became the service carry their real config hash in a marker.
+  const existing = await withEffectiveConfigHashes(docker, await docker.listContainers(projectFilter(manifest.name)));
   const managed = new Set(['registry', 'gateway', ...run.selected]);
   const known = new Set(['registry', 'gateway', ...Object.keys(manifest.services)]);
   const diff = (state.diff = diffContainers(plan.containers, existing, managed, known));

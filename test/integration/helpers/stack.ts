@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
+import { isIdleStandby } from '../../../src/engine/standby/spec.js';
 
 export const root = fileURLToPath(new URL('../../..', import.meta.url));
 export const bin = path.join(root, 'bin', 'portico.js');
@@ -47,11 +48,15 @@ export async function labelled(project: string) {
   return { containers, networks };
 }
 
-/** container name -> id for a project. */
-export async function containerIds(project: string): Promise<Record<string, string>> {
+/** container name -> id for a project (without `portico dev`'s idle standbys: see standbyIds). */
+export async function containerIds(project: string, which: 'stack' | 'standbys' = 'stack'): Promise<Record<string, string>> {
   const { containers } = await labelled(project);
-  return Object.fromEntries(containers.map((c) => [c.Names[0]!.replace(/^\//, ''), c.Id]));
+  const named = containers.map((c) => ({ name: c.Names[0]!.replace(/^\//, ''), labels: c.Labels, id: c.Id }));
+  return Object.fromEntries(named.filter((c) => isIdleStandby(c) === (which === 'standbys')).map((c) => [c.name, c.id]));
 }
+
+/** name -> id of the idle standby containers `portico dev` keeps for a project. */
+export const standbyIds = (project: string) => containerIds(project, 'standbys');
 
 export async function setGatewayPort(dir: string, port: number) {
   const file = path.join(dir, 'portico.yaml');

@@ -122,6 +122,15 @@ export class FakeDocker implements DockerClient {
   async putArchive(id: string, path: string) {
     this.calls.push(`put archive ${this.containers.get(id)?.spec.name ?? id} ${path}`);
   }
+  async readFile() {
+    return undefined;
+  }
+  async connectNetwork(id: string, network: string) {
+    this.calls.push(`connect ${this.containers.get(id)?.spec.name ?? id} ${network}`);
+  }
+  async disconnectNetwork(id: string, network: string) {
+    this.calls.push(`disconnect ${this.containers.get(id)?.spec.name ?? id} ${network}`);
+  }
   async buildImage() {}
   async pullImage() {}
 }
