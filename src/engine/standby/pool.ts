@@ -39,8 +39,6 @@ export interface StandbyPool {
   keepOnly(service: string, slots: string[]): void;
   /** Config hashes of the containers standbys became (container id -> hash): see effective-hash.ts. */
   readonly promoted: ReadonlyMap<string, string>;
-  /** How many standbys are made or being made. */
-  readonly size: number;
   /** Waits for the standbys being made, then removes every idle one. */
   dispose(): Promise<void>;
 }
@@ -153,9 +151,6 @@ export async function standbyPool(docker: DockerClient, project: string): Promis
       }
     },
     promoted,
-    get size() {
-      return slots.size;
-    },
     async dispose() {
       const all = [...slots.values()];
       slots.clear();
