@@ -129,7 +129,8 @@ describe(`portico deploy --target swarm (real engine, --publish ${PUBLISH})`, ()
 
     expect((await getThroughGateway(`${gatewayUrl}/api/alpha/items`)).status).toBe(200);
     expect((await fetch(`${gatewayUrl}/api/beta/items`)).status).toBe(401);
-    const withKey = await fetch(`${gatewayUrl}/api/beta/items`, { headers: { 'x-api-key': KEY } });
+    // Running tasks are not yet registered and probed: wait for beta through the gateway, as for alpha.
+    const withKey = await getThroughGateway(`${gatewayUrl}/api/beta/items`, 40, { 'x-api-key': KEY });
     expect(withKey.status).toBe(200);
 
     const objects = await projectObjects(project);

@@ -110,11 +110,11 @@ export async function removeProjectImages(project: string) {
 }
 
 /** GET through the gateway, retrying while the gateway learns about instances. */
-export async function getThroughGateway(url: string, attempts = 40): Promise<Response> {
+export async function getThroughGateway(url: string, attempts = 40, headers: Record<string, string> = {}): Promise<Response> {
   let last: Response | undefined;
   for (let i = 0; i < attempts; i++) {
     try {
-      last = await fetch(url, { signal: AbortSignal.timeout(3000) });
+      last = await fetch(url, { headers, signal: AbortSignal.timeout(3000) });
       if (last.status === 200) return last;
     } catch {
       // not up yet
