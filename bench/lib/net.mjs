@@ -47,7 +47,7 @@ export function startLoadLoop(url, { concurrency = 4, maxRequests = 100_000, max
   };
 }
 
-/** GET `url` (body read and dropped); resolves with the status, rejects on a network error or after `timeoutMs`. */
+/** GET `url`; resolves with the status (the body goes to `onBody` when given), rejects on a network error or after `timeoutMs` without data. */
 export function httpGet(url, agent, timeoutMs, onBody) {
   return new Promise((resolve, reject) => {
     const req = http.get(url, { agent }, (res) => {

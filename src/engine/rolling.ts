@@ -78,7 +78,9 @@ export async function replaceSlot(ctx: RollContext, desired: ContainerPlan, old:
   const { docker } = ctx;
   const generation = generationId();
   const deadline = clock.now() + ctx.timeoutMs;
-  const launch = standby && overlay ? promoteStandby(ctx, desired, overlay, standby) : createAndStart(ctx, desired, old ? nextName(desired.name, generation) : desired.name, overlay);
+  // A standby takes only the new bundle (the overlay); without one it is not used.
+  const warm = standby !== undefined && overlay !== undefined;
+  const launch = warm ? promoteStandby(ctx, desired, overlay, standby) : createAndStart(ctx, desired, old ? nextName(desired.name, generation) : desired.name, overlay);
   // Asked before the container serves: the waiter's own start-up (a docker exec running node
   // in the registry container) overlaps creating and starting the container.
   const early = registers(desired) ? askRegistry(ctx, desired, launch.instanceId, deadline) : undefined;
@@ -103,7 +105,7 @@ export async function replaceSlot(ctx: RollContext, desired: ContainerPlan, old:
   } else if (launch.name !== desired.name) {
     await docker.renameContainer(id, desired.name);
   }
-  ctx.onChange?.({ service: desired.service, container: desired.name, action: old ? 'replaced' : 'added', ms: clock.now() - started, servingAt, ...(standby && overlay ? { warm: true } : {}) });
+  ctx.onChange?.({ service: desired.service, container: desired.name, action: old ? 'replaced' : 'added', ms: clock.now() - started, servingAt, ...(warm ? { warm: true } : {}) });
 }
 
 /** A slot's next container on its way: its name until it serves, its registry instance id, and its id once started. */

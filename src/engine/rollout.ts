@@ -14,7 +14,8 @@ import { buildImages, resolveRuntime } from './up/images.js';
 import { createNetwork } from './up/network.js';
 import { traced } from './trace.js';
 import type { StandbyPool } from './standby/pool.js';
-import { withEffectiveConfigHashes, withoutIdleStandbys } from './standby/effective-hash.js';
+import { withEffectiveConfigHashes } from './standby/effective-hash.js';
+import { withoutIdleStandbys } from './standby/spec.js';
 import { startRun, type UpRequest } from './up/run.js';
 
 export type RolloutRequest = Omit<UpRequest, 'scope' | 'wait' | 'only'> & {
@@ -66,8 +67,9 @@ export async function rollOut(req: RolloutRequest): Promise<RolloutResult> {
       try {
         await replaceSlot(ctx, d, old, overlay, standby);
       } finally {
-        // The slot's next standby, from the image it runs now (the next save's overlay base).
-        pool?.fill(d, overlay?.image ?? d.image, plan.network.name);
+        // The slot's next standby, from the image it runs now (the next save's overlay base);
+        // none once dev is stopping (its pool would only remove it again).
+        if (!req.signal?.aborted) pool?.fill(d, overlay?.image ?? d.image, plan.network.name);
       }
     }
     for (const old of retire) await retireSlot(ctx, old);

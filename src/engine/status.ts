@@ -3,7 +3,7 @@
 import type { ContainerDetails, ContainerSummary, DockerClient } from './docker/client.js';
 import { LABEL, projectFilter } from '../compile/labels.js';
 import { GATEWAY_CONTAINER_PORT } from '../runtime/contract/index.js';
-import { withoutIdleStandbys } from './standby/effective-hash.js';
+import { withoutIdleStandbys } from './standby/spec.js';
 
 export interface InstanceStatus {
   container: string;

@@ -11,7 +11,7 @@ import { LABEL } from '../../src/compile/labels.js';
 import type { ContainerPlan } from '../../src/compile/plan.js';
 import type { ContainerSummary } from '../../src/engine/docker/client.js';
 import { replaceSlot } from '../../src/engine/rolling.js';
-import { withEffectiveConfigHashes, withoutIdleStandbys } from '../../src/engine/standby/effective-hash.js';
+import { withEffectiveConfigHashes } from '../../src/engine/standby/effective-hash.js';
 import { standbyPool } from '../../src/engine/standby/pool.js';
 import {
   isIdleStandby,
@@ -23,6 +23,7 @@ import {
   standbyName,
   STANDBY_MARKER,
   STANDBY_START_PERIOD_MS,
+  withoutIdleStandbys,
 } from '../../src/engine/standby/spec.js';
 import { FakeDocker } from './helpers/fake-docker.js';
 

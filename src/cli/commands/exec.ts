@@ -9,7 +9,7 @@ import { getDockerClient } from '../../engine/docker/dockerode-client.js';
 import { chooseExecTarget } from '../../engine/exec.js';
 import { projectFilter } from '../../compile/labels.js';
 import { findProject } from '../../engine/workspace.js';
-import { withoutIdleStandbys } from '../../engine/standby/effective-hash.js';
+import { withoutIdleStandbys } from '../../engine/standby/spec.js';
 
 export interface ExecOptions {
   service: string;

@@ -7,7 +7,7 @@ import { getDockerClient } from '../../engine/docker/dockerode-client.js';
 import { projectFilter } from '../../compile/labels.js';
 import { streamLogs } from '../../engine/logs/follow.js';
 import { findProject } from '../../engine/workspace.js';
-import { withoutIdleStandbys } from '../../engine/standby/effective-hash.js';
+import { withoutIdleStandbys } from '../../engine/standby/spec.js';
 
 export interface LogsOptions {
   service?: string[];

@@ -20,8 +20,3 @@ export async function withEffectiveConfigHashes(docker: DockerClient, containers
     }),
   );
 }
-
-/** Pure: the project's containers without idle standbys (they are not part of the stack yet). */
-export function withoutIdleStandbys<T extends { name: string; labels: Record<string, string> }>(containers: T[]): T[] {
-  return containers.filter((c) => !isIdleStandby(c));
-}

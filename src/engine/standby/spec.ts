@@ -63,6 +63,11 @@ export function isIdleStandby(c: { name: string; labels: Record<string, string> 
   return c.labels[LABEL.standby] !== undefined && c.name.endsWith('-standby');
 }
 
+/** Pure: the project's containers without idle standbys (they are not part of the stack yet). */
+export function withoutIdleStandbys<T extends { name: string; labels: Record<string, string> }>(containers: T[]): T[] {
+  return containers.filter((c) => !isIdleStandby(c));
+}
+
 /**
  * Pure: the boot script (`node -e`) an idle standby runs. It loads what the service will need
  * of node itself (WARM_BUILTINS), then polls for the marker and for a
