@@ -155,6 +155,9 @@ export async function run({ root, log }) {
         `      context: ${serviceDir}`,
         '      args:',
         `        BASE_IMAGE: ${runtimeImage}`,
+        // Every rebuild leaves the previous image untagged: the label finds them all afterwards.
+        '      labels:',
+        `        dev.portico.bench: ${composeProject}`,
         `    image: ${composeProject}-one:dev`,
         '    init: true',
         '    ports:',
@@ -208,8 +211,10 @@ export async function run({ root, log }) {
     }
     if (composeFile) await execa('docker-compose', ['-p', composeProject, '-f', composeFile, 'down', '--rmi', 'local'], { reject: false });
     await execa('node', [bin, 'down'], { cwd: dir, env, reject: false });
-    const images = (await execa('docker', ['images', '-q', '--filter', `label=dev.portico.project=${project}`], { reject: false })).stdout.split('\n').filter(Boolean);
-    if (images.length > 0) await execa('docker', ['rmi', '-f', ...images], { reject: false });
+    for (const label of [`dev.portico.project=${project}`, `dev.portico.bench=${composeProject}`]) {
+      const images = (await execa('docker', ['images', '-q', '--filter', `label=${label}`], { reject: false })).stdout.split('\n').filter(Boolean);
+      if (images.length > 0) await execa('docker', ['rmi', '-f', ...new Set(images)], { reject: false });
+    }
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -5,8 +5,9 @@
 //   1. the new container is created under a temporary name `<name>-<generation>` (also its
 //      registry instance id, so its registration cannot collide with the old one's), under
 //      `dev` possibly from the running image with the new dist/ put in (images/dist-overlay.ts),
-//      started, and waited for until the registry lists it `passing` (template services; then
-//      the gateway routes to it) or Docker reports it healthy (the others). Under `dev` it may
+//      started, and waited for until the gateway routes to it (template services with a route;
+//      those without: until the registry lists it `passing`) or Docker reports it healthy (the
+//      others). Under `dev` it may
 //      instead be the slot's warm standby, already started, given the network and the new
 //      dist/ (standby/spec.ts);
 //   2. the old container is renamed out of the way and the new one renamed to `<name>`: the
@@ -23,9 +24,11 @@ import { PorticoError } from '../core/errors.js';
 import type { ContainerSummary, DockerClient } from './docker/client.js';
 import { diagnose, readiness, realClock, waitReady, type WaitClock } from './health.js';
 import { waitPassingInRegistry } from './registry-view.js';
+import { waitRoutedByGateway } from './gateway-view.js';
 import { traced } from './trace.js';
 import { overlayArchive, standbyArchive, type DistOverlay } from './images/dist-overlay.js';
 import type { WarmStandby } from './standby/spec.js';
+import { fillStandbyFolder } from './standby/files.js';
 
 /** Seconds a drained container gets to finish its in-flight requests before it is killed. */
 export const DRAIN_TIMEOUT_S = 10;
@@ -38,6 +41,12 @@ export interface RollContext {
   network: string;
   /** How long a new container may take to be healthy and passing. */
   timeoutMs: number;
+  /**
+   * The running gateway's URL on the host: a template service's new container serves once the
+   * gateway balances over it (gateway-view.ts); without it, or when the gateway cannot tell,
+   * once the registry lists it passing.
+   */
+  gatewayUrl?: string | null;
   signal?: AbortSignal;
   clock?: WaitClock;
   /** One line per finished container change (for the CLI). */
@@ -81,19 +90,23 @@ export async function replaceSlot(ctx: RollContext, desired: ContainerPlan, old:
   // A standby takes only the new bundle (the overlay); without one it is not used.
   const warm = standby !== undefined && overlay !== undefined;
   const launch = warm ? promoteStandby(ctx, desired, overlay, standby) : createAndStart(ctx, desired, old ? nextName(desired.name, generation) : desired.name, overlay);
-  // Asked before the container serves: the waiter's own start-up (a docker exec running node
-  // in the registry container) overlaps creating and starting the container.
-  const early = registers(desired) ? askRegistry(ctx, desired, launch.instanceId, deadline) : undefined;
+  // Asked before the container serves: the waiter's own start-up overlaps creating and
+  // starting the container. Ended with the wait (a waiter must not outlive a failed container).
+  const waiting = new AbortController();
+  const stop = ctx.signal ? AbortSignal.any([ctx.signal, waiting.signal]) : waiting.signal;
+  const early = registers(desired) ? askServing(ctx, desired, launch.instanceId, deadline, stop) : undefined;
   let id: string | undefined;
   try {
     id = await launch.id;
-    await traced(`slot ${desired.name}: start to serving`, () => waitServing(ctx, desired, id!, launch.instanceId, deadline, early));
+    await traced(`slot ${desired.name}: start to serving`, () => waitServing(ctx, desired, id!, launch.instanceId, deadline, early, stop));
   } catch (error) {
     const facts = id ? await diagnose(docker, id, 30).catch(() => ({ logs: [] as string[] })) : { logs: [] };
     // A launch that failed before its container ran removed that container itself.
     if (id) await docker.removeContainer(id, { force: true });
     if (error instanceof WaitError) throw new RollFailure(launch.name, error.message, facts);
     throw error;
+  } finally {
+    waiting.abort();
   }
   const servingAt = clock.now();
   if (old) {
@@ -143,8 +156,8 @@ function createAndStart(ctx: RollContext, desired: ContainerPlan, name: string, 
 
 /**
  * A warm standby (`portico dev`, standby/spec.ts) made the slot's next container: joined to the
- * network with the service's aliases while the bundle and the marker go in; its boot script
- * then imports the service.
+ * network with the service's aliases while the bundle and the marker go in (copied into its
+ * host folder, or through the archive API); its boot script then imports the service.
  */
 function promoteStandby(ctx: RollContext, desired: ContainerPlan, overlay: DistOverlay, standby: WarmStandby): Launch {
   const { docker } = ctx;
@@ -155,7 +168,11 @@ function promoteStandby(ctx: RollContext, desired: ContainerPlan, overlay: DistO
         traced(`slot ${desired.name}: connect network`, async () => {
           if (!(await standby.joined)) await docker.connectNetwork(standby.id, ctx.network, desired.aliases);
         }),
-        traced(`slot ${desired.name}: put dist/ and marker`, async () => docker.putArchive(standby.id, '/', await standbyArchive(overlay, { configHash: desired.configHash }))),
+        traced(`slot ${desired.name}: put dist/ and marker`, async () => {
+          const marker = { configHash: desired.configHash };
+          if (standby.filesDir) await fillStandbyFolder(standby.filesDir, overlay.files, marker);
+          else await docker.putArchive(standby.id, '/', await standbyArchive(overlay, marker));
+        }),
       ]);
     } catch (error) {
       await docker.removeContainer(standby.id, { force: true }).catch(() => undefined);
@@ -185,24 +202,25 @@ class WaitError extends Error {}
 /**
  * When the new container serves. Template services (the plan gives them the health check)
  * register themselves under their instance id when they listen and the registry probes a new
- * registration at once: `passing` there is exactly "the gateway may route to it", and comes
- * well before Docker's first health check (one interval after start). Image and Dockerfile
+ * registration at once: `passing` there is "the gateway may route to it", the gateway's own
+ * list of instances it balances over is "it does" (asked when the service has a route), and
+ * both come well before Docker's first health check (one interval after start). Image and Dockerfile
  * services do not register: Docker's health (or running) is all there is.
  */
-async function waitServing(ctx: RollContext, desired: ContainerPlan, id: string, instanceId: string, deadline: number, early: Promise<boolean> | undefined): Promise<void> {
+async function waitServing(ctx: RollContext, desired: ContainerPlan, id: string, instanceId: string, deadline: number, early: Promise<boolean> | undefined, stop: AbortSignal): Promise<void> {
   const clock = ctx.clock ?? realClock;
   if (!registers(desired)) {
     const failure = await waitReady(ctx.docker, [{ id, name: instanceId }], { timeoutMs: ctx.timeoutMs, deadline, signal: ctx.signal, clock });
     if (failure) throw new WaitError(failure.reason);
     return;
   }
-  // The waiter in the registry container answers at once when the instance passes; meanwhile
-  // the container is watched so one that exits fails the wait without waiting for the timeout.
+  // The waiter (the gateway polled from here, or a loop in the registry container) answers at
+  // once when the instance serves; meanwhile the container is watched so one that exits fails the wait without waiting for the timeout.
   // Each waiter is bounded (WAITER_MS), so one left behind by a failed container ends soon.
   let next = early;
   while (clock.now() < deadline) {
     let settled = false;
-    const passing = (next ?? askRegistry(ctx, desired, instanceId, deadline)).finally(() => (settled = true));
+    const passing = (next ?? askServing(ctx, desired, instanceId, deadline, stop)).finally(() => (settled = true));
     next = undefined;
     const watchContainer = async (): Promise<false> => {
       while (!settled) {
@@ -214,14 +232,23 @@ async function waitServing(ctx: RollContext, desired: ContainerPlan, id: string,
     };
     if (await Promise.race([passing, watchContainer()])) return;
   }
-  throw new WaitError(`not passing in the registry after ${Math.round(ctx.timeoutMs / 1000)} s`);
+  throw new WaitError(`not routed by the gateway nor passing in the registry after ${Math.round(ctx.timeoutMs / 1000)} s`);
 }
 
 /** Template services register with the registry (the plan gives them the health check). */
 const registers = (desired: ContainerPlan) => desired.role === 'service' && desired.health !== undefined;
 
-/** One bounded waiter (WAITER_MS at most) for `instanceId` to pass; false when it did not in time. */
-function askRegistry(ctx: RollContext, desired: ContainerPlan, instanceId: string, deadline: number): Promise<boolean> {
+/**
+ * One bounded waiter (WAITER_MS at most) for `instanceId` to serve; false when it did not in
+ * time. The gateway is asked first (from the host, no exec); the registry when the gateway
+ * cannot tell (no route to the service, no registry subscription, not reachable from here).
+ * `stop` ends a gateway waiter early (the wait is over); the registry's ends within its budget.
+ */
+async function askServing(ctx: RollContext, desired: ContainerPlan, instanceId: string, deadline: number, stop: AbortSignal): Promise<boolean> {
   const budget = Math.min(WAITER_MS, deadline - (ctx.clock ?? realClock).now());
+  if (ctx.gatewayUrl) {
+    const routing = await waitRoutedByGateway(ctx.gatewayUrl, desired.service, instanceId, budget, stop).catch(() => 'unknown' as const);
+    if (routing !== 'unknown') return routing === 'routed';
+  }
   return waitPassingInRegistry(ctx.docker, ctx.project, desired.service, instanceId, budget).catch(() => false);
 }

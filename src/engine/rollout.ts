@@ -4,12 +4,15 @@
 // files, images, plan), then per service one slot at a time through engine/rolling.ts.
 // Plain functions with a request object, usable without the CLI (e.g. by an MCP server).
 import { projectFilter, LABEL } from '../compile/labels.js';
-import { selectServices, type ContainerPlan } from '../compile/plan.js';
+import path from 'node:path';
+import { selectServices, servicePath, type ContainerPlan } from '../compile/plan.js';
 import { environmentError } from '../core/errors.js';
 import type { LoadedManifest } from '../manifest/load.js';
 import type { ContainerSummary } from './docker/client.js';
+import { gatewayUrlFromPorts } from './gateway-view.js';
 import { replaceSlot, retireSlot, type SlotChange } from './rolling.js';
 import { writeGenerated } from './stack-up.js';
+import { serviceDistTarget } from './images/dist-overlay.js';
 import { buildImages, resolveRuntime } from './up/images.js';
 import { createNetwork } from './up/network.js';
 import { traced } from './trace.js';
@@ -49,6 +52,7 @@ export async function rollOut(req: RolloutRequest): Promise<RolloutResult> {
     project: plan.project,
     network: plan.network.name,
     timeoutMs: req.timeoutMs,
+    gatewayUrl: runningGatewayUrl(existing),
     signal: run.signal,
     clock: req.clock,
     onChange: (c: SlotChange) => {
@@ -62,6 +66,7 @@ export async function rollOut(req: RolloutRequest): Promise<RolloutResult> {
     const current = existing.filter((c) => c.labels[LABEL.service] === service);
     const { replace, retire } = slotActions(desired, current, req.force);
     const overlay = run.state.images[service]?.overlay;
+    const distTarget = pool && replace.length > 0 ? (overlay?.target ?? (await serviceDistTarget(serviceDir(req.loaded, service)))) : undefined;
     for (const [d, old] of replace) {
       const standby = overlay && pool ? await pool.take(d, overlay.image) : undefined;
       try {
@@ -69,7 +74,7 @@ export async function rollOut(req: RolloutRequest): Promise<RolloutResult> {
       } finally {
         // The slot's next standby, from the image it runs now (the next save's overlay base);
         // none once dev is stopping (its pool would only remove it again).
-        if (!req.signal?.aborted) pool?.fill(d, overlay?.image ?? d.image, plan.network.name);
+        if (!req.signal?.aborted) pool?.fill(d, overlay?.image ?? d.image, plan.network.name, distTarget);
       }
     }
     for (const old of retire) await retireSlot(ctx, old);
@@ -106,10 +111,24 @@ async function prepareRollout(req: RolloutRequest) {
  */
 export async function fillStandbys(req: Omit<RolloutRequest, 'force'> & { standbys: StandbyPool }): Promise<void> {
   const { plan, existing } = await prepareRollout({ ...req, force: false });
-  for (const d of plan.containers.filter((c) => req.services.includes(c.service))) {
-    const running = existing.find((c) => c.name === d.name && c.state === 'running');
-    if (running) req.standbys.fill(d, running.image, plan.network.name);
+  for (const service of req.services) {
+    const distTarget = await serviceDistTarget(serviceDir(req.loaded, service));
+    for (const d of plan.containers.filter((c) => c.service === service)) {
+      const running = existing.find((c) => c.name === d.name && c.state === 'running');
+      if (running) req.standbys.fill(d, running.image, plan.network.name, distTarget);
+    }
   }
+}
+
+/** A service's folder (where its Dockerfile is). */
+function serviceDir(loaded: LoadedManifest, service: string): string {
+  return path.resolve(loaded.dir, servicePath(service, loaded.manifest.services[service]!));
+}
+
+/** Pure: the running gateway's URL on the host (null when it is not running or publishes no port). */
+function runningGatewayUrl(existing: ContainerSummary[]): string | null {
+  const gateway = existing.find((c) => c.labels[LABEL.service] === 'gateway' && c.state === 'running');
+  return gateway ? gatewayUrlFromPorts(gateway.ports) : null;
 }
 
 /** Pure: per service, the images its running containers were created from. */

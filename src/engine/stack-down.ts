@@ -4,6 +4,7 @@
 import type { DockerClient } from './docker/client.js';
 import { LABEL, projectFilter } from '../compile/labels.js';
 import { STOP_TIMEOUT_S, removeContainer } from './remove.js';
+import { pruneStandbyFolders } from './standby/files.js';
 
 export interface DownRequest {
   project: string;
@@ -17,6 +18,11 @@ export interface DownRequest {
   knownServices?: Set<string>;
   /** Only these services (`gateway down`: registry and gateway); networks and volumes stay. */
   onlyServices?: Set<string>;
+  /**
+   * The workspace's `.portico/standby` (standby/files.ts): the folders of the removed
+   * containers go with them; those of kept ones stay (they run from them).
+   */
+  standbyDir?: string;
 }
 
 export interface DownResult {
@@ -45,6 +51,7 @@ export async function downStack(docker: DockerClient, req: DownRequest): Promise
   ]);
 
   const result: DownResult = { project: req.project, removed: { containers: targets.map((c) => c.name), networks: [], volumes: [] }, kept };
+  if (req.standbyDir) await pruneStandbyFolders(req.standbyDir, new Set(all.filter((c) => !targets.includes(c)).map((c) => c.labels[LABEL.instance] ?? '')));
   if (req.onlyServices) return result;
   // A network with containers still attached (kept orphans) cannot go; say so instead.
   if (kept.length === 0) {

@@ -2,7 +2,7 @@
 // URL is read back from the gateway container's published port, never assumed.
 import type { ContainerDetails, ContainerSummary, DockerClient } from './docker/client.js';
 import { LABEL, projectFilter } from '../compile/labels.js';
-import { GATEWAY_CONTAINER_PORT } from '../runtime/contract/index.js';
+import { gatewayUrlFromPorts } from './gateway-view.js';
 import { withoutIdleStandbys } from './standby/spec.js';
 
 export interface InstanceStatus {
@@ -25,10 +25,7 @@ export interface StackStatus {
 
 /** The URL the gateway is published on, from its inspect data. */
 export function gatewayUrlOf(details: ContainerDetails | undefined): string | null {
-  const binding = details?.ports.find((p) => p.containerPort === GATEWAY_CONTAINER_PORT);
-  if (!binding) return null;
-  const host = binding.hostIp === '' || binding.hostIp === '0.0.0.0' ? '127.0.0.1' : binding.hostIp === '::' ? '[::1]' : binding.hostIp;
-  return `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${binding.hostPort}`;
+  return details ? gatewayUrlFromPorts(details.ports) : null;
 }
 
 /** Registry first, services by name, gateway last: the order `up` starts them in. */

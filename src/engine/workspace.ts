@@ -14,6 +14,8 @@ import { gatewaySecretEnvNames } from '../compile/plan.js';
 export const PORTICO_DIR = '.portico';
 export const configDirOf = (workspaceDir: string) => path.join(workspaceDir, PORTICO_DIR);
 export const stateDirOf = (workspaceDir: string) => path.join(workspaceDir, PORTICO_DIR, 'state');
+/** `portico dev`'s warm standbys' bundles (standby/files.ts), one folder per container. */
+export const standbyDirOf = (workspaceDir: string) => path.join(workspaceDir, PORTICO_DIR, 'standby');
 
 /** The registry token of this stack: generated once, kept in .portico/state/registry-token (0600). */
 export const registryToken = (workspaceDir: string): Promise<string> => stackSecret(workspaceDir, 'registry-token');

@@ -1,3 +1,6 @@
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ContainerPlan } from '../../src/compile/plan.js';
 import type { ContainerSummary } from '../../src/engine/docker/client.js';
@@ -107,6 +110,24 @@ describe('downStack', () => {
     expect(r1).toMatchObject({ removed: { containers: ['p-a-1'], networks: [] }, kept: ['p-old-1'] });
     const r2 = await downStack(docker, { project: 'p', volumes: false, removeOrphans: true, knownServices: known });
     expect(r2).toMatchObject({ removed: { containers: ['p-old-1'], networks: ['p_net'] }, kept: [] });
+  });
+
+  it('removes the standby folders of the containers it removed, keeps those of kept ones (real file system)', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'portico-down-standby-'));
+    try {
+      const docker = new FakeDocker();
+      const withInstance = (name: string, service: string) => ({ ...spec(name, 'p', service), labels: { [LABEL.project]: 'p', [LABEL.service]: service, [LABEL.instance]: `${name}-x` } });
+      await docker.createContainer(withInstance('p-a-1', 'a'));
+      await docker.createContainer(withInstance('p-old-1', 'old'));
+      for (const n of ['p-a-1-x', 'p-old-1-x', 'p-a-1-earlier']) await mkdir(path.join(dir, n, 'dist'), { recursive: true });
+      await writeFile(path.join(dir, '.gitignore'), '*\n');
+      await downStack(docker, { project: 'p', volumes: false, removeOrphans: false, knownServices: new Set(['a']), standbyDir: dir });
+      expect((await readdir(dir)).sort()).toEqual(['.gitignore', 'p-old-1-x']);
+      // No folder (a stack that never ran `dev`): nothing to do.
+      await expect(downStack(docker, { project: 'p', volumes: false, removeOrphans: true, standbyDir: path.join(dir, 'absent') })).resolves.toMatchObject({ kept: [] });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,9 +1,9 @@
 // `portico dev`'s warm standbys (engine/standby/): the command a standby runs and its boot
 // script (run for real with node: it waits for the marker, then runs the entry file as node
-// would), what must match for a reload to take one, the archive it gets, the config hash
-// `up` reads back, and the pool's calls on the in-memory fake engine.
+// would), what must match for a reload to take one, the archive or host folder it gets, the
+// config hash `up` reads back, and the pool's calls on the in-memory fake engine.
 import { execa } from 'execa';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -13,15 +13,18 @@ import type { ContainerSummary } from '../../src/engine/docker/client.js';
 import { replaceSlot } from '../../src/engine/rolling.js';
 import { withEffectiveConfigHashes } from '../../src/engine/standby/effective-hash.js';
 import { standbyPool } from '../../src/engine/standby/pool.js';
+import { fillStandbyFolder, makeStandbyFolder, makeStandbyRoot } from '../../src/engine/standby/files.js';
 import {
   isIdleStandby,
   parseStandbyMarker,
   standbyArchiveEntries,
+  standbyBinds,
   standbyBootScript,
   standbyCmd,
   standbyFingerprint,
   standbyName,
   STANDBY_MARKER,
+  STANDBY_MARKER_DIR,
   STANDBY_START_PERIOD_MS,
   withoutIdleStandbys,
 } from '../../src/engine/standby/spec.js';
@@ -112,10 +115,11 @@ describe('standby names, archive and marker', () => {
     expect(isIdleStandby({ name: 'p-s-1-standby', labels: {} })).toBe(false);
     expect(withoutIdleStandbys([{ name: 'p-s-1-standby', labels }, { name: 'p-s-1', labels }]).map((c) => c.name)).toEqual(['p-s-1']);
   });
-  it('puts the bundle under the copy target and the marker last, at the root', () => {
+  it('puts the bundle under the copy target and the marker last, in its folder at the root', () => {
     const entries = standbyArchiveEntries('/app/dist', [{ name: 'index.mjs', file: '/w/dist/index.mjs' }, { name: 'index.mjs.map', file: '/w/dist/index.mjs.map' }], { configHash: 'h2' });
     expect(entries.map((e) => e.name)).toEqual(['app/dist/index.mjs', 'app/dist/index.mjs.map', STANDBY_MARKER.slice(1)]);
     expect(parseStandbyMarker(String((entries.at(-1) as { content: string }).content))).toBe('h2');
+    expect(STANDBY_MARKER.startsWith(`${STANDBY_MARKER_DIR}/`)).toBe(true);
     expect(parseStandbyMarker('not json')).toBeUndefined();
     expect(parseStandbyMarker(undefined)).toBeUndefined();
   });
@@ -225,5 +229,108 @@ describe('the standby pool and a reload that takes a standby (fake engine)', () 
     pool.fill(plan({ name: 'p-s-2', replica: 2 }), 'portico/p-s:old', 'p-net');
     await pool.dispose();
     expect([...docker.containers.values()]).toEqual([]);
+  });
+});
+
+describe('host folders of standbys (real file system)', () => {
+  const dirs: string[] = [];
+  afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+  const tempDir = async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'portico-standby-files-'));
+    dirs.push(dir);
+    return dir;
+  };
+  const mode = async (p: string) => (await stat(p)).mode & 0o777;
+
+  it('mounts dist/ at the copy target and the marker folder at its root path, read-only', () => {
+    expect(standbyBinds('/w/.portico/standby/p-s-1-x', '/app/dist')).toEqual([
+      { source: '/w/.portico/standby/p-s-1-x/dist', target: '/app/dist', readOnly: true },
+      { source: '/w/.portico/standby/p-s-1-x/marker', target: STANDBY_MARKER_DIR, readOnly: true },
+    ]);
+  });
+
+  it('keeps the root out of git, and makes folders any uid can read whatever the umask', async () => {
+    const root = path.join(await tempDir(), '.portico', 'standby');
+    await makeStandbyRoot(root);
+    expect(await readFile(path.join(root, '.gitignore'), 'utf8')).toMatch(/^\*$/m);
+    const old = process.umask(0o077);
+    try {
+      await makeStandbyFolder(path.join(root, 'p-s-1-x'));
+    } finally {
+      process.umask(old);
+    }
+    for (const d of ['', 'dist', 'marker']) expect(await mode(path.join(root, 'p-s-1-x', d))).toBe(0o755);
+  });
+
+  it('copies the bundle (sub-folders too) and writes the marker last, by rename', async () => {
+    const dir = await tempDir();
+    const src = path.join(dir, 'src');
+    await mkdir(path.join(src, 'chunks'), { recursive: true });
+    await writeFile(path.join(src, 'index.mjs'), 'export {};\n');
+    await writeFile(path.join(src, 'chunks', 'a.mjs'), 'export const a = 1;\n');
+    const folder = path.join(dir, 'standby');
+    await makeStandbyFolder(folder);
+    const old = process.umask(0o077);
+    try {
+      await fillStandbyFolder(folder, [{ name: 'index.mjs', file: path.join(src, 'index.mjs') }, { name: 'chunks/a.mjs', file: path.join(src, 'chunks', 'a.mjs') }], { configHash: 'h2' });
+    } finally {
+      process.umask(old);
+    }
+    expect(await readFile(path.join(folder, 'dist', 'chunks', 'a.mjs'), 'utf8')).toBe('export const a = 1;\n');
+    expect(await mode(path.join(folder, 'dist', 'chunks'))).toBe(0o755);
+    const markerFile = path.join(folder, 'marker', path.posix.basename(STANDBY_MARKER));
+    expect(parseStandbyMarker(await readFile(markerFile, 'utf8'))).toBe('h2');
+    expect(await mode(markerFile)).toBe(0o644);
+    expect(await readdir(path.join(folder, 'marker'))).toEqual([path.posix.basename(STANDBY_MARKER)]);
+  });
+});
+
+describe('the standby pool with host folders (fake engine, real file system)', () => {
+  const engine = () => Object.assign(new FakeDocker(), { inspectImage: async () => ({ id: 'sha256:old', labels: {}, cmd: ['node', 'dist/index.mjs'] }) });
+  const dirs: string[] = [];
+  afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+
+  it('mounts a folder per standby, fills it on the reload instead of an archive, prunes the folders of gone containers', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'portico-standby-pool-'));
+    dirs.push(dir);
+    const filesDir = path.join(dir, 'standby');
+    await mkdir(path.join(filesDir, 'p-s-1-gone'), { recursive: true }); // a container removed since
+    const docker = engine();
+    const pool = await standbyPool(docker, 'p', { filesDir });
+    expect(await readdir(filesDir)).toEqual(['.gitignore']);
+
+    pool.fill(plan(), 'portico/p-s:old', 'p-net', '/app/dist');
+    const taken = await pool.take(plan({ configHash: 'h2' }), 'sha256:old');
+    expect(taken!.filesDir).toBe(path.join(filesDir, taken!.instanceId));
+    expect(docker.containers.get(taken!.id)!.spec.binds).toEqual(standbyBinds(taken!.filesDir!, '/app/dist'));
+
+    const bundle = path.join(dir, 'index.mjs');
+    await writeFile(bundle, 'export {};\n');
+    docker.calls.length = 0;
+    await replaceSlot({ docker, project: 'p', network: 'p-net', timeoutMs: 1000 }, plan({ configHash: 'h2' }), undefined, { image: 'sha256:old', target: '/app/dist', files: [{ name: 'index.mjs', file: bundle }] }, taken);
+    expect(docker.calls).toEqual(['connect p-s-1-standby p-net', 'rename p-s-1-standby p-s-1']);
+    expect(await readFile(path.join(taken!.filesDir!, 'dist', 'index.mjs'), 'utf8')).toBe('export {};\n');
+
+    // The next standby of the slot gets its own folder; the promoted container keeps its one.
+    pool.fill(plan(), 'portico/p-s:old', 'p-net', '/app/dist');
+    await pool.ready();
+    expect((await readdir(filesDir)).filter((n) => !n.startsWith('.'))).toHaveLength(2);
+    await docker.removeContainer(taken!.id);
+    await pool.prune();
+    expect((await readdir(filesDir)).filter((n) => !n.startsWith('.'))).toHaveLength(1);
+    await pool.dispose();
+    expect(await readdir(filesDir)).toEqual(['.gitignore']);
+  });
+
+  it('uses the archive when the image has no known dist/ target', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'portico-standby-pool-'));
+    dirs.push(dir);
+    const docker = engine();
+    const pool = await standbyPool(docker, 'p', { filesDir: path.join(dir, 'standby') });
+    pool.fill(plan(), 'portico/p-s:old', 'p-net');
+    const taken = await pool.take(plan(), 'sha256:old');
+    expect(taken!.filesDir).toBeUndefined();
+    expect(docker.containers.get(taken!.id)!.spec.binds).toEqual([]);
+    await pool.dispose();
   });
 });

@@ -11,6 +11,7 @@ import { getDockerClient } from '../../engine/docker/dockerode-client.js';
 import { followStackLogs } from '../../engine/dev/logs.js';
 import { runDevSession } from '../../engine/dev/session.js';
 import { downStack } from '../../engine/stack-down.js';
+import { standbyDirOf } from '../../engine/workspace.js';
 import { bringUp, parseTimeout, type UpOptions } from './up.js';
 import { printDown } from './down.js';
 
@@ -48,7 +49,7 @@ export async function run(options: DevOptions, ctx: CommandContext): Promise<num
   }
   if (options.downOnExit) {
     say('stopped watching; --down-on-exit: removing the stack');
-    printDown(await downStack(docker, { project: loaded.manifest.name, volumes: false, removeOrphans: false, knownServices: new Set(['registry', 'gateway', ...Object.keys(loaded.manifest.services)]) }), ctx);
+    printDown(await downStack(docker, { project: loaded.manifest.name, volumes: false, removeOrphans: false, knownServices: new Set(['registry', 'gateway', ...Object.keys(loaded.manifest.services)]), standbyDir: standbyDirOf(loaded.dir) }), ctx);
   } else {
     say(`stopped watching. The ${loaded.manifest.name} stack is still running: \`portico down\` stops it.`);
   }

@@ -3,7 +3,7 @@ import type { CommandContext } from '../context.js';
 import { paint } from '../ui/paint.js';
 import { getDockerClient } from '../../engine/docker/dockerode-client.js';
 import { downStack, type DownResult } from '../../engine/stack-down.js';
-import { findProject } from '../../engine/workspace.js';
+import { findProject, standbyDirOf } from '../../engine/workspace.js';
 
 export interface DownOptions {
   volumes?: boolean;
@@ -20,6 +20,7 @@ export async function run(options: DownOptions, ctx: CommandContext): Promise<nu
     volumes: options.volumes ?? false,
     removeOrphans: options.removeOrphans ?? false,
     knownServices,
+    standbyDir: standbyDirOf(ref.workspaceDir),
   });
   if (options.json) ctx.stdout.write(JSON.stringify(result, null, 2) + '\n');
   else printDown(result, ctx);

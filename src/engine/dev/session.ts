@@ -16,6 +16,8 @@ import { fillStandbys, rollOut } from '../rollout.js';
 import { standbyPool } from '../standby/pool.js';
 import { traceMs } from '../trace.js';
 import { withWorkspaceFiles } from '../workspace-files.js';
+import { standbyDirOf } from '../workspace.js';
+import { engineIsLocal } from '../docker/engine-host.js';
 import { incrementalBundler } from './bundler.js';
 import { MANIFEST_KEY, watchTargets } from './targets.js';
 import { DEBOUNCE_MS, watchSources, type SourceWatcher } from './watch.js';
@@ -56,7 +58,11 @@ export async function runDevSession(req: DevRequest): Promise<void> {
   const bundler = incrementalBundler();
   // Warm containers the next reload of each slot takes instead of creating one (standby/spec.ts).
   // PORTICO_DEV_STANDBY=0 turns them off (every reload creates its container, as `restart` does).
-  const standbys = req.env.PORTICO_DEV_STANDBY === '0' ? undefined : await standbyPool(req.docker, req.loaded.manifest.name);
+  // On a local engine their bundles come through host folders (bind mounts), not archives.
+  const standbys =
+    req.env.PORTICO_DEV_STANDBY === '0'
+      ? undefined
+      : await standbyPool(req.docker, req.loaded.manifest.name, engineIsLocal(req.env) ? { filesDir: standbyDirOf(req.loaded.dir) } : {});
   let loaded = req.loaded;
   const queue = new Map<string, number>(); // key -> time of its first file event
   let running: Promise<void> | undefined;
@@ -105,6 +111,8 @@ export async function runDevSession(req: DevRequest): Promise<void> {
       if (!req.signal.aborted) req.onEvent({ type: 'reload-failed', service, error });
     } finally {
       await standbys?.leaveAhead(service);
+      // The folders of the containers this reload replaced (in the background: off the next reload's path).
+      void standbys?.prune().catch(() => undefined);
     }
   };
 
@@ -155,6 +163,9 @@ export async function runDevSession(req: DevRequest): Promise<void> {
     await fillStandbys({ ...(await rolloutBase(loaded, warmed)), services: warmed, standbys }).catch((error) =>
       req.onEvent({ type: 'note', message: `no warm standby containers: ${(error as Error).message}` }),
     );
+    // `watching` means a save is reloaded at full speed: not while the first standbys are
+    // still being created (their create and start would compete with the reload, ~1 s).
+    await standbys.ready();
   }
   const watched = (await watchTargets(loaded)).filter((t) => t.key !== MANIFEST_KEY).map((t) => t.key);
   req.onEvent({ type: 'watching', services: watched, manifest: loaded.file });

@@ -13,6 +13,7 @@
 // container as the one it wants. Anything else (another Dockerfile, a new file in dist/, an
 // image built before the label existed) builds as before.
 import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { stableJson } from '../../compile/plan.js';
@@ -62,6 +63,12 @@ export function distCopyTarget(dockerfile: string): string | undefined {
     }
   }
   return target;
+}
+
+/** Where the service folder's Dockerfile puts dist/ (distCopyTarget), undefined when it has none or another shape. */
+export async function serviceDistTarget(dir: string): Promise<string | undefined> {
+  const dockerfile = await readFile(path.join(dir, 'Dockerfile'), 'utf8').catch(() => undefined);
+  return dockerfile === undefined ? undefined : distCopyTarget(dockerfile);
 }
 
 /** Pure: the `dev.portico.dist-layout` label of a service image built from these inputs. */
